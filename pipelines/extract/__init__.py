@@ -1,0 +1,1 @@
+"""Extraction: pure functions from fetched bytes to the `nianbao extract` document (no Scrapy)."""
