@@ -1,0 +1,237 @@
+"""The archive's tables and views (spec/archive.md), created and migrated on open.
+
+Migrations are numbered SQL scripts applied in order inside one transaction each; the applied
+number is kept in `schema_version`. Never edit a released migration: add a new one.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from pipelines.extract import canon
+
+# ---------------------------------------------------------------- migrations
+M1_TABLES = """
+CREATE TABLE sources (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    platform TEXT,
+    render TEXT NOT NULL DEFAULT 'auto' CHECK (render IN ('static', 'browser', 'auto')),
+    region TEXT,
+    level TEXT,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    verified INTEGER NOT NULL DEFAULT 0,
+    config TEXT,              -- JSON: politeness overrides, schedule, notes
+    render_decision TEXT,     -- what render:auto learned (static/browser), remembered per source
+    blocked_at TEXT,          -- last time an anti-bot answer was seen
+    blocked_reason TEXT
+);
+CREATE TABLE crawl_runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL DEFAULT 'running',
+    finish_reason TEXT,
+    stats TEXT,               -- JSON of Scrapy stats and our counters
+    version TEXT NOT NULL,
+    sources TEXT              -- JSON list of source ids crawled
+);
+CREATE TABLE captures (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES crawl_runs(id),
+    source_id TEXT REFERENCES sources(id),
+    url TEXT NOT NULL,
+    final_url TEXT,
+    method TEXT NOT NULL DEFAULT 'GET',
+    status INTEGER,
+    headers TEXT,             -- JSON of response headers
+    request_headers TEXT,     -- JSON of request headers sent
+    content_type TEXT,
+    sha256 TEXT,
+    size INTEGER,
+    fetched_at TEXT NOT NULL,
+    rendered INTEGER NOT NULL DEFAULT 0,
+    outcome TEXT NOT NULL CHECK (outcome IN
+        ('ok', 'not_modified', 'blocked', 'error', 'too_large', 'robots_denied')),
+    error TEXT,
+    role TEXT,                -- list, api, detail, attachment, image, robots
+    referer TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    warc_file TEXT,
+    warc_offset INTEGER,
+    warc_length INTEGER,
+    warc_record_id TEXT
+);
+CREATE TABLE reports (
+    id INTEGER PRIMARY KEY,
+    source_id TEXT REFERENCES sources(id),
+    url TEXT NOT NULL UNIQUE,
+    title TEXT,
+    agency TEXT,
+    agency_key TEXT,
+    report_year INTEGER,
+    published TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    gone_at TEXT,             -- set when the report vanished from its portal; rows are never deleted
+    format TEXT CHECK (format IN ('2019', '2021', 'legacy') OR format IS NULL),
+    kind TEXT NOT NULL DEFAULT 'report',
+    edition_of INTEGER REFERENCES reports(id),  -- another URL of the same report (edition)
+    current_version_id INTEGER,
+    body_text TEXT,
+    list_title TEXT,
+    list_date TEXT
+);
+CREATE TABLE report_versions (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    capture_id INTEGER NOT NULL REFERENCES captures(id),
+    sha256 TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    extractor_version TEXT NOT NULL,
+    is_current INTEGER NOT NULL DEFAULT 1,
+    doc_type TEXT,
+    format TEXT,
+    title TEXT,
+    error TEXT,               -- JSON {code, message} when extraction failed
+    document TEXT,            -- the extract JSON minus cells (sections, metadata, links)
+    UNIQUE (report_id, capture_id, extractor_version)
+);
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    url TEXT NOT NULL,
+    filename TEXT,
+    mime TEXT,
+    sha256 TEXT,
+    size INTEGER,
+    capture_id INTEGER REFERENCES captures(id),
+    text TEXT,
+    doc_type TEXT,
+    extractable INTEGER,
+    error TEXT,
+    UNIQUE (report_id, url)
+);
+CREATE TABLE cells (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    version_id INTEGER NOT NULL REFERENCES report_versions(id),
+    tbl TEXT NOT NULL CHECK (tbl IN ('t2', 't3', 't4')),
+    row_key TEXT NOT NULL,
+    col_key TEXT NOT NULL,
+    value REAL,
+    raw TEXT,
+    semantic TEXT NOT NULL CHECK (semantic IN ('NUMERIC', 'ZERO', 'EMPTY', 'NA', 'TEXT')),
+    locator TEXT,
+    capture_id INTEGER REFERENCES captures(id)  -- the bytes the cell was read from
+);
+CREATE TABLE checks (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    version_id INTEGER REFERENCES report_versions(id),
+    check_id TEXT NOT NULL,
+    check_version TEXT,
+    scope TEXT,               -- which column/row/year pair the result is about
+    status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'not_assessable')),
+    expression TEXT,
+    expected TEXT,
+    actual TEXT,
+    delta REAL,
+    detail TEXT,
+    cells TEXT,               -- JSON list of the cells involved
+    is_current INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE agency_aliases (
+    alias_key TEXT PRIMARY KEY,   -- a normalised agency key
+    agency_key TEXT NOT NULL,     -- the key it is the same agency as (renames, 机构改革)
+    note TEXT
+);
+CREATE INDEX idx_captures_url ON captures(url);
+CREATE INDEX idx_captures_sha ON captures(sha256);
+CREATE INDEX idx_captures_run ON captures(run_id);
+CREATE INDEX idx_reports_source ON reports(source_id);
+CREATE INDEX idx_reports_agency_year ON reports(agency_key, report_year);
+CREATE INDEX idx_versions_report ON report_versions(report_id);
+CREATE INDEX idx_cells_version ON cells(version_id, tbl, row_key);
+CREATE INDEX idx_cells_report ON cells(report_id);
+CREATE INDEX idx_checks_version ON checks(version_id);
+CREATE INDEX idx_checks_report ON checks(report_id, status);
+CREATE INDEX idx_attachments_report ON attachments(report_id);
+"""
+
+
+def _wide_view(name: str, table: str, cols: list[str]) -> str:
+    pivots = ",\n    ".join(
+        f"MAX(CASE WHEN c.col_key = '{k}' THEN c.value END) AS {k.replace('.', '_')}" for k in cols)
+    return f"""
+CREATE VIEW {name} AS
+SELECT c.report_id, c.version_id, r.agency, r.report_year, r.format, c.row_key,
+    {pivots},
+    r.url AS report_url
+FROM cells c
+JOIN reports r ON r.id = c.report_id AND r.current_version_id = c.version_id
+WHERE c.tbl = '{table}'
+GROUP BY c.report_id, c.version_id, c.row_key;
+"""
+
+
+def _views() -> str:
+    t2_cols = [k.key for k in canon.T2_COLS]
+    t3_cols = [k.key for k in canon.T3_COLS]
+    t4_cols = [k.key for k in canon.T4_COLS]
+    return (
+        _wide_view("t2_wide", "t2", t2_cols)
+        + _wide_view("t3_wide", "t3", t3_cols)
+        + _wide_view("t4_wide", "t4", t4_cols)
+        + """
+CREATE VIEW report_overview AS
+SELECT r.id, r.agency, r.report_year, r.format, r.kind, r.published, r.first_seen, r.last_seen,
+    r.gone_at, r.title, r.source_id,
+    (SELECT COUNT(*) FROM checks k WHERE k.version_id = r.current_version_id
+        AND k.is_current = 1 AND k.status = 'fail') AS failing_checks,
+    (SELECT COUNT(*) FROM report_versions v WHERE v.report_id = r.id AND v.is_current = 1)
+        AS versions,
+    r.url
+FROM reports r;
+""")
+
+
+MIGRATIONS: list[str] = [M1_TABLES + _views()]
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
+                 "applied_at TEXT NOT NULL DEFAULT (datetime('now')))")
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return row[0] or 0
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration newer than the file's version; returns the new version."""
+    have = current_version(conn)
+    for number, script in enumerate(MIGRATIONS, start=1):
+        if number <= have:
+            continue
+        # executescript commits first; wrap each migration in its own transaction.
+        conn.executescript("BEGIN;\n" + script
+                           + f"\nINSERT INTO schema_version (version) VALUES ({number});\nCOMMIT;")
+    return len(MIGRATIONS)
+
+
+def open_db(path: str | Path, readonly: bool = False) -> sqlite_utils.Database:
+    """Open (creating and migrating) the archive at `path` with WAL and foreign keys on."""
+    path = Path(path)
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        return sqlite_utils.Database(conn)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    migrate(conn)
+    return sqlite_utils.Database(conn)

@@ -1,0 +1,178 @@
+"""Writing into the archive: runs, captures (with their WARC records), reports and versions.
+
+One transaction per item. A capture's bytes are content-addressed: identical bytes already in a
+WARC are not written again, the new capture row points at the existing record.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from archive import __version__
+from archive.schema import open_db
+from archive.warc import WarcRef, WarcStore, sha256
+
+# Scrapy hands us decoded bodies; keeping these headers would make WARC readers decode twice.
+_STRIP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass
+class Capture:
+    id: int
+    sha256: str | None
+    outcome: str
+
+
+class Archive:
+    def __init__(self, db_path: str | Path, warc_dir: str | Path | None = None):
+        self.path = Path(db_path)
+        self.db = open_db(self.path)
+        self.warc_dir = Path(warc_dir) if warc_dir else self.path.parent / "warc"
+        self._warc: WarcStore | None = None
+
+    @property
+    def warc(self) -> WarcStore:
+        if self._warc is None:
+            self._warc = WarcStore(self.warc_dir, prefix=self.path.stem)
+        return self._warc
+
+    def close(self) -> None:
+        if self._warc:
+            self._warc.close()
+        self.db.conn.close()
+
+    @contextmanager
+    def transaction(self):
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    # ------------------------------------------------------------ sources and runs
+    def sync_sources(self, sources: list[dict]) -> None:
+        cols = ("id", "name", "url", "platform", "render", "region", "level", "enabled", "verified",
+                "config")
+        with self.transaction() as db:
+            for s in sources:
+                row = {k: s.get(k) for k in cols}
+                row["enabled"] = 1 if s.get("enabled", True) else 0
+                row["verified"] = 1 if s.get("verified") else 0
+                row["render"] = s.get("render") or "auto"
+                if isinstance(row["config"], (dict, list)):
+                    row["config"] = json.dumps(row["config"], ensure_ascii=False)
+                db["sources"].upsert(row, pk="id")
+
+    def start_run(self, sources: list[str]) -> int:
+        with self.transaction() as db:
+            return db["crawl_runs"].insert({
+                "started_at": utcnow(), "status": "running", "version": __version__,
+                "sources": json.dumps(sources)}).last_pk
+
+    def finish_run(self, run_id: int, status: str, reason: str, stats: dict) -> None:
+        with self.transaction() as db:
+            db["crawl_runs"].update(run_id, {
+                "finished_at": utcnow(), "status": status, "finish_reason": reason,
+                "stats": json.dumps(stats, ensure_ascii=False, default=str)})
+
+    # ------------------------------------------------------------ captures
+    def previous_capture(self, url: str) -> dict | None:
+        """The newest successful capture of `url` (for conditional requests and unchanged checks)."""
+        rows = self.db.execute(
+            "SELECT id, sha256, etag, last_modified, warc_file, warc_offset, warc_length, fetched_at"
+            " FROM captures WHERE url = ? AND outcome = 'ok' ORDER BY id DESC LIMIT 1", [url])
+        cols = [d[0] for d in rows.description]
+        row = rows.fetchone()
+        return dict(zip(cols, row)) if row else None
+
+    def add_capture(self, *, run_id: int | None, source_id: str | None, url: str,
+                    final_url: str | None = None, status: int | None = None, reason: str = "",
+                    headers: list[tuple[str, str]] | None = None, body: bytes | None = None,
+                    request_headers: list[tuple[str, str]] | None = None, method: str = "GET",
+                    rendered: bool = False, outcome: str = "ok", error: str | None = None,
+                    role: str | None = None, referer: str | None = None,
+                    fetched_at: str | None = None) -> Capture:
+        fetched_at = fetched_at or utcnow()
+        headers = [(k, v) for k, v in (headers or []) if k.lower() not in _STRIP_HEADERS]
+        hmap = {k.lower(): v for k, v in headers}
+        digest = sha256(body) if body is not None else None
+        ref = None
+        if body is not None and outcome != "not_modified":
+            ref = self._existing_record(digest, rendered) or (
+                self.warc.write_resource(final_url or url, body, hmap.get("content-type", "text/html"),
+                                         fetched_at)
+                if rendered else
+                self.warc.write_response(final_url or url, status or 200, reason, headers, body,
+                                         fetched_at, request_headers, method))
+        row = {
+            "run_id": run_id, "source_id": source_id, "url": url, "final_url": final_url or url,
+            "method": method, "status": status,
+            "headers": json.dumps(headers, ensure_ascii=False),
+            "request_headers": json.dumps(request_headers or [], ensure_ascii=False),
+            "content_type": hmap.get("content-type"), "sha256": digest,
+            "size": len(body) if body is not None else None, "fetched_at": fetched_at,
+            "rendered": 1 if rendered else 0, "outcome": outcome, "error": error, "role": role,
+            "referer": referer, "etag": hmap.get("etag"), "last_modified": hmap.get("last-modified"),
+        }
+        if ref:
+            row.update(warc_file=ref.file, warc_offset=ref.offset, warc_length=ref.length,
+                       warc_record_id=ref.record_id)
+        with self.transaction() as db:
+            cid = db["captures"].insert(row).last_pk
+        return Capture(cid, digest, outcome)
+
+    def _existing_record(self, digest: str, rendered: bool):
+        row = self.db.execute(
+            "SELECT warc_file, warc_offset, warc_length, warc_record_id FROM captures"
+            " WHERE sha256 = ? AND rendered = ? AND warc_file IS NOT NULL LIMIT 1",
+            [digest, 1 if rendered else 0]).fetchone()
+        return WarcRef(*row) if row else None
+
+    def capture_row(self, capture_id: int) -> dict:
+        return self.db["captures"].get(capture_id)
+
+    # ------------------------------------------------------------ reports
+    def store_document(self, *, capture_id: int, source_id: str | None, url: str, doc: dict,
+                       list_title: str | None = None, list_date: str | None = None,
+                       kind: str | None = None, seen_at: str | None = None) -> tuple[int, int, bool]:
+        """Record `doc` (the extract JSON of the capture's bytes) for the report at `url`.
+
+        Returns (report_id, version_id, is_new_version). Unchanged bytes only touch last_seen.
+        """
+        from archive import store  # the identity/version logic lives in one place
+        seen_at = seen_at or utcnow()
+        with self.transaction() as db:
+            return store.store_document(db, capture_id=capture_id, source_id=source_id, url=url,
+                                        doc=doc, list_title=list_title, list_date=list_date,
+                                        kind=kind, seen_at=seen_at)
+
+    def store_attachment(self, *, report_url: str, capture_id: int, url: str,
+                         filename: str | None, doc: dict) -> int | None:
+        from archive import store
+        with self.transaction() as db:
+            return store.store_attachment(db, report_url=report_url, capture_id=capture_id,
+                                          url=url, filename=filename, doc=doc)
+
+    def mark_gone(self, source_id: str, seen_urls: set[str], when: str | None = None) -> list[str]:
+        """Reports of `source_id` that the finished crawl no longer found: mark, never delete."""
+        when = when or utcnow()
+        rows = self.db.execute(
+            "SELECT id, url FROM reports WHERE source_id = ? AND gone_at IS NULL", [source_id]).fetchall()
+        gone = [(rid, u) for rid, u in rows if u not in seen_urls]
+        with self.transaction() as db:
+            for rid, _ in gone:
+                db["reports"].update(rid, {"gone_at": when})
+            for u in seen_urls:
+                db.execute("UPDATE reports SET gone_at = NULL WHERE url = ? AND gone_at IS NOT NULL", [u])
+        return [u for _, u in gone]
