@@ -91,6 +91,7 @@ T2_LAYOUT: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 T2_SIGNED_COLS = ("items_change",)
+T2_HEADER_LABEL = "信息内容"  # first header cell of every table 二 sub-table
 T2_DECIMAL_COLS = ("fee_amount_wan_yuan", "procurement_amount")
 
 # ---------------------------------------------------------------- table 三
