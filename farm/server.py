@@ -1,0 +1,205 @@
+"""The farm: one ThreadingHTTPServer on 127.0.0.1, virtual hosts routed by the Host header.
+
+Farm-wide switches (edition, flaky, slow, politeness) live here; conditional requests
+(ETag / Last-Modified → 304) are answered here for every response a portal marks with
+`last_modified`.
+"""
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import random
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from farm.portals.base import Req, Resp, not_found
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):  # quiet
+        pass
+
+    def _any(self):
+        self.server.farm._serve(self)
+
+    do_GET = do_POST = do_HEAD = _any
+
+
+class Farm:
+    def __init__(self, port: int = 0, bind: str = "127.0.0.1", warm: bool = True):
+        from farm.portals import build_portals
+        self.edition = 0
+        self.flaky_rate, self.flaky_modes, self._flaky_rng = 0.0, ("500",), random.Random(1)
+        self.slow_ms = 0
+        self.politeness = True
+        self.request_log: list[dict] = []
+        self._log_lock = threading.Lock()
+        self._server = _Server((bind, port), _Handler)
+        self._server.farm = self
+        self.port = self._server.server_address[1]
+        self.portals = build_portals(self)
+        self.by_host = {h: p for p in self.portals for h in p.hosts}
+        self._thread = threading.Thread(target=self._server.serve_forever, name="farm", daemon=True)
+        self._thread.start()
+        self._warm = threading.Thread(target=self._warm_up, name="farm-warm", daemon=True) if warm else None
+        if self._warm:
+            self._warm.start()
+
+    # -- lifecycle
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _warm_up(self):
+        """Generate bodies in the background so the first crawl does not wait for them."""
+        for p in self.portals:
+            for e in p.entries:
+                if e.kind == "report":
+                    try:
+                        e.gen(0)
+                    except Exception:  # noqa: BLE001 - a broken spec surfaces on request instead
+                        pass
+
+    # -- public API
+    def base(self, host: str) -> str:
+        return f"http://{host}:{self.port}"
+
+    def sources(self) -> list[dict]:
+        return [s for p in self.portals for s in p.sources()]
+
+    def manifest(self) -> dict:
+        out = {"edition": self.edition, "portals": [], "reports": [], "noise": [], "blocked": [],
+               "broken": [], "list_pages": {}, "changes": {"edited": [], "added": [], "deleted": []}}
+        for p in self.portals:
+            part = p.manifest_part()
+            for k in ("portals", "reports", "noise", "blocked", "broken"):
+                out[k] += part[k]
+            out["list_pages"].update(part["list_pages"])
+            for k, v in p.changes().items():
+                out["changes"][k] += v
+        return out
+
+    def set_edition(self, n: int):
+        self.edition = int(n)
+
+    def set_flaky(self, rate: float = 0.2, modes=("500", "timeout", "drop"), seed: int = 1):
+        self.flaky_rate, self.flaky_modes, self._flaky_rng = float(rate), tuple(modes), random.Random(seed)
+
+    def set_slow(self, ms: int):
+        self.slow_ms = int(ms)
+
+    def set_politeness(self, on: bool):
+        """False switches off throttling and the robots Crawl-delay fixture (for benchmarks)."""
+        self.politeness = bool(on)
+
+    # -- request handling
+    def _serve(self, h: _Handler):
+        t0 = time.time()
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else b""
+        parts = urlsplit(h.path)
+        headers = {k.lower(): v for k, v in h.headers.items()}
+        host = headers.get("host", "").split(":")[0].lower().rstrip(".")
+        req = Req(method=h.command, host=host, path=parts.path or "/",
+                  query=dict(parse_qsl(parts.query, keep_blank_values=True)), headers=headers, body=body,
+                  raw_query=parts.query, port=self.port, client=h.client_address[0])
+        resp = self._respond(req)
+        if resp.drop:
+            self._log(req, 0, t0)
+            h.close_connection = True
+            try:
+                h.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        data = resp.data()
+        extra = list(resp.headers)
+        status = resp.status
+        if resp.last_modified is not None and status == 200:
+            etag = '"' + hashlib.sha1(data).hexdigest()[:20] + '"'
+            lm = email.utils.format_datetime(_utc(resp.last_modified), usegmt=True)
+            extra += [("ETag", etag), ("Last-Modified", lm)]
+            if _not_modified(req, etag, resp.last_modified):
+                status, data = 304, b""
+        h.send_response(status)
+        if status != 304:
+            h.send_header("Content-Type", resp.ctype)
+        h.send_header("Content-Length", str(len(data)))
+        for k, v in extra:
+            h.send_header(k, v)
+        h.end_headers()
+        if h.command != "HEAD":
+            try:
+                h.wfile.write(data)
+            except OSError:
+                pass
+        self._log(req, status, t0)
+
+    def _respond(self, req: Req) -> Resp:
+        if self.slow_ms:
+            time.sleep(self.slow_ms / 1000)
+        if self.flaky_rate:
+            with self._log_lock:
+                hit = self._flaky_rng.random() < self.flaky_rate
+                mode = self._flaky_rng.choice(self.flaky_modes) if hit else None
+            if mode == "500":
+                return Resp(status=500, body="<html><body><h1>500 Internal Server Error</h1></body></html>")
+            if mode == "timeout":
+                time.sleep(30)
+                return Resp(drop=True)
+            if mode == "drop":
+                return Resp(drop=True)
+        portal = self.by_host.get(req.host)
+        if portal is None:
+            return not_found("unknown host")
+        try:
+            resp = portal.handle(req)
+        except Exception as exc:  # noqa: BLE001 - a portal bug must show up as a 500, not kill the thread
+            import traceback
+            traceback.print_exc()
+            return Resp(status=500, body=f"<html><body><h1>500</h1><pre>{exc!r}</pre></body></html>")
+        return resp if resp is not None else portal.missing()
+
+    def _log(self, req: Req, status: int, t0: float):
+        with self._log_lock:
+            self.request_log.append({"host": req.host, "method": req.method,
+                                     "path": req.path + ("?" + req.raw_query if req.raw_query else ""),
+                                     "status": status, "headers": dict(req.headers), "time": t0})
+
+
+def _utc(d):
+    from datetime import timezone
+    return d.replace(tzinfo=timezone.utc)
+
+
+def _not_modified(req: Req, etag: str, last_modified) -> bool:
+    inm = req.headers.get("if-none-match")
+    if inm is not None:
+        return etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*"
+    ims = req.headers.get("if-modified-since")
+    if ims:
+        try:
+            since = email.utils.parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+        return int(_utc(last_modified).timestamp()) <= int(since.timestamp())
+    return False
