@@ -164,6 +164,12 @@ class Archive:
             return store.store_attachment(db, report_url=report_url, capture_id=capture_id,
                                           url=url, filename=filename, doc=doc)
 
+    def touch_report(self, url: str, when: str | None = None) -> None:
+        """The report was seen again unchanged (e.g. 304): only last_seen moves."""
+        with self.transaction() as db:
+            db.execute("UPDATE reports SET last_seen = ?, gone_at = NULL WHERE url = ?",
+                       [when or utcnow(), url])
+
     def mark_gone(self, source_id: str, seen_urls: set[str], when: str | None = None) -> list[str]:
         """Reports of `source_id` that the finished crawl no longer found: mark, never delete."""
         when = when or utcnow()

@@ -1,0 +1,19 @@
+"""Platform adapters, one module per CMS family, chosen by fingerprint (never by host name)."""
+from __future__ import annotations
+
+from crawler.platforms.base import ListEntry, Platform
+from crawler.platforms.generic import Generic
+
+# Most specific first; Generic matches everything.
+ADAPTERS: list[Platform] = [Generic()]
+
+
+def by_name(name: str | None) -> Platform | None:
+    return next((a for a in ADAPTERS if a.name == name), None)
+
+
+def detect(response) -> Platform:
+    return next(a for a in ADAPTERS if a.matches(response))
+
+
+__all__ = ["ADAPTERS", "ListEntry", "Platform", "by_name", "detect"]

@@ -1,0 +1,310 @@
+"""The `nianbao` command: everything a user can do, each with --help."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+DEFAULT_DB = "data/archive.db"
+DEMO_DB = "data/demo.db"
+DEFAULT_REGISTRY = "sources.yml"
+
+
+def _not_yet(what: str):
+    click.echo(f"nianbao: {what} is not implemented yet.", err=True)
+    sys.exit(3)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nianbao")
+def main():
+    """nianbao — an open archive of 政府信息公开工作年度报告 (government information
+    disclosure annual reports): crawl portals, keep every byte, extract the tables, check them,
+    publish with Datasette."""
+
+
+# ---------------------------------------------------------------- crawl
+def crawl_settings(db: str, registry: str, only: tuple[str, ...] = (), log_level: str | None = None,
+                   polite: bool = True, extra: dict | None = None):
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("NIANBAO_DB", db, priority="cmdline")
+    settings.set("NIANBAO_REGISTRY", registry, priority="cmdline")
+    if only:
+        settings.set("NIANBAO_ONLY", ",".join(only), priority="cmdline")
+    if log_level:
+        settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    if not polite:  # benchmarks against the local farm only
+        for k, v in {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
+                     "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "ROBOTSTXT_OBEY": False}.items():
+            settings.set(k, v, priority="cmdline")
+    for k, v in (extra or {}).items():
+        settings.set(k, v, priority="cmdline")
+    return settings
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive SQLite file.")
+@click.option("--registry", default=DEFAULT_REGISTRY, show_default=True,
+              help="Source registry (YAML) listing the 年报 columns to crawl.")
+@click.option("--source", "only", multiple=True, help="Crawl only this source id (repeatable).")
+@click.option("--log-level", default=None, help="Scrapy log level (DEBUG, INFO, WARNING).")
+@click.option("--impolite", is_flag=True, hidden=True, help="No throttling (local benchmarks only).")
+@click.option("-s", "--set", "extra", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting.")
+def crawl(db, registry, only, log_level, impolite, extra):
+    """Crawl the 年报 columns of the registry into the archive (incremental, resumable)."""
+    from scrapy.crawler import CrawlerProcess
+
+    overrides = dict(e.split("=", 1) for e in extra)
+    settings = crawl_settings(db, registry, only, log_level, polite=not impolite, extra=overrides)
+    process = CrawlerProcess(settings, install_root_handler=True)
+    process.crawl("nianbao")
+    process.start()
+    click.echo(f"crawl finished; archive: {db}")
+
+
+# ---------------------------------------------------------------- extract
+def _read_input(target: str) -> tuple[bytes, str | None, dict]:
+    if target.startswith(("http://", "https://")):
+        import urllib.request
+
+        from crawler.settings import USER_AGENT
+        req = urllib.request.Request(target, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.read(), resp.geturl(), {k.lower(): v for k, v in resp.headers.items()}
+    return Path(target).read_bytes(), None, {}
+
+
+@main.command()
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print the extract JSON (the contract shape).")
+@click.option("--no-cells", is_flag=True, help="Leave out the per-cell list (shorter output).")
+def extract(target, as_json, no_cells):
+    """Extract one report (file or URL: HTML, text, PDF, DOCX, DOC, XLS, XLSX) to canonical
+    cells and run the within-report checks. Exit code 2 when the input cannot be read."""
+    from archive.checks import report_checks
+    from pipelines.extract.document import extract_document
+
+    try:
+        data, url, headers = _read_input(target)
+    except (OSError, ValueError) as e:
+        doc = {"error": {"code": "unreadable_input", "message": str(e)}}
+    else:
+        doc = extract_document(data, url or target, headers)
+        if not doc.get("error"):
+            doc["checks"] = report_checks(doc)
+    if no_cells:
+        doc.pop("cells", None)
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+    else:
+        if doc.get("error"):
+            click.echo(f"error: {doc['error'].get('code')}: {doc['error'].get('message')}", err=True)
+        else:
+            click.echo(f"{doc.get('title')}\n  agency {doc.get('agency')}, year {doc.get('report_year')}, "
+                       f"format {doc.get('format')}, published {doc.get('published')}")
+            for t, rows in (doc.get("tables") or {}).items():
+                n = sum(len(c) for c in rows.values())
+                click.echo(f"  {t}: {len(rows)} rows, {n} cells")
+            bad = [c for c in doc.get("checks", []) if c.get("status") == "fail"]
+            click.echo(f"  checks: {len(doc.get('checks', []))}, failing: {len(bad)}")
+    sys.exit(2 if doc.get("error") else 0)
+
+
+# ---------------------------------------------------------------- reextract / export
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive SQLite file.")
+@click.option("--since-version", default=None,
+              help="Only captures whose current extraction is older than this extractor version.")
+@click.option("--processes", default=2, show_default=True, help="Extraction worker processes.")
+def reextract(db, since_version, processes):
+    """Re-run extraction and checks from the archived WARC bytes (no network)."""
+    try:
+        from archive.reextract import reextract as run
+    except ImportError:
+        _not_yet("reextract")
+    stats = run(db, since_version=since_version, processes=processes)
+    click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive SQLite file.")
+@click.option("--out", "out_dir", default="data/export", show_default=True, help="Output folder.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["csv", "jsonl"]),
+              default=("csv", "jsonl"), show_default=True)
+def export(db, out_dir, formats):
+    """Export the wide views (t2/t3/t4, report overview) to CSV and JSON Lines."""
+    try:
+        from archive.export import export as run
+    except ImportError:
+        _not_yet("export")
+    for path in run(db, out_dir, formats=tuple(formats)):
+        click.echo(path)
+
+
+# ---------------------------------------------------------------- serve
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive SQLite file.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True)
+@click.option("--metadata", default="metadata.yml", show_default=True)
+def serve(db, host, port, metadata):
+    """Publish the archive read-only with Datasette."""
+    _serve(db, host, port, metadata)
+
+
+def _serve(db, host, port, metadata):
+    try:
+        from archive.serve import serve as run
+    except ImportError:
+        # Until the publishing module lands: plain read-only Datasette with our metadata.
+        cmd = [sys.executable, "-m", "datasette", "serve", "-i", db, "-h", host, "-p", str(port),
+               "--setting", "sql_time_limit_ms", "2000"]
+        if Path(metadata).exists():
+            cmd += ["-m", metadata]
+        sys.exit(subprocess.call(cmd))
+    run(db, host=host, port=port, metadata=metadata)
+
+
+# ---------------------------------------------------------------- sources
+@main.group()
+def sources():
+    """Manage the source registry (sources.yml)."""
+
+
+@sources.command("list")
+@click.option("--registry", default=DEFAULT_REGISTRY, show_default=True)
+def sources_list(registry):
+    """List the configured 年报 columns."""
+    from crawler import registry as reg
+    for s in reg.load(registry):
+        flag = "" if s.verified else "  (not verified offline)"
+        click.echo(f"{s.id:24} {s.render:8} {s.platform or '-':8} {s.url}{flag}")
+
+
+@sources.command("add")
+@click.option("--registry", default=DEFAULT_REGISTRY, show_default=True)
+@click.option("--id", "sid", required=True)
+@click.option("--name", required=True)
+@click.option("--url", required=True)
+@click.option("--platform", default=None)
+@click.option("--render", type=click.Choice(["static", "browser", "auto"]), default="auto")
+@click.option("--region", default=None)
+@click.option("--level", default=None)
+def sources_add(registry, sid, name, url, platform, render, region, level):
+    """Add a 年报 column to the registry."""
+    import yaml
+
+    from crawler import registry as reg
+    path = Path(registry)
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    entries = (data or {}).get("sources") or []
+    entry = {k: v for k, v in dict(id=sid, name=name, url=url, platform=platform, render=render,
+                                   region=region, level=level, verified=False).items()
+             if v is not None}
+    reg.parse(entries + [entry])  # validates (duplicates, render mode)
+    reg.dump(entries + [entry], path)
+    click.echo(f"added {sid}")
+
+
+@sources.command("check")
+@click.option("--registry", default=DEFAULT_REGISTRY, show_default=True)
+def sources_check(registry):
+    """Validate the registry file."""
+    from crawler import registry as reg
+    try:
+        found = reg.load(registry)
+    except reg.RegistryError as e:
+        click.echo(f"invalid: {e}", err=True)
+        sys.exit(2)
+    click.echo(f"ok: {len(found)} sources")
+
+
+# ---------------------------------------------------------------- farm and demo
+@main.command()
+@click.option("--port", default=0, show_default=True, help="0 lets the OS choose.")
+@click.option("--manifest", default=None, help="Write the ground-truth manifest (JSON) here.")
+@click.option("--registry", default=None, help="Write a source registry for the farm here.")
+def farm(port, manifest, registry):
+    """Serve the bundled sample portals (six CMS families) until Ctrl-C."""
+    from farm import Farm
+    with Farm(port=port) as f:
+        _write_farm_files(f, manifest, registry)
+        for p in f.manifest()["portals"]:
+            click.echo(json.dumps(p, ensure_ascii=False))
+        click.echo(f"farm on 127.0.0.1:{f.port} (hosts *.test → 127.0.0.1); Ctrl-C to stop", err=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+def _write_farm_files(f, manifest, registry):
+    from crawler import registry as reg
+    if manifest:
+        Path(manifest).write_text(json.dumps(f.manifest(), ensure_ascii=False, indent=1), "utf-8")
+    if registry:
+        reg.dump(f.sources(), registry)
+
+
+def summary(db_path: str) -> dict:
+    from archive.schema import open_db
+    db = open_db(db_path)
+    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+    return {
+        "portals": one("SELECT COUNT(*) FROM sources"),
+        "captures": one("SELECT COUNT(*) FROM captures"),
+        "reports": one("SELECT COUNT(*) FROM reports"),
+        "reports_with_tables": one("SELECT COUNT(DISTINCT report_id) FROM cells"),
+        "cells": one("SELECT COUNT(*) FROM cells"),
+        "attachments": one("SELECT COUNT(*) FROM attachments"),
+        "failing_checks": one("SELECT COUNT(*) FROM checks WHERE status = 'fail' AND is_current = 1"),
+        "blocked": one("SELECT COUNT(*) FROM captures WHERE outcome = 'blocked'"),
+    }
+
+
+@main.command()
+@click.option("--db", default=DEMO_DB, show_default=True, help="Fresh archive to build.")
+@click.option("--serve/--no-serve", default=True, help="Serve Datasette afterwards (until Ctrl-C).")
+@click.option("--port", default=8001, show_default=True)
+@click.option("--metadata", default="metadata.yml", show_default=True)
+def demo(db, serve, port, metadata):
+    """Start the sample portals, crawl them into a fresh archive, print a summary, serve it."""
+    from farm import Farm
+
+    db_path = Path(db)
+    for p in [db_path, Path(f"{db}-wal"), Path(f"{db}-shm")]:
+        p.unlink(missing_ok=True)
+    warc_dir = db_path.parent / "warc"
+    for w in warc_dir.glob(f"{db_path.stem}-*.warc.gz"):
+        w.unlink()
+    with Farm(port=0) as f, tempfile.TemporaryDirectory() as tmp:
+        reg_path = Path(tmp) / "farm-sources.yml"
+        _write_farm_files(f, None, reg_path)
+        click.echo(f"sample portals on 127.0.0.1:{f.port}: "
+                   + ", ".join(s["id"] for s in f.sources()))
+        # Scrapy's reactor runs once per process: crawl in a child, keep the farm here.
+        code = subprocess.call([sys.executable, "-m", "archive.cli", "crawl", "--db", db,
+                                "--registry", str(reg_path), "--log-level", "WARNING"])
+        if code != 0:
+            click.echo(f"crawl failed with exit code {code}", err=True)
+            sys.exit(code)
+    s = summary(db)
+    click.echo(json.dumps(s, ensure_ascii=False, indent=2))
+    if serve:
+        click.echo(f"Datasette on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        _serve(db, "127.0.0.1", port, metadata)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Scrapy settings shared by `scrapy crawl nianbao` and `nianbao crawl`.
+
+Polite by default: robots.txt obeyed, AutoThrottle, at most 2 concurrent requests per host, a
+User-Agent that names the project. The browser is Debian's chromium, used only for requests
+marked `meta["playwright"]`.
+"""
+import os
+
+from crawler.resolver import CHROMIUM_HOST_RULES
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = ("Mozilla/5.0 (compatible; nianbao/0.1; +https://github.com/nianbao/nianbao; "
+              "archive of 政府信息公开工作年度报告)")
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Attachments can be big scanned PDFs; beyond this they are recorded as `too_large`.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+COOKIES_ENABLED = True
+REFERER_ENABLED = True
+# Incremental state lives in the archive; Scrapy's cache would mix rendered and raw bodies.
+HTTPCACHE_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
+
+DNS_RESOLVER = "crawler.resolver.FarmAwareResolver"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+    "headless": True,
+    "args": ["--disable-background-networking", "--disable-component-update", "--no-first-run",
+             "--disable-sync", "--disable-gpu", CHROMIUM_HOST_RULES],
+}
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+
+
+def _abort_heavy(request):  # images, fonts and media are never needed to read a list
+    return request.resource_type in {"image", "media", "font"}
+
+
+PLAYWRIGHT_ABORT_REQUEST = _abort_heavy
+
+DOWNLOADER_MIDDLEWARES = {
+    # Between redirects/decompression (590+) and retries (550): sees every attempt, decoded.
+    "crawler.middlewares.CaptureMiddleware": 580,
+}
+ITEM_PIPELINES = {
+    "pipelines.scrapy_pipelines.ArchivePipeline": 300,
+}
+EXTENSIONS = {
+    "crawler.extensions.CrawlRunExtension": 100,
+}
+
+# Where the archive lives and which registry drives the spider (overridable with -s).
+NIANBAO_DB = os.environ.get("NIANBAO_DB", "data/archive.db")
+NIANBAO_REGISTRY = os.environ.get("NIANBAO_REGISTRY", "sources.yml")
