@@ -32,7 +32,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 bench: setup
-	$(BIN)/python -m bench
+	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf data/demo.db data/warc .pytest_cache
