@@ -1,0 +1,86 @@
+"""The thin end-to-end path of the skeleton: a sample portal on 127.0.0.1 → a real crawl →
+a real SQLite archive with captures and report bodies → a real Datasette answering."""
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from crawler import registry
+from farm import Farm
+
+NIANBAO = [sys.executable, "-m", "archive.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def trs_archive(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    with Farm(port=0) as farm:
+        sources = [s for s in farm.sources() if s["id"] == "farm-trs"]
+        assert sources, "the farm has a TRS portal"
+        registry.dump(sources, tmp / "sources.yml")
+        db = tmp / "archive.db"
+        subprocess.run(NIANBAO + ["crawl", "--db", str(db), "--registry", str(tmp / "sources.yml"),
+                                  "--log-level", "WARNING"], check=True, timeout=900)
+        manifest = farm.manifest()
+    expected = [r for r in manifest["reports"] if r["portal"] == "farm-trs"]
+    return db, expected
+
+
+def test_every_report_of_the_portal_is_archived_with_a_capture(trs_archive):
+    import sqlite3
+    db, expected = trs_archive
+    conn = sqlite3.connect(db)
+    got = dict(conn.execute("SELECT url, current_version_id FROM reports").fetchall())
+    missing = [r["url"] for r in expected if r["url"] not in got]
+    assert not missing, f"{len(missing)} of {len(expected)} reports not archived: {missing[:3]}"
+    for r in expected:
+        row = conn.execute(
+            "SELECT c.outcome, c.sha256, c.warc_file, r.body_text FROM reports r "
+            "JOIN report_versions v ON v.id = r.current_version_id "
+            "JOIN captures c ON c.id = v.capture_id WHERE r.url = ?", [r["url"]]).fetchone()
+        assert row is not None and row[0] == "ok" and row[1] and row[2]
+        if r["kind"] == "report" and r.get("cells"):
+            assert row[3] and len(row[3]) > 200, r["url"]
+
+
+def test_datasette_serves_the_archive(trs_archive):
+    db, expected = trs_archive
+    port = _free_port()
+    proc = subprocess.Popen(NIANBAO + ["serve", "--db", str(db), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/{Path(db).stem}/reports.json?_shape=array&_size=max"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(url, timeout=5) as resp:
+                    rows = json.load(resp)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("Datasette did not answer")
+        assert {r["url"] for r in rows} >= {r["url"] for r in expected}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_demo_builds_an_archive_and_exits(tmp_path):
+    db = tmp_path / "demo.db"
+    out = subprocess.run(NIANBAO + ["demo", "--no-serve", "--db", str(db)], capture_output=True,
+                         text=True, timeout=1800)
+    assert out.returncode == 0, out.stderr[-2000:]
+    summary = json.loads(out.stdout[out.stdout.index("{"):])
+    assert summary["portals"] >= 6 and summary["reports"] >= 150
+    assert summary["captures"] >= summary["reports"]

@@ -1,0 +1,73 @@
+import sqlite3
+
+from archive.warc import read_record
+from archive.writer import Archive
+
+DOC = {"title": "某县人民政府2023年度政府信息公开工作年度报告", "agency": "某县人民政府",
+       "report_year": 2023, "format": "2021", "extractor_version": "t1",
+       "cells": [{"table": "t3", "row": "new_received", "col": "total", "raw": "12", "value": 12,
+                  "semantic": "NUMERIC", "locator": "html:table[1]/r4/c9"}]}
+
+
+def test_identical_bytes_are_stored_once_and_both_captures_trace_to_them(tmp_path):
+    a = Archive(tmp_path / "a.db")
+    run = a.start_run(["s"])
+    c1 = a.add_capture(run_id=run, source_id=None, url="http://x.test/1", status=200,
+                       headers=[("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+                       body=b"same bytes")
+    c2 = a.add_capture(run_id=run, source_id=None, url="http://x.test/2", status=200,
+                       headers=[("Content-Type", "text/html")], body=b"same bytes")
+    r1, r2 = a.capture_row(c1.id), a.capture_row(c2.id)
+    assert (r1["warc_file"], r1["warc_offset"]) == (r2["warc_file"], r2["warc_offset"])
+    a.warc.close()
+    rec = read_record(a.warc_dir, r2["warc_file"], r2["warc_offset"], r2["warc_length"])
+    assert rec.body == b"same bytes"
+    # Scrapy hands decoded bodies: the stored headers must not claim gzip.
+    assert "content-encoding" not in {k.lower() for k, _ in rec.headers}
+
+
+def test_unchanged_capture_is_not_a_new_version_changed_one_is(tmp_path):
+    a = Archive(tmp_path / "a.db")
+    run = a.start_run(["s"])
+    url = "http://x.test/report.html"
+    c1 = a.add_capture(run_id=run, source_id=None, url=url, status=200, body=b"v1")
+    rid, v1, new1 = a.store_document(capture_id=c1.id, source_id=None, url=url, doc=DOC)
+    c2 = a.add_capture(run_id=run, source_id=None, url=url, status=200, body=b"v1")
+    _, v1b, new2 = a.store_document(capture_id=c2.id, source_id=None, url=url, doc=DOC)
+    assert new1 and not new2 and v1b == v1
+    c3 = a.add_capture(run_id=run, source_id=None, url=url, status=200, body=b"v2")
+    edited = dict(DOC, cells=[dict(DOC["cells"][0], raw="13", value=13)])
+    _, v2, new3 = a.store_document(capture_id=c3.id, source_id=None, url=url, doc=edited)
+    assert new3 and v2 != v1
+    db = a.db
+    assert db.execute("SELECT current_version_id FROM reports WHERE id = ?", [rid]).fetchone()[0] == v2
+    # Both versions are kept, only the newest is current; the wide view shows the current value.
+    rows = db.execute("SELECT id, is_current FROM report_versions ORDER BY id").fetchall()
+    assert rows == [(v1, 0), (v2, 1)]
+    assert db.execute("SELECT total FROM t3_wide WHERE row_key = 'new_received'").fetchall() == [(13.0,)]
+    assert db.execute("SELECT COUNT(*) FROM cells").fetchone()[0] == 2
+
+
+def test_gone_reports_are_marked_not_deleted(tmp_path):
+    a = Archive(tmp_path / "a.db")
+    a.sync_sources([{"id": "s", "name": "S", "url": "http://x.test/"}])
+    run = a.start_run(["s"])
+    for u in ("http://x.test/a", "http://x.test/b"):
+        c = a.add_capture(run_id=run, source_id="s", url=u, status=200, body=u.encode())
+        a.store_document(capture_id=c.id, source_id="s", url=u, doc=DOC)
+    gone = a.mark_gone("s", {"http://x.test/a"})
+    assert gone == ["http://x.test/b"]
+    rows = dict(a.db.execute("SELECT url, gone_at IS NOT NULL FROM reports").fetchall())
+    assert rows == {"http://x.test/a": 0, "http://x.test/b": 1}
+
+
+def test_archive_file_is_wal_with_foreign_keys(tmp_path):
+    a = Archive(tmp_path / "a.db")
+    assert a.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    try:
+        a.db.execute("INSERT INTO report_versions (report_id, capture_id, sha256, seen_at, "
+                     "extractor_version) VALUES (999, 999, 'x', 'now', 'v')")
+        raised = False
+    except sqlite3.IntegrityError:
+        raised = True
+    assert raised
