@@ -81,8 +81,10 @@ def t2_blocks(fmt: str, ls: LabelStyle) -> list[Grid]:
         head = [_h(T2_HEADER_LABEL)]
         span_last = width - len(cols)  # a single-column block spans the rest of the width
         for i, c in enumerate(cols):
-            head.append(_h(ls.label(canon.col_label("t2", c)),
-                           colspan=span_last if i == len(cols) - 1 else 1))
+            text = canon.col_label("t2", c)
+            if fmt == canon.FORMAT_2019 and c == "decisions":
+                text = "处理决定数量"  # the 2019 form's wording (a canon alias)
+            head.append(_h(ls.label(text), colspan=span_last if i == len(cols) - 1 else 1))
         g.append(head)
         for row in rows:
             label = canon.row_label("t2", row)

@@ -145,10 +145,13 @@ def generate(spec: ReportSpec) -> GeneratedReport:
     tv = make_values(spec.agency, spec.year, spec.fmt, spec.seed, spec.breaks)
     if spec.layout == "prose_only":
         _zero_values(tv)
-    if spec.attachment == "doc":
-        from .attachments import doc_values
-        tv = doc_values(spec, tv)  # the committed DOC files carry their own numbers
     cells = print_cells(tv, _rng(spec, "print"), spec.blanks)
+    if spec.attachment == "doc":
+        # the committed DOC files carry their own numbers; the body prints the same ones
+        from .attachments import doc_cells
+        cells = doc_cells(spec)
+        for (t, row, col), c in cells.items():
+            getattr(tv, t)[(row, col)] = c["value"] or 0
     title = _title(spec, r_layout)
     kind = "report"
     if spec.correction:
