@@ -1,0 +1,177 @@
+"""`/-/report/<id>`: one report as a reader knows it, with its checks and provenance."""
+from __future__ import annotations
+
+import difflib
+import json
+
+from datasette.utils.asgi import NotFound, Response
+
+from archive.datasette import layout
+from archive.datasette.common import archive_database, rows
+from pipelines.extract import canon
+
+# Rows that T3-BAL involves, when a check row does not list its cells.
+_T3_BAL_ROWS = ("new_received", "carried_over", "total_processed", "carried_forward")
+_T3_RESULT_ROWS = tuple(k.key for k in canon.T3_ROWS if k.group and k.key != "total_processed")
+
+
+def involved_cells(check: dict) -> list[tuple[str, str, str]]:
+    """(tbl, row, col) the check is about, from its `cells` JSON, else from id + scope."""
+    out = []
+    try:
+        listed = json.loads(check.get("cells") or "[]")
+    except ValueError:
+        listed = []
+    for c in listed if isinstance(listed, list) else []:
+        if isinstance(c, dict):
+            t = c.get("table") or c.get("tbl")
+            r = c.get("row") or c.get("row_key")
+            k = c.get("col") or c.get("col_key")
+        elif isinstance(c, (list, tuple)) and len(c) == 3:
+            t, r, k = c
+        elif isinstance(c, str) and c.count("/") == 2:
+            t, r, k = c.split("/")
+        else:
+            continue
+        if t and r and k:
+            out.append((t, r, k))
+    if out:
+        return out
+    cid, scope = check.get("check_id") or "", check.get("scope") or ""
+    scope = scope.split("=", 1)[-1]
+    if cid == "T3-BAL" and scope:
+        return [("t3", r, scope) for r in _T3_BAL_ROWS]
+    if cid == "T3-SUM-RESULTS" and scope:
+        return [("t3", r, scope) for r in (*_T3_RESULT_ROWS, "total_processed")]
+    if cid == "T3-SUM-COLS" and scope:
+        return [("t3", scope, c.key) for c in canon.T3_COLS]
+    if cid == "T4-SUM" and scope:
+        return [("t4", scope, c.key) for c in canon.T4_COLS]
+    if cid == "X-CARRY" and scope:
+        return [("t3", "carried_over", scope)]
+    return []
+
+
+def _sections(document: dict) -> list[dict]:
+    """Body text by section from the version's document JSON (list or mapping)."""
+    secs = document.get("sections") or []
+    labels = {s.key: s.label for s in canon.SECTIONS}
+    if isinstance(secs, dict):
+        secs = [{"key": k, "text": v} for k, v in secs.items()]
+    out = []
+    for s in secs:
+        if isinstance(s, str):
+            out.append({"title": "", "text": s})
+            continue
+        if not isinstance(s, dict):
+            continue
+        key = s.get("key") or s.get("id")
+        text = s.get("text") or s.get("body") or s.get("content") or ""
+        title = s.get("title") or s.get("heading") or labels.get(key, key or "")
+        out.append({"key": key, "title": title, "text": text})
+    return out
+
+
+def _cell_text(c: dict | None) -> str:
+    if c is None:
+        return "（无）"
+    if c.get("raw") not in (None, ""):
+        return str(c["raw"])
+    return "（空白）" if c.get("value") is None else str(c["value"])
+
+
+def version_diffs(versions: list[dict], cells_by_version: dict[int, dict],
+                  docs: dict[int, dict]) -> list[dict]:
+    """What changed from each version to the next: cells and section text."""
+    diffs = []
+    for prev, cur in zip(versions, versions[1:]):
+        a, b = cells_by_version.get(prev["id"], {}), cells_by_version.get(cur["id"], {})
+        changed = []
+        for key in sorted(set(a) | set(b)):
+            ta, tb = _cell_text(a.get(key)), _cell_text(b.get(key))
+            if ta != tb:
+                tbl, row, col = key
+                try:
+                    label = f"{canon.row_label(tbl, row)} / {canon.col_label(tbl, col)}"
+                except StopIteration:
+                    label = f"{row} / {col}"
+                changed.append({"tbl": tbl, "label": label, "before": ta, "after": tb})
+        text_changes = []
+        sa = {s.get("title"): s["text"] for s in _sections(docs.get(prev["id"], {}))}
+        sb = {s.get("title"): s["text"] for s in _sections(docs.get(cur["id"], {}))}
+        for title in [t for t in sb if sa.get(t) != sb[t]] + [t for t in sa if t not in sb]:
+            lines = [ln for ln in difflib.ndiff([sa.get(title) or ""], [sb.get(title) or ""])
+                     if ln[:1] in "+-"]
+            text_changes.append({"title": title, "lines": lines})
+        diffs.append({"from": prev, "to": cur, "cells": changed, "sections": text_changes,
+                      "title_before": docs.get(prev["id"], {}).get("title"),
+                      "title_after": docs.get(cur["id"], {}).get("title")})
+    return diffs
+
+
+async def report_page(datasette, request):
+    db = await archive_database(datasette, request)
+    try:
+        report_id = int(request.url_vars["id"])
+    except ValueError:
+        raise NotFound("报告编号无效")
+    found = await rows(db, "SELECT r.*, s.name AS source_name, s.region, s.level "
+                           "FROM reports r LEFT JOIN sources s ON s.id = r.source_id "
+                           "WHERE r.id = ?", [report_id])
+    if not found:
+        raise NotFound(f"没有编号为 {report_id} 的报告")
+    report = found[0]
+    versions = await rows(db, "SELECT v.*, c.url AS capture_url, c.final_url, c.fetched_at, "
+                              "c.status AS http_status, c.content_type, c.size, c.warc_file, "
+                              "c.warc_offset, c.run_id FROM report_versions v "
+                              "JOIN captures c ON c.id = v.capture_id WHERE v.report_id = ? "
+                              "ORDER BY v.seen_at, v.id", [report_id])
+    current = next((v for v in versions if v["id"] == report["current_version_id"]),
+                   versions[-1] if versions else None)
+    vid = current["id"] if current else -1
+    cell_rows = await rows(db, "SELECT * FROM cells WHERE report_id = ?", [report_id])
+    checks = await rows(db, "SELECT * FROM checks WHERE report_id = ? AND "
+                            "(version_id = ? OR version_id IS NULL) AND is_current = 1 "
+                            "ORDER BY CASE status WHEN 'fail' THEN 0 WHEN 'warn' THEN 1 "
+                            "WHEN 'not_assessable' THEN 2 ELSE 3 END, check_id, scope",
+                       [report_id, vid])
+    failing: dict[tuple[str, str, str], set[str]] = {}
+    for ch in checks:
+        ch["involved"] = involved_cells(ch)
+        if ch["status"] == "fail":
+            for key in ch["involved"]:
+                failing.setdefault(key, set()).add(ch["check_id"])
+    by_version: dict[int, dict] = {}
+    for c in cell_rows:
+        by_version.setdefault(c["version_id"], {})[(c["tbl"], c["row_key"], c["col_key"])] = c
+    current_cells = [c for c in cell_rows if c["version_id"] == vid]
+    docs = {}
+    for v in versions:
+        try:
+            docs[v["id"]] = json.loads(v["document"] or "{}")
+        except ValueError:
+            docs[v["id"]] = {}
+    attachments = await rows(db, "SELECT a.*, c.fetched_at FROM attachments a LEFT JOIN "
+                                 "captures c ON c.id = a.capture_id WHERE a.report_id = ? "
+                                 "ORDER BY a.id", [report_id])
+    editions = await rows(db, "SELECT id, url, title, kind FROM reports WHERE id != ? AND "
+                              "(edition_of = ? OR id = ?)",
+                          [report_id, report_id, report["edition_of"] or -1])
+    counts = {s: sum(1 for c in checks if c["status"] == s)
+              for s in ("fail", "warn", "not_assessable", "pass")}
+    context = {
+        "database": db.name,
+        "report": report,
+        "current": current,
+        "tables": layout.build_tables(report["format"] or (current or {}).get("format"),
+                                      current_cells, failing),
+        "checks": checks,
+        "check_counts": counts,
+        "sections": _sections(docs.get(vid, {})),
+        "attachments": attachments,
+        "versions": versions,
+        "diffs": version_diffs(versions, by_version, docs),
+        "editions": editions,
+    }
+    return Response.html(await datasette.render_template(
+        "nianbao_report.html", context, request=request, view_name="nianbao_report"))
