@@ -1,0 +1,297 @@
+"""Body text, the six sections, and report metadata (title, agency, year, dates).
+
+HTML: the CMS body container when one is present (portals.md §1.4), else trafilatura's main
+text. Metadata: the national meta tags (ArticleTitle, PubDate, ContentSource), the 索引号
+header block (table, list or label/value lines), the title (→ agency + report year), page
+dates, with fallbacks down to the signature date at the end of the report.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from .decode import for_matching, strip_pinyin_noise, to_simplified
+from .match import heading_section
+
+# ------------------------------------------------------------------ containers
+CONTAINERS = (
+    ("id", "zoom"), ("class", "TRS_Editor"), ("class", "trs_editor_view"), ("id", "UCAP-CONTENT"),
+    ("id", "Content"), ("class", "article-content"), ("class", "zw"), ("class", "content-wrapper"),
+    ("id", "ivs_content"), ("tdclass", "heise"), ("class", "articleContent"), ("id", "article"),
+    ("class", "pages_content"), ("class", "xxgk_content"), ("class", "zw-content"), ("id", "fontzoom"),
+    ("class", "con_c"), ("class", "Custom_UnionStyle"), ("id", "webeditorview"), ("class", "zwnr"),
+    ("id", "textcon"), ("class", "TRS_UEDITOR"), ("class", "gkxl-article"),
+)
+
+
+def find_container(root):
+    for kind, name in CONTAINERS:
+        if kind == "id":
+            els = root.xpath(f'//*[@id="{name}"]')
+        elif kind == "tdclass":
+            els = root.xpath(f'//td[contains(concat(" ", normalize-space(@class), " "), " {name} ")]')
+        else:
+            els = root.xpath(f'//*[contains(concat(" ", normalize-space(@class), " "), " {name} ")]')
+        best, best_len = None, -1
+        for el in els:
+            n = len(el.text_content().strip()) + 200 * len(el.xpath(".//table|.//img"))
+            if n > best_len:
+                best, best_len = el, n
+        if best is not None and best_len >= 20:
+            return best, (f"#{name}" if kind == "id" else f".{name}")
+    return None, None
+
+
+def html_meta(root) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in root.xpath("//meta[@name or @property]"):
+        name = (m.get("name") or m.get("property") or "").strip()
+        content = m.get("content")
+        if name and content is not None and name not in out:
+            out[name] = content.strip()
+    return out
+
+
+def meta_get(meta: dict[str, str], *names: str) -> str | None:
+    low = {k.lower(): v for k, v in meta.items()}
+    for n in names:
+        v = low.get(n.lower())
+        if v and not re.search(r"[<>{}$]|CMSPRO|^-$|^本网$", v):
+            return v
+    return None
+
+
+# ------------------------------------------------------------------ dates
+_DATE = re.compile(r"((?:19|20)\d{2})\s*(?:[-/.年—–]|\s)\s*(\d{1,2})\s*(?:[-/.月—–]|\s)\s*(\d{1,2})\s*日?")
+
+
+def parse_date(s: str | None) -> str | None:
+    if not s:
+        return None
+    m = _DATE.search(for_matching(s))
+    if not m:
+        return None
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+# ------------------------------------------------------------------ 索引号 header
+HEADER_LABELS = ("索引号", "发布机构", "发文机关", "发文单位", "发布单位", "成文日期", "发布日期", "公布日期",
+                 "发文日期", "发布时间", "文号", "发文字号", "信息来源", "来源", "主题分类", "分类", "名称", "标题",
+                 "公开方式", "有效性", "统一编号", "主题词")
+_HDR_LABEL_RE = re.compile("(" + "|".join(sorted(HEADER_LABELS, key=len, reverse=True)) + r")\s*[:：]?")
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"[\s\u3000\xa0]+", "", s)
+
+
+def header_fields(lines: list[str], limit: int = 80) -> dict[str, str]:
+    """Label/value pairs from the top of the page, in any of the layouts seen: inline
+    ("发布日期:2024-02-08 访问次数:"), table cells (label | value), or a label line followed by
+    its value line."""
+    cells: list[str] = []
+    for ln in lines[:limit]:
+        for c in for_matching(ln).split("|"):
+            c = c.strip()
+            if c:
+                cells.append(c)
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(cells):
+        c = cells[i]
+        sq = _squash(c)
+        m = _HDR_LABEL_RE.match(sq)
+        if not m:
+            # inline pairs anywhere in a short line: "发布日期:2024-02-08 14:35 访问次数: 信息来源:海宁市"
+            for mm in re.finditer(r"(发布日期|发布时间|公布日期|信息来源|来源|发布机构|成文日期)\s*[:：]\s*([^\s:：]+(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)", c):
+                out.setdefault(mm.group(1), mm.group(2).strip())
+            i += 1
+            continue
+        label = m.group(1)
+        rest = sq[m.end():]
+        if label == "文号" and rest and not re.search(r"\d|号", rest):
+            rest = ""
+        if rest and len(sq) <= 60:
+            if not _HDR_LABEL_RE.match(rest):
+                # cut at a following label on the same cell ("发布日期:2024-02-08访问次数:")
+                rest = re.split(r"访问次数|浏览次数|字号|点击|阅读次数|" + "|".join(HEADER_LABELS), rest)[0]
+                if rest:
+                    out.setdefault(label, rest)
+        elif not rest and len(sq) <= 12 and i + 1 < len(cells):
+            nxt = cells[i + 1]
+            if not _HDR_LABEL_RE.match(_squash(nxt)) and len(nxt) <= 80 and not (
+                    label == "文号" and not re.search(r"\d|号", nxt)):
+                out.setdefault(label, nxt.strip())
+                i += 2
+                continue
+        i += 1
+    return out
+
+
+# ------------------------------------------------------------------ title → agency, year
+_TITLE_HINT = re.compile(r"(年度报告|年报|工作报告|年度工作报告)")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_TAG_PREFIX = re.compile(r"^\s*(?:[（(【\[][^）)】\]]{1,8}[）)】\]]\s*)+")
+_GRAPHIC_PREFIX = re.compile(r"^\s*(?:图解|一图读懂|图说|一图看懂|图文解读)\s*[:：|｜丨\-—]*\s*")
+_CUT_BEFORE = ("现向社会公布", "向社会公布", "现予公布", "公布", "印发", "关于", "现将")
+_AGENCY_TAIL = re.compile(r"(?:政府信息公开|政务信息公开|政务公开|信息公开|政府信息)(?:工作)?$")
+
+
+def clean_title(t: str | None) -> str | None:
+    if not t:
+        return None
+    t = strip_pinyin_noise(re.sub(r"\s+", "", t.replace("\u3000", "")))
+    t = _TAG_PREFIX.sub("", t)
+    return t or None
+
+
+def is_title(t: str) -> bool:
+    m = for_matching(t)
+    return 6 <= len(m) <= 120 and bool(_TITLE_HINT.search(m)) and not m.startswith(("本报告", "根据", "按照"))
+
+
+def agency_year(title: str | None) -> tuple[str | None, int | None]:
+    if not title:
+        return None, None
+    t = to_simplified(for_matching(title))
+    t = _TAG_PREFIX.sub("", _GRAPHIC_PREFIX.sub("", t))
+    t = re.sub(r"[（(](图片版|超链版|文字版|图文版|更正|修订版)[）)]", "", t)
+    m = _YEAR.search(t)
+    if not m:
+        pre = re.split(r"(?:政府信息公开|政务公开|信息公开)", t)[0]
+        return (pre.strip(" :：") or None), None
+    year = int(m.group(1))
+    pre = t[: m.start()].strip(" :：,，、")
+    if not pre:
+        post = t[m.end():]
+        post = re.sub(r"^度", "", post)
+        pre = re.split(r"(?:政府信息公开|政务信息公开|政务公开|信息公开)", post)[0]
+    for w in _CUT_BEFORE:
+        k = pre.rfind(w)
+        if k >= 0 and len(pre) - k - len(w) >= 2:
+            pre = pre[k + len(w):]
+    pre = _AGENCY_TAIL.sub("", pre).strip(" :：,，、")
+    return (pre or None), year
+
+
+_REGION_END = ("市", "区", "县", "旗", "镇", "乡", "州", "盟", "省")
+
+
+def expand_agency(agency: str | None, lines: list[str], fields: dict[str, str]) -> str | None:
+    """A title naming only the region ("永州市冷水滩区2022年…") is the region's 人民政府 when the
+    page itself names that body (signature, header line, 发布机构)."""
+    if not agency or not agency.endswith(_REGION_END):
+        return agency
+    want = agency + "人民政府"
+    cands = [to_simplified(for_matching(x)).replace(" ", "") for x in lines[:60] + lines[-15:]]
+    cands += [to_simplified(v) for k, v in fields.items() if k in ("发布机构", "发文机关", "发文单位", "发布单位")]
+    if any(c == want or c.startswith(want) and len(c) <= len(want) + 4 for c in cands):
+        return want
+    return agency
+
+
+_TITLE_IN_TEXT = re.compile(
+    r"([\u4e00-\u9fff（）()]{2,40}?(?:19|20)\d{2}\s*年度?(?:政府信息公开|政务公开|信息公开)(?:工作)?年度报告)")
+
+
+def title_from_lines(lines: list[str]) -> str | None:
+    for ln in lines[:60]:
+        t = for_matching(ln).strip()
+        if "|" in t or ">" in t or len(t) > 80 or "当前位置" in t or "报告" not in t:
+            continue
+        if is_title(t) and _YEAR.search(t) and not heading_section(t):
+            return clean_title(strip_pinyin_noise(ln))
+    # a report without a title line names itself in its first paragraph
+    head = to_simplified(for_matching(" ".join(lines[:5])))
+    m = _TITLE_IN_TEXT.search(head)
+    if m:
+        ag, yr = agency_year(m.group(1))
+        if ag and yr:
+            return f"{ag}{m.group(1)[m.group(1).find(str(yr)):]}"
+    return None
+
+
+def report_year_from_text(text: str) -> int | None:
+    t = for_matching(text[:5000])
+    m = re.search(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日", t)
+    if m:
+        return int(m.group(1))
+    m = re.search(r"((?:19|20)\d{2})\s*年度?(?:政府信息公开|政务公开)", t)
+    return int(m.group(1)) if m else None
+
+
+def signature_date(lines: list[str]) -> str | None:
+    for ln in reversed(lines[-12:]):
+        t = for_matching(ln).strip()
+        if len(t) <= 20 and re.fullmatch(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", t):
+            return parse_date(t)
+    return None
+
+
+def url_date(url: str | None) -> str | None:
+    if not url:
+        return None
+    m = re.search(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_", url) or \
+        re.search(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/", url)
+    if m:
+        return parse_date(f"{m.group(1)}-{m.group(2)}-{m.group(3)}")
+    return None
+
+
+# ------------------------------------------------------------------ sections
+def split_sections(lines: list[str]) -> list[dict]:
+    """The six sections in document order (first heading of each key), with their text."""
+    found: list[tuple[int, str, str]] = []
+    seen = set()
+    for i, ln in enumerate(lines):
+        if "|" in ln:
+            continue
+        sk = heading_section(ln)
+        if sk and sk not in seen:
+            seen.add(sk)
+            found.append((i, sk, ln.strip()))
+    out = []
+    for n, (i, sk, title) in enumerate(found):
+        end = found[n + 1][0] if n + 1 < len(found) else len(lines)
+        out.append({"key": sk, "title": title, "text": "\n".join(lines[i + 1:end]).strip()})
+    return out
+
+
+# ------------------------------------------------------------------ links
+ATTACH_EXT = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".ofd", ".zip", ".rar", ".7z", ".txt")
+IMG_EXT = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp")
+_DOWNLOAD_HINT = re.compile(r"downfile|download|/attach/|/attachment/|uploadfiles|P0\d{10,}|ATTACH:", re.I)
+
+
+def find_links(el, base_url: str | None) -> list[dict]:
+    out, seen = [], set()
+
+    def add(href, text):
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            return
+        u = urljoin(base_url, href) if base_url else href
+        if u in seen:
+            return
+        seen.add(u)
+        out.append({"url": u, "text": re.sub(r"\s+", " ", text or "").strip()})
+
+    for a in el.xpath(".//a[@href]"):
+        href = a.get("href").strip()
+        path = href.split("?")[0].split("#")[0].lower()
+        if path.endswith(ATTACH_EXT + IMG_EXT) or _DOWNLOAD_HINT.search(href):
+            add(href, a.text_content() or a.get("title") or a.get("download"))
+    for img in el.xpath(".//img[@src]"):
+        add(img.get("src").strip(), img.get("alt") or img.get("title") or "")
+    return out
+
+
+# ------------------------------------------------------------------ noise
+_NOISE_LINE = re.compile(r"^(阅读辅助|进入老年模式|无障碍|长者版|关怀版|繁體|繁体版|简体版|打印|关闭|分享到|字号|"
+                         r"网站地图|主办单位|承办单位|.*ICP备|.*公网安备|网站标识码|建议.*分辨率|上一篇|下一篇|[?？|｜\s]+$)")
+
+
+def trim_noise(lines: list[str], start_at: int = 0) -> list[str]:
+    return [ln for ln in lines[start_at:] if not _NOISE_LINE.match(for_matching(ln).strip())]

@@ -1,0 +1,491 @@
+"""Every input format → one stream of tokens in document order.
+
+A token is a printed cell (from an HTML/DOCX/PDF/XLS(X) table, rowspan/colspan expanded so
+that columns line up) or a line of text (headings, text renderings of tables). The label
+matcher reads the stream; it does not care which format it came from. Cells that are only
+copies of a spanning cell are kept in the grid (for header alignment and legacy tables) but
+left out of the stream, so a spanned value is never counted twice.
+"""
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+
+from .cells import clean_raw, looks_like_value
+
+MAX_GRID_CELLS = 200_000      # a 20 MB table is cut here rather than exhausting memory
+MAX_TOKENS = 400_000
+
+
+@dataclass
+class Tok:
+    text: str                 # raw text as printed (whitespace collapsed)
+    locator: str
+    grid: int | None = None   # grid id when the token is a table cell
+    row: int | None = None
+    col: int | None = None
+
+
+@dataclass
+class GCell:
+    text: str
+    copy: bool = False        # True: position covered by a row/colspan of another cell
+
+
+@dataclass
+class Grid:
+    prefix: str               # locator prefix, e.g. "html:table[2]"
+    rows: list[list[GCell]] = field(default_factory=list)
+
+    def texts(self) -> list[list[str]]:
+        return [[c.text for c in r] for r in self.rows]
+
+
+def expand(rows: list[list[tuple[str, int, int]]], prefix: str) -> Grid:
+    """Rows of (text, rowspan, colspan) → rectangular grid with span copies marked."""
+    g = Grid(prefix)
+    taken: dict[tuple[int, int], GCell] = {}
+    total = 0
+    for r, row in enumerate(rows):
+        c = 0
+        out: list[GCell] = []
+        for text, rs, cs in row:
+            while (r, c) in taken:
+                c += 1
+            rs = max(1, min(rs, 1000))
+            cs = max(1, min(cs, 200))
+            for dr in range(rs):
+                for dc in range(cs):
+                    taken[(r + dr, c + dc)] = GCell(text, copy=(dr or dc) > 0)
+            c += cs
+            total += rs * cs
+            if total > MAX_GRID_CELLS:
+                break
+        width = max([cc for (rr, cc) in taken if rr == r] + [-1]) + 1
+        out = [taken.get((r, cc), GCell("", copy=True)) for cc in range(width)]
+        g.rows.append(out)
+        if total > MAX_GRID_CELLS:
+            break
+    return g
+
+
+def grid_tokens(g: Grid, gid: int) -> list[Tok]:
+    toks = []
+    for r, row in enumerate(g.rows):
+        for c, cell in enumerate(row):
+            if cell.copy:
+                continue
+            toks.append(Tok(cell.text, f"{g.prefix}/r{r + 1}/c{c + 1}", gid, r, c))
+    return toks
+
+
+# ------------------------------------------------------------------ HTML
+_BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+          "section", "article", "center", "blockquote", "pre", "dd", "dt", "dl", "form", "header",
+          "footer", "hr", "title", "caption", "tbody", "thead"}
+_SKIP = {"script", "style", "noscript", "template", "iframe", "object", "select", "option", "head",
+         "button", "svg"}
+
+
+def _cell_text(td) -> str:
+    """Text of a table cell: <br>/<p> become spaces, nested tables excluded."""
+    parts: list[str] = []
+
+    def walk(el):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag.lower() in _SKIP or tag.lower() == "table":
+            if el.tail:
+                parts.append(el.tail)
+            return
+        if tag.lower() in ("br", "p", "div"):
+            parts.append(" ")
+        if el.text:
+            parts.append(el.text)
+        for ch in el:
+            walk(ch)
+        if tag.lower() in ("p", "div"):
+            parts.append(" ")
+        if el.tail and el is not td:
+            parts.append(el.tail)
+
+    walk(td)
+    return clean_raw("".join(parts))
+
+
+def _span(el, name: str) -> int:
+    v = el.get(name)
+    if not v:
+        return 1
+    m = re.match(r"\s*(\d+)", v)
+    return int(m.group(1)) if m else 1
+
+
+def _own_rows(table):
+    """<tr> elements of this table, not of tables nested in it."""
+    out = []
+    for tr in table.iter("tr"):
+        p = tr.getparent()
+        while p is not None and p.tag != "table":
+            p = p.getparent()
+        if p is table:
+            out.append(tr)
+    return out
+
+
+def html_table_grid(table, prefix: str) -> Grid:
+    rows = []
+    for tr in _own_rows(table):
+        cells = []
+        for td in tr:
+            if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
+                continue
+            cells.append((_cell_text(td), _span(td, "rowspan"), _span(td, "colspan")))
+        rows.append(cells)
+    return expand(rows, prefix)
+
+
+def html_stream(root, kind: str = "html") -> tuple[list[Tok], list[Grid], list[str]]:
+    """Walk an lxml element in document order: text lines become line tokens, innermost data
+    tables become grids. Tables that only hold other tables (layout tables) are walked into.
+    Returns (tokens, grids, text lines)."""
+    toks: list[Tok] = []
+    grids: list[Grid] = []
+    lines: list[str] = []
+    buf: list[str] = []
+    counter = {"table": 0}
+
+    def flush():
+        t = clean_raw("".join(buf))
+        buf.clear()
+        if t:
+            lines.append(t)
+            toks.append(Tok(t, f"{kind}:line {len(lines)}"))
+
+    def walk(el):
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag in _SKIP or not tag:
+            if tag != "" or not isinstance(el.tag, str):
+                pass
+            if el.tail:
+                buf.append(el.tail)
+            return
+        if tag == "table" and not any(True for _ in el.iterdescendants("table")):
+            flush()
+            counter["table"] += 1
+            g = html_table_grid(el, f"{kind}:table[{counter['table']}]")
+            gid = len(grids)
+            grids.append(g)
+            toks.extend(grid_tokens(g, gid))
+            for row in g.rows:
+                t = " | ".join(c.text for c in row if not c.copy)
+                if t.strip(" |"):
+                    lines.append(t)
+            if el.tail:
+                buf.append(el.tail)
+            return
+        if tag in _BLOCK or tag in ("td", "th"):
+            flush()
+        if el.text:
+            buf.append(el.text)
+        for ch in el:
+            walk(ch)
+        if tag in _BLOCK or tag in ("td", "th"):
+            flush()
+        if el.tail:
+            buf.append(el.tail)
+
+    walk(root)
+    flush()
+    return toks[:MAX_TOKENS], grids, lines
+
+
+# ------------------------------------------------------------------ text renderings
+_TRAILING_VALUES = re.compile(r"^(?P<label>.*?[^\d\s.,，+\-−/／—])\s+(?P<vals>(?:[+\-−]?\d[\d,，]*(?:\.\d+)?\s*){1,20})$")
+
+
+def text_stream(text: str, kind: str = "text") -> tuple[list[Tok], list[str]]:
+    """Text renderings of tables: one cell per line (blank lines ignored), `|`-separated rows
+    where empty cells are real cells, or a label followed by whitespace-separated numbers
+    (PDF text). Returns (tokens, lines)."""
+    toks: list[Tok] = []
+    lines = []
+    for n, line in enumerate(text.splitlines(), 1):
+        s = line.strip()
+        if not s:
+            continue
+        lines.append(clean_raw(s))
+        loc = f"{kind}:line {n}"
+        if "|" in s:
+            parts = s.split("|")
+            if parts and not parts[-1].strip():
+                parts = parts[:-1]  # the trailing "|" closes the last cell
+            for k, p in enumerate(parts):
+                toks.append(Tok(clean_raw(p), f"{loc}/c{k + 1}" if len(parts) > 1 else loc))
+            continue
+        m = _TRAILING_VALUES.match(s)
+        if m and not looks_like_value(s):
+            vals = m.group("vals").split()
+            toks.append(Tok(clean_raw(m.group("label")), loc))
+            for k, v in enumerate(vals):
+                toks.append(Tok(v, f"{loc}/v{k + 1}"))
+            continue
+        # a bare run of numbers on one line ("2 0 5 2 9 …", table 四 in PDF text)
+        if len(s.split()) > 1 and all(looks_like_value(p) for p in s.split()):
+            for k, v in enumerate(s.split()):
+                toks.append(Tok(v, f"{loc}/v{k + 1}"))
+            continue
+        toks.append(Tok(clean_raw(s), loc))
+        if len(toks) > MAX_TOKENS:
+            break
+    return toks, lines
+
+
+# ------------------------------------------------------------------ PDF
+_SPLIT_NUMBER = re.compile(r"(?<=\d)\s*\n\s*(?=\d)")
+
+
+def _pdf_cell(t) -> str:
+    if t is None:
+        return ""
+    return clean_raw(_SPLIT_NUMBER.sub("", str(t)))
+
+
+def pdf_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str], int]:
+    """Ruled tables via pdfplumber (merged cells come back as None → span copies), text lines
+    outside the tables. Tables continuing across pages simply continue the stream.
+    Returns (tokens, grids, lines, page count)."""
+    import pdfplumber
+
+    toks: list[Tok] = []
+    grids: list[Grid] = []
+    lines: list[str] = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        npages = len(pdf.pages)
+        for pno, page in enumerate(pdf.pages, 1):
+            try:
+                found = page.find_tables()
+            except Exception:  # noqa: BLE001 - a malformed page still gives its text
+                found = []
+            boxes = [t.bbox for t in found]
+            items = []  # (top, kind, payload)
+            for ti, t in enumerate(found, 1):
+                raw = t.extract()
+                g = Grid(f"pdf:p{pno}/table[{ti}]")
+                for row in raw:
+                    g.rows.append([GCell(_pdf_cell(c), copy=c is None) for c in row])
+                items.append((t.bbox[1], "grid", g))
+
+            def outside(obj, boxes=boxes):
+                x0, top, x1, bottom = obj["x0"], obj["top"], obj["x1"], obj["bottom"]
+                cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+                return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
+
+            try:
+                tp = page.filter(outside) if boxes else page
+                words_text = tp.extract_text(keep_blank_chars=False) or ""
+                # line tops for ordering against tables
+                wlines = tp.extract_text_lines() if hasattr(tp, "extract_text_lines") else []
+            except Exception:  # noqa: BLE001
+                words_text, wlines = "", []
+            if wlines:
+                for ln in wlines:
+                    items.append((ln["top"], "line", ln["text"]))
+            else:
+                for k, ln in enumerate(words_text.splitlines()):
+                    items.append((k, "line", ln))
+            items.sort(key=lambda x: (x[0], 0 if x[1] == "line" else 1))
+            for _, kind, payload in items:
+                if kind == "grid":
+                    gid = len(grids)
+                    grids.append(payload)
+                    toks.extend(grid_tokens(payload, gid))
+                    for row in payload.rows:
+                        t = " | ".join(c.text for c in row if not c.copy)
+                        if t.strip(" |"):
+                            lines.append(t)
+                else:
+                    t, ls = text_stream(payload, f"pdf:p{pno}")
+                    for tk in t:
+                        tk.locator = tk.locator.replace("line 1", f"line {len(lines) + 1}", 1)
+                    toks.extend(t)
+                    lines.extend(ls)
+    return toks, grids, lines, npages
+
+
+# ------------------------------------------------------------------ DOCX
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _w_text(el) -> str:
+    parts = []
+    for node in el.iter():
+        if node.tag == _W + "t" and node.text:
+            parts.append(node.text)
+        elif node.tag in (_W + "br", _W + "cr", _W + "tab"):
+            parts.append(" ")
+        elif node.tag == _W + "p":
+            parts.append(" ")
+    return clean_raw("".join(parts))
+
+
+def _docx_table(tbl, prefix: str) -> Grid:
+    """w:tbl → grid; gridSpan = colspan, vMerge continue = copy of the cell above."""
+    g = Grid(prefix)
+    for tr in tbl.iterchildren(_W + "tr"):
+        row: list[GCell] = []
+        for tc in tr.iterchildren(_W + "tc"):
+            pr = tc.find(_W + "tcPr")
+            span, vcont = 1, False
+            if pr is not None:
+                gs = pr.find(_W + "gridSpan")
+                if gs is not None:
+                    try:
+                        span = max(1, min(int(gs.get(_W + "val", "1")), 200))
+                    except ValueError:
+                        span = 1
+                vm = pr.find(_W + "vMerge")
+                if vm is not None and vm.get(_W + "val", "continue") == "continue":
+                    vcont = True
+            c = len(row)
+            if vcont and g.rows and c < len(g.rows[-1]):
+                above = g.rows[-1][c]
+                cells = [GCell(above.text, copy=True) for _ in range(span)]
+            else:
+                text = _w_text(tc)
+                cells = [GCell(text)] + [GCell(text, copy=True) for _ in range(span - 1)]
+            row.extend(cells)
+        g.rows.append(row)
+    return g
+
+
+def docx_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str]]:
+    import docx
+
+    d = docx.Document(io.BytesIO(data))
+    body = d.element.body
+    toks: list[Tok] = []
+    grids: list[Grid] = []
+    lines: list[str] = []
+    nt = 0
+
+    def walk(parent):
+        nonlocal nt
+        for el in parent.iterchildren():
+            if el.tag == _W + "p":
+                t = _w_text(el)
+                if t:
+                    lines.append(t)
+                    toks.append(Tok(t, f"docx:para {len(lines)}"))
+            elif el.tag == _W + "tbl":
+                nested = el.find(".//" + _W + "tbl")
+                if nested is not None:
+                    for tr in el.iterchildren(_W + "tr"):
+                        for tc in tr.iterchildren(_W + "tc"):
+                            walk(tc)
+                    continue
+                nt += 1
+                g = _docx_table(el, f"docx:table[{nt}]")
+                gid = len(grids)
+                grids.append(g)
+                toks.extend(grid_tokens(g, gid))
+                for row in g.rows:
+                    t = " | ".join(c.text for c in row if not c.copy)
+                    if t.strip(" |"):
+                        lines.append(t)
+            elif el.tag in (_W + "sdt", _W + "sdtContent", _W + "customXml"):
+                walk(el)
+
+    walk(body)
+    return toks, grids, lines
+
+
+# ------------------------------------------------------------------ spreadsheets
+def _num_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, float):
+        if v.is_integer():
+            return str(int(v))
+        return repr(v)
+    return clean_raw(str(v))
+
+
+def xlsx_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str]]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    toks, grids, lines = [], [], []
+    for si, ws in enumerate(wb.worksheets, 1):
+        g = Grid(f"xlsx:sheet[{si}]")
+        covered: set[tuple[int, int]] = set()
+        for rng in ws.merged_cells.ranges:
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    if (r, c) != (rng.min_row, rng.min_col):
+                        covered.add((r, c))
+        maxr = min(ws.max_row or 0, MAX_GRID_CELLS // max(1, ws.max_column or 1))
+        for r, row in enumerate(ws.iter_rows(min_row=1, max_row=maxr, values_only=True), 1):
+            g.rows.append([GCell(_num_text(v), copy=(r, c) in covered) for c, v in enumerate(row, 1)])
+        gid = len(grids)
+        grids.append(g)
+        toks.extend(grid_tokens(g, gid))
+        for row in g.rows:
+            t = " | ".join(c.text for c in row if not c.copy)
+            if t.strip(" |"):
+                lines.append(t)
+    return toks, grids, lines
+
+
+def xls_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str]]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True)
+    except Exception:  # noqa: BLE001 - some writers' files fail with formatting info
+        book = xlrd.open_workbook(file_contents=data)
+    toks, grids, lines = [], [], []
+    for si in range(book.nsheets):
+        sh = book.sheet_by_index(si)
+        covered = set()
+        for (r0, r1, c0, c1) in getattr(sh, "merged_cells", []) or []:
+            for r in range(r0, r1):
+                for c in range(c0, c1):
+                    if (r, c) != (r0, c0):
+                        covered.add((r, c))
+        g = Grid(f"xls:sheet[{si + 1}]")
+        for r in range(min(sh.nrows, MAX_GRID_CELLS // max(1, sh.ncols))):
+            row = []
+            for c in range(sh.ncols):
+                cell = sh.cell(r, c)
+                v = cell.value
+                if cell.ctype == xlrd.XL_CELL_EMPTY or cell.ctype == xlrd.XL_CELL_BLANK:
+                    v = None
+                row.append(GCell(_num_text(v), copy=(r, c) in covered))
+            g.rows.append(row)
+        gid = len(grids)
+        grids.append(g)
+        toks.extend(grid_tokens(g, gid))
+        for row in g.rows:
+            t = " | ".join(c.text for c in row if not c.copy)
+            if t.strip(" |"):
+                lines.append(t)
+    return toks, grids, lines
+
+
+# ------------------------------------------------------------------ DOC (antiword)
+def doc_text(data: bytes, timeout: float = 60) -> str:
+    """antiword renders Word 97-2003 files as text; tables come out as `|a|b|` rows, which the
+    text reader handles like the seeds' pipe layout."""
+    with tempfile.NamedTemporaryFile(suffix=".doc") as f:
+        f.write(data)
+        f.flush()
+        p = subprocess.run(["antiword", "-m", "UTF-8.txt", "-w", "0", f.name],
+                           capture_output=True, timeout=timeout, check=False)
+    if p.returncode != 0 and not p.stdout:
+        raise ValueError(p.stderr.decode("utf-8", "replace").strip() or "antiword failed")
+    return p.stdout.decode("utf-8", "replace")

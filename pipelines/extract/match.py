@@ -1,0 +1,405 @@
+"""Token stream → canonical cells, by labels (canon.py), never by position alone.
+
+Reading model (works for HTML grids, DOCX/PDF/XLS tables and the text renderings alike): a row
+is a label followed by its values. The table being read (t2/t3/t4) is set by section headings
+and header cues (第二十条…, 信息内容, 申请人情况, 行政复议…) and by distinctive row labels.
+Columns come from the header labels: aligned by grid column where the source has a real grid,
+otherwise in printed order of the current header (table 二) or the official order (table 三's
+seven columns). Table 四's single row of 15 numbers is read in the official order under its
+3-level header — the one place position alone decides. Unknown labels with numbers inside a
+table become `extra:<label>` rows.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from . import canon
+from .canon import EMPTY, EXTRA_PREFIX, NUMERIC, TEXT, ZERO, label_key
+from .cells import parse_cell
+from .decode import for_matching
+from .grid import Tok
+
+T3_COL_ORDER = tuple(k.key for k in canon.T3_COLS)
+
+
+def norm_key(text: str) -> str:
+    return label_key(for_matching(text))
+
+
+@lru_cache(maxsize=None)
+def _row_index(table: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    exact: dict[str, str] = {}
+    for k in canon.ROWS[table]:
+        for lab in k.labels():
+            exact.setdefault(label_key(lab), k.key)
+    prefixes = sorted(exact.items(), key=lambda kv: -len(kv[0]))
+    return exact, prefixes
+
+
+@lru_cache(maxsize=None)
+def _col_index(table: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k in canon.COLS[table]:
+        for lab in k.labels():
+            out.setdefault(label_key(lab), k.key)
+    return out
+
+
+def match_row(table: str, key: str) -> str | None:
+    """Canonical row key for a normalised label: exact, else the longest canonical label the
+    printed one starts with (annotations like （须与2020年度年报结转数一致）), else a printed
+    label that is a unique truncation of a canonical one."""
+    if not key:
+        return None
+    exact, prefixes = _row_index(table)
+    if key in exact:
+        return exact[key]
+    for lab, rk in prefixes:
+        if len(lab) >= 4 and key.startswith(lab):
+            return rk
+    if len(key) >= 6:
+        hits = {rk for lab, rk in prefixes if lab.startswith(key)}
+        if len(hits) == 1:
+            return hits.pop()
+    return None
+
+
+def match_col(table: str, key: str) -> str | None:
+    if not key:
+        return None
+    idx = _col_index(table)
+    if key in idx:
+        return idx[key]
+    if table == "t2":
+        for lab, ck in sorted(idx.items(), key=lambda kv: -len(kv[0])):
+            if len(lab) >= 4 and key.startswith(lab):
+                return ck
+    return None
+
+
+# ------------------------------------------------------------------ section headings
+_ORDINAL = re.compile(r"^\s*[（(]?([一二三四五六七八九十]+)[)）、.．\s]")
+_ORD_VAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
+
+
+@lru_cache(maxsize=None)
+def _section_keys() -> list[tuple[str, str]]:
+    out = []
+    for k in canon.SECTIONS:
+        for lab in k.labels():
+            out.append((label_key(lab), k.key))
+    return sorted(out, key=lambda kv: -len(kv[0]))
+
+
+def heading_section(text: str) -> str | None:
+    """s1..s6 when a line is one of the six section headings (variants, wrong/missing ordinals
+    allowed); None otherwise. Narrative sentences are not headings."""
+    t = for_matching(text).strip()
+    if not t or len(t) > 60:
+        return None
+    m = _ORDINAL.match(t)
+    has_ord = bool(m) and not t.startswith(("(", "（"))
+    key = label_key(t)
+    for lab, sk in _section_keys():
+        if key == lab or (key.startswith(lab) and (has_ord or len(key) - len(lab) <= 2)):
+            return sk
+    if has_ord:
+        if "存在的主要问题" in key or ("存在" in key and "问题" in key and "改进" in key):
+            return "s5"
+        if "行政复议" in key and "诉讼" in key and len(key) < 30:
+            return "s4"
+        if key.startswith("其他需要报告"):
+            return "s6"
+    return None
+
+
+_SECTION_CTX = {"s1": None, "s2": "t2", "s3": "t3", "s4": "t4", "s5": None, "s6": None}
+
+
+# ------------------------------------------------------------------ matcher
+@dataclass
+class Result:
+    cells: list[dict] = field(default_factory=list)
+    seen: set = field(default_factory=set)
+    t2_cols: set = field(default_factory=set)   # column keys printed in table 二 headers
+    t2_rows: set = field(default_factory=set)
+    t3_rows: set = field(default_factory=set)
+
+    def add(self, table, row, col, tok: Tok):
+        if (table, row, col) in self.seen:
+            return
+        value, sem = parse_cell(tok.text, col)
+        self.seen.add((table, row, col))
+        self.cells.append({"table": table, "row": row, "col": col, "raw": tok.text,
+                           "value": value, "semantic": sem, "locator": tok.locator})
+
+
+_T2_CUE = re.compile(r"^第二十条第[（(]?[一二三四五六七八九十\d]+[)）]?项")
+_T3_CUES = ("勾稽关系", "申请人情况")
+
+
+class Matcher:
+    def __init__(self, toks: list[Tok]):
+        self.toks = toks
+        self.vals = [None] * len(toks)   # cache: is value-like
+        self.keys = [None] * len(toks)
+        self.res = Result()
+        self.ctx: str | None = None
+        self.t2_cols: list[str] = []              # current 表二 sub-table columns, printed order
+        self.t2_hdr: dict[int, dict[int, str]] = {}   # grid → col → key (latest header row)
+        self.t2_hdr_row: dict[int, int] = {}
+        self.t3_hdr: dict[int, dict[int, str]] = {}
+        self.t4_done = False
+
+    def is_value(self, i: int) -> bool:
+        v = self.vals[i]
+        if v is None:
+            v = self.vals[i] = parse_cell(self.toks[i].text)[1] != TEXT
+        return v
+
+    def key(self, i: int) -> str:
+        k = self.keys[i]
+        if k is None:
+            k = self.keys[i] = norm_key(self.toks[i].text)
+        return k
+
+    def values_after(self, i: int) -> list[int]:
+        """Indices of the value tokens that follow label i (same grid row for grid cells)."""
+        out = []
+        t0 = self.toks[i]
+        j = i + 1
+        while j < len(self.toks):
+            t = self.toks[j]
+            if t0.grid is not None and (t.grid != t0.grid or t.row != t0.row):
+                break
+            if t0.grid is None and t.grid is not None:
+                break
+            if not self.is_value(j):
+                break
+            out.append(j)
+            j += 1
+        return out
+
+    # -------------------------------------------------------------- emitters
+    def emit_t3(self, row: str, idx: list[int]) -> bool:
+        hdr = self.t3_hdr.get(self.toks[idx[0]].grid) if idx else None
+        if hdr and len(set(hdr.values())) == len(T3_COL_ORDER):
+            mapped = [(hdr.get(self.toks[j].col), j) for j in idx]
+            if sum(1 for c, _ in mapped if c) >= len(T3_COL_ORDER):
+                for c, j in mapped:
+                    if c:
+                        self.res.add("t3", row, c, self.toks[j])
+                self.res.t3_rows.add(row)
+                return True
+        if len(idx) < len(T3_COL_ORDER):
+            return False  # blanks vanished from a text rendering: position would lie
+        for c, j in zip(T3_COL_ORDER, idx):
+            self.res.add("t3", row, c, self.toks[j])
+        self.res.t3_rows.add(row)
+        return True
+
+    def emit_t2(self, row: str, idx: list[int]) -> bool:
+        g = self.toks[idx[0]].grid if idx else None
+        hdr = self.t2_hdr.get(g) if g is not None else None
+        done = False
+        if hdr:
+            for j in idx:
+                c = hdr.get(self.toks[j].col)
+                if c:
+                    self.res.add("t2", row, c, self.toks[j])
+                    done = True
+        if not done:
+            cols = self.t2_cols
+            if not cols and not row.startswith(EXTRA_PREFIX):
+                for fmt in (canon.FORMAT_2021, canon.FORMAT_2019):
+                    lay = canon.T2_LAYOUT[fmt].get(row)
+                    if lay and len(lay) == len(idx):
+                        cols = list(lay)
+                        break
+            for c, j in zip(cols, idx):
+                self.res.add("t2", row, c, self.toks[j])
+                done = True
+        if done:
+            self.res.t2_rows.add(row)
+        return done
+
+    def emit_t4_flat(self, idx: list[int]) -> bool:
+        # header padding (empty cells after the last header label) precedes the numbers
+        while len(idx) > len(canon.T4_ORDER) and parse_cell(self.toks[idx[0]].text)[1] == EMPTY:
+            idx = idx[1:]
+        if len(idx) < len(canon.T4_ORDER):
+            return False
+        for (r, c), j in zip(canon.T4_ORDER, idx):
+            self.res.add("t4", r, c, self.toks[j])
+        self.t4_done = True
+        return True
+
+    def emit_t4_row(self, row: str, idx: list[int]) -> bool:
+        if len(idx) < len(canon.T4_COLS):
+            return False
+        for c, j in zip((k.key for k in canon.T4_COLS), idx):
+            self.res.add("t4", row, c, self.toks[j])
+        return True
+
+    # -------------------------------------------------------------- header cues
+    def header(self, i: int, key: str) -> bool:
+        tok = self.toks[i]
+        if _T2_CUE.match(key) or key == "信息内容":
+            self.ctx = "t2"
+            if _T2_CUE.match(key):
+                self.t2_cols = []
+                if tok.grid is not None:
+                    self.t2_hdr.pop(tok.grid, None)
+            return True
+        if any(c in key for c in _T3_CUES):
+            self.ctx = "t3"
+            return True
+        if self.ctx in ("t2", None):
+            ck = match_col("t2", key)
+            if ck:
+                self.ctx = "t2"
+                if tok.grid is not None:
+                    if self.t2_hdr_row.get(tok.grid) != tok.row:
+                        self.t2_hdr[tok.grid] = {}
+                        self.t2_hdr_row[tok.grid] = tok.row
+                        self.t2_cols = []
+                    self.t2_hdr[tok.grid][tok.col] = ck
+                elif self.t2_cols and self.t2_cols[-1] == ck:
+                    return True
+                if ck not in self.t2_cols:
+                    self.t2_cols.append(ck)
+                self.res.t2_cols.add(ck)
+                return True
+        if self.ctx == "t3" or (self.ctx is None and key in ("自然人",)):
+            ck = match_col("t3", key)
+            if ck:
+                self.ctx = "t3"
+                if tok.grid is not None:
+                    self.t3_hdr.setdefault(tok.grid, {})[tok.col] = ck
+                return True
+        if key in ("行政复议", canon.T4_ROW_GROUP_LITIGATION, "结果维持") and self.ctx != "t4" \
+                and not self.t4_done:
+            self.ctx = "t4"
+            return True
+        return False
+
+    # -------------------------------------------------------------- main loop
+    def run(self) -> Result:
+        i, n = 0, len(self.toks)
+        while i < n:
+            if self.is_value(i):
+                if self.ctx == "t4" and not self.t4_done:
+                    run = [i] + self.values_after(i) if self.toks[i].grid is not None else self._run(i)
+                    if self.emit_t4_flat(run):
+                        self.ctx = None
+                        i = run[-1] + 1
+                        continue
+                i += 1
+                continue
+            key = self.key(i)
+            sec = heading_section(self.toks[i].text) if self.toks[i].grid is None else None
+            if sec:
+                self.ctx = _SECTION_CTX[sec]
+                if sec == "s2":
+                    self.t2_cols = []
+                i += 1
+                continue
+            idx = self.values_after(i)
+            has_num = any(parse_cell(self.toks[j].text)[1] in (NUMERIC, ZERO) for j in idx)
+            if idx and self._row(i, key, idx, has_num):
+                i = idx[-1] + 1
+                continue
+            if not idx and self._merge_label(i):
+                # a label split over two lines/cells ("商业" + "企业", PDF wraps)
+                i += 2
+                continue
+            self.header(i, key)
+            i += 1
+        return self.res
+
+    def _run(self, i: int) -> list[int]:
+        out = []
+        j = i
+        while j < len(self.toks) and self.is_value(j):
+            out.append(j)
+            j += 1
+        return out
+
+    def _merge_label(self, i: int) -> bool:
+        if i + 2 >= len(self.toks) or self.toks[i].grid is not None or self.is_value(i + 1):
+            return False
+        if self.toks[i + 1].grid is not None:
+            return False
+        a, b = self.key(i), self.key(i + 1)
+        if not a or not b or self.ctx is None:
+            return False
+        tables = [self.ctx] + [t for t in ("t3", "t2") if t != self.ctx]
+        if self.ctx != "t4":
+            for t in tables:
+                if t == "t4":
+                    continue
+                if match_row(t, a) or match_row(t, b):
+                    return False
+        joined = norm_key(self.toks[i].text + self.toks[i + 1].text)
+        for t in tables:
+            if t == "t4":
+                continue
+            rk = match_row(t, joined)
+            if rk:
+                idx = self.values_after(i + 1)
+                if idx:
+                    self.ctx = t
+                    if t == "t3":
+                        return self.emit_t3(rk, idx)
+                    return self.emit_t2(rk, idx)
+        return False
+
+    def _row(self, i: int, key: str, idx: list[int], has_num: bool) -> bool:
+        filled = any(parse_cell(self.toks[j].text)[1] != EMPTY for j in idx)
+        if not filled and self._is_col_label(key):
+            return False  # padding after a header cell, not a row of blanks
+        order = [self.ctx] if self.ctx else []
+        if self.ctx is None or (len(key) >= 4 and not self._is_col_label(key)):
+            order += [t for t in ("t3", "t2", "t4") if t not in order]
+        for t in order:
+            rk = match_row(t, key)
+            if not rk:
+                continue
+            if t == "t3":
+                if self.emit_t3(rk, idx):
+                    self.ctx = "t3"
+                    return True
+            elif t == "t2":
+                if self.emit_t2(rk, idx):
+                    self.ctx = "t2"
+                    return True
+            elif t == "t4" and self.ctx == "t4" and filled:
+                if self.emit_t4_row(rk, idx):
+                    return True
+        if self.ctx == "t4" and not self.t4_done and len(idx) >= len(canon.T4_ORDER):
+            if self.emit_t4_flat(idx):
+                self.ctx = None
+                return True
+        # a local extra row inside a table that has started
+        if has_num and self.ctx in ("t2", "t3") and 0 < len(key) <= 40 and not self._is_header_like(key):
+            label = self.toks[i].text
+            extra = EXTRA_PREFIX + label
+            if self.ctx == "t3" and (self.res.t3_rows or self.t3_hdr):
+                return self.emit_t3(extra, idx)
+            if self.ctx == "t2" and (self.t2_cols or self.t2_hdr):
+                return self.emit_t2(extra, idx)
+        return False
+
+    @staticmethod
+    def _is_col_label(key: str) -> bool:
+        return any(match_col(t, key) for t in ("t2", "t3", "t4"))
+
+    @staticmethod
+    def _is_header_like(key: str) -> bool:
+        return bool(_T2_CUE.match(key)) or key == "信息内容" or any(c in key for c in _T3_CUES)
+
+
+def match_tokens(toks: list[Tok]) -> Result:
+    return Matcher(toks).run()
