@@ -3,6 +3,10 @@ from __future__ import annotations
 
 
 def build_portals(farm) -> list:
+    from farm.portals.gkmlpt import GkmlptPortal
+    from farm.portals.hanweb import HanwebCountyPortal, HanwebProvPortal
+    from farm.portals.hunan import HunanPortal
     from farm.portals.trs import TrsPortal
-    classes = [TrsPortal]
+    from farm.portals.ylcms import YlcmsPortal
+    classes = [HanwebCountyPortal, HanwebProvPortal, TrsPortal, GkmlptPortal, YlcmsPortal, HunanPortal]
     return [cls(farm) for cls in classes]

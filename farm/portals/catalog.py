@@ -11,10 +11,7 @@ from datetime import datetime, timedelta
 
 from farm.portals.base import Entry
 
-try:
-    from farm.reports import ReportSpec, generate
-except ImportError:  # generator not landed yet
-    from farm.portals._fallback import ReportSpec, generate
+from farm.reports import ReportSpec, generate
 
 
 def generate_report(spec):
@@ -98,9 +95,11 @@ def build(plan: Plan) -> list[Entry]:
             flags[(u, y)] = fl
     items = [(u, y, kw, flags.get((u, y), {})) for (u, y), kw in regular.items()] + extras
     entries: list[Entry] = []
+    order = {uy: n for n, uy in enumerate(regular)}
     for i, (u, y, kw, fl) in enumerate(items):
         agency, utype = unit_name(plan.place, u)
-        spec = ReportSpec(agency=agency, year=y, seed=plan.seed * 1000 + i, **kw)
+        # extras (图解, 更正) share the seed of the unit's regular report so their numbers agree
+        spec = ReportSpec(agency=agency, year=y, seed=plan.seed * 1000 + order.get((u, y), 900 + i), **kw)
         late = fl.get("late", False)
         pub = fl.get("published") or pub_date(rng, y, utype, late)
         if kw.get("correction"):

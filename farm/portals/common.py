@@ -9,6 +9,11 @@ from farm.portals.base import Entry, Req, Resp, fmt_date, not_found
 from farm.portals.catalog import NOISE_BODY, Plan, build
 
 
+def _pq(url: str) -> str:
+    u = urlsplit(url)
+    return u.path + ("?" + u.query if u.query else "")
+
+
 class Portal:
     id = ""            # manifest/source id of the main 年报 column
     name = ""
@@ -90,7 +95,8 @@ class Portal:
         counters = {"ATTACH": 0, "IMAGE": 0}
 
         def url_for(kind, name):
-            kind = "IMAGE" if kind in ("IMAGE", "IMG") else "ATTACH"
+            imgs = [n for n, _ in g.images]
+            kind = "IMAGE" if kind in ("IMAGE", "IMG") or name in imgs else "ATTACH"
             names = [a.filename for a in g.attachments] if kind == "ATTACH" else [n for n, _ in g.images]
             idx = names.index(name) if name in names else counters[kind]
             counters[kind] += 1
@@ -105,13 +111,12 @@ class Portal:
         detail = self.detail_path(e)
         out = []
         for i, a in enumerate(g.attachments):
-            out.append(("ATTACH", a.filename, urlsplit(urljoin(detail, self.att_href(e, "ATTACH", a.filename, i))).path))
+            out.append(("ATTACH", a.filename, _pq(urljoin(detail, self.att_href(e, "ATTACH", a.filename, i)))))
         for i, (n, _) in enumerate(g.images):
-            out.append(("IMAGE", n, urlsplit(urljoin(detail, self.att_href(e, "IMAGE", n, i))).path))
+            out.append(("IMAGE", n, _pq(urljoin(detail, self.att_href(e, "IMAGE", n, i)))))
         return out
 
-    def attachment_at(self, path: str):
-        """(entry, bytes, mime) for a file path, or None. The index is built on first use."""
+    def attachment_index(self) -> dict:
         with self._att_lock:
             if self._att_index is None:
                 idx = {}
@@ -119,7 +124,11 @@ class Portal:
                     for kind, name, p in self.attachment_paths(e):
                         idx[p] = (e, kind, name)
                 self._att_index = idx
-        hit = self._att_index.get(path)
+            return self._att_index
+
+    def attachment_at(self, path: str):
+        """(entry, bytes, mime) for a file path (+query), or None. The index is built on first use."""
+        hit = self.attachment_index().get(path)
         if hit is None or not hit[0].visible(self.edition):
             return None
         e, kind, name = hit
