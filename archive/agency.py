@@ -33,3 +33,22 @@ def resolve(db, key: str | None) -> str | None:
             break
         key = row[0]
     return key
+
+
+# 县级以上地方人民政府 (本级): the place name before 人民政府 ends in one of these.
+_GOV_LEVEL = re.compile(r"(?:省|自治区|市|自治州|州|盟|地区|县|自治县|旗|自治旗|区|特区|林区)(?:人民)?政府$")
+_TOWNSHIP = re.compile(r"(?:乡|镇|街道|民族乡|苏木)(?:人民)?政府$|街道办事处$")
+
+
+def level(name: str | None) -> str | None:
+    """'government' (县级以上人民政府本级: deadline 3月31日), 'township' (乡镇/街道: no statutory
+    deadline, local rules), 'department' (everything else: 1月31日); None without a name."""
+    if not name:
+        return None
+    s = _SPACES.sub("", unicodedata.normalize("NFKC", name))
+    s = _YEAR_PREFIX.sub("", s)
+    if _TOWNSHIP.search(s):
+        return "township"
+    if _GOV_LEVEL.search(s) or s in ("国务院",):
+        return "government"
+    return "department"

@@ -200,7 +200,63 @@ FROM reports r;
 """)
 
 
-MIGRATIONS: list[str] = [M1_TABLES + _views()]
+# Migration 2: report identity beyond one URL, attachment versions, full-text search.
+M2_IDENTITY_SEARCH = """
+-- Every URL a report was reached by (the same agency + year + edition under another URL).
+CREATE TABLE report_urls (
+    url TEXT PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+);
+INSERT INTO report_urls (url, report_id, first_seen, last_seen)
+    SELECT url, id, first_seen, last_seen FROM reports;
+CREATE INDEX idx_report_urls_report ON report_urls(report_id);
+-- A version is the extraction of one part of a report: its page, or one of its attachments
+-- (an attachment-only report's tables come from the attachment's own capture and version).
+ALTER TABLE report_versions ADD COLUMN part TEXT NOT NULL DEFAULT 'page';
+ALTER TABLE report_versions ADD COLUMN attachment_id INTEGER REFERENCES attachments(id);
+-- Fingerprint of what was extracted (title, date, body, cells): bytes that change without
+-- changing the content (visit counters) are not a new version.
+ALTER TABLE report_versions ADD COLUMN content_sha TEXT;
+-- Whether a not_assessable sum would pass if its blank operands were 0.
+ALTER TABLE checks ADD COLUMN if_blanks_zero TEXT;
+CREATE INDEX idx_versions_capture ON report_versions(capture_id);
+CREATE INDEX idx_versions_current ON report_versions(is_current, extractor_version);
+CREATE INDEX idx_reports_edition ON reports(edition_of);
+CREATE INDEX idx_reports_year ON reports(report_year, agency_key);
+CREATE INDEX idx_checks_id_status ON checks(check_id, status, is_current);
+CREATE INDEX idx_cells_tbl_row ON cells(tbl, row_key, col_key);
+-- Trigram index: exact substrings of three or more characters (titles and bodies).
+CREATE VIRTUAL TABLE reports_fts USING fts5(
+    title, body_text, content='reports', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER reports_fts_ai AFTER INSERT ON reports BEGIN
+    INSERT INTO reports_fts (rowid, title, body_text) VALUES (new.id, new.title, new.body_text);
+END;
+CREATE TRIGGER reports_fts_ad AFTER DELETE ON reports BEGIN
+    INSERT INTO reports_fts (reports_fts, rowid, title, body_text)
+        VALUES ('delete', old.id, old.title, old.body_text);
+END;
+CREATE TRIGGER reports_fts_au AFTER UPDATE OF title, body_text ON reports BEGIN
+    INSERT INTO reports_fts (reports_fts, rowid, title, body_text)
+        VALUES ('delete', old.id, old.title, old.body_text);
+    INSERT INTO reports_fts (rowid, title, body_text) VALUES (new.id, new.title, new.body_text);
+END;
+INSERT INTO reports_fts (reports_fts) VALUES ('rebuild');
+-- Word index for one- and two-character words (复议, 公开): jieba tokens joined by spaces,
+-- rowid = reports.id. Kept in sync by the writer (archive.search.sync_segments): jieba is Python.
+CREATE VIRTUAL TABLE reports_seg USING fts5(title, body_text, tokenize='unicode61');
+"""
+
+
+def _m2_segment_existing(conn: sqlite3.Connection) -> None:
+    from archive import search  # jieba is imported lazily: only files with reports need it
+    for rid, title, body in conn.execute("SELECT id, title, body_text FROM reports").fetchall():
+        search.write_segments(conn, rid, title, body)
+
+
+# Entries are SQL scripts or callables(conn) run inside the migration's transaction.
+MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing]
 
 
 def current_version(conn: sqlite3.Connection) -> int:
@@ -213,12 +269,27 @@ def current_version(conn: sqlite3.Connection) -> int:
 def migrate(conn: sqlite3.Connection) -> int:
     """Apply every migration newer than the file's version; returns the new version."""
     have = current_version(conn)
-    for number, script in enumerate(MIGRATIONS, start=1):
+    for number, step in enumerate(MIGRATIONS, start=1):
         if number <= have:
             continue
+        if callable(step):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                step(conn)
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", [number])
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            continue
         # executescript commits first; wrap each migration in its own transaction.
-        conn.executescript("BEGIN;\n" + script
-                           + f"\nINSERT INTO schema_version (version) VALUES ({number});\nCOMMIT;")
+        try:
+            conn.executescript("BEGIN;\n" + step + "\nINSERT INTO schema_version (version) "
+                               f"VALUES ({number});\nCOMMIT;")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
     return len(MIGRATIONS)
 
 

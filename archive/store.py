@@ -1,97 +1,287 @@
 """Report identity and versions: turning one extracted document into archive rows.
 
-Called inside a transaction by `Archive.store_document` and by re-extraction. Nothing is
-overwritten: a changed page becomes a new version, re-extraction with a newer extractor writes
-new rows for the same capture and flips `is_current`.
+Called inside a transaction by `Archive.store_document` / `store_attachment` and by
+re-extraction. Nothing is overwritten: a changed page becomes a new version; re-extraction with
+a newer extractor writes new rows for the same capture and flips `is_current`.
+
+Identity. A capture belongs to an existing report when its URL is one the report was reached
+by (`report_urls`), or when the same agency (resolved agency key) + report year + edition kind
+already has a report under another URL: that URL is then added to the report. A report of the
+same agency and year but another kind (图解, attachment-only page, …) is an *edition*: its own
+report row with `edition_of` pointing at the primary report.
+
+Versions. A version is one extraction of one *part* of a report: its page (`part='page'`) or
+one of its attachments (`part='attachment'`, `attachment_id`). Its `capture_id` is the capture
+whose bytes were extracted and every cell carries that capture id, so provenance always leads
+to the exact bytes. `reports.current_version_id` is the version whose cells and checks stand
+for the report: the page if it has tables, otherwise the newest attachment version with tables
+(attachment-only reports). New bytes whose extracted content (title, date, body, cells) equals
+the current version's are nothing new: only `last_seen` moves.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 
 import sqlite_utils
 
 from archive import checks as checks_engine
+from archive import search
 from archive.agency import agency_key
+from archive.checks.cross_year import agency_group
+
+# Which edition stands for the report when several kinds exist for one agency-year.
+_KIND_RANK = {"report": 0, "attachment_only": 1, "graphic": 2}
+_DOC_DROP = ("cells", "tables", "checks")  # body_text stays: old versions keep their text
 
 
-def _current_version(db: sqlite_utils.Database, report_id: int):
-    return db.execute("SELECT v.id, v.sha256, v.extractor_version FROM reports r "
-                      "JOIN report_versions v ON v.id = r.current_version_id WHERE r.id = ?",
-                      [report_id]).fetchone()
+def _conn(db):
+    return getattr(db, "conn", db)
+
+
+def content_sha(doc: dict) -> str:
+    """Fingerprint of what a user sees in the archive for this extraction."""
+    cells = sorted((c["table"], c["row"], c["col"], c.get("raw"), c.get("semantic"))
+                   for c in doc.get("cells") or [])
+    payload = [doc.get("title"), doc.get("agency"), doc.get("report_year"), doc.get("published"),
+               doc.get("format"), doc.get("body_text"), cells]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def find_report(db, url: str) -> int | None:
+    conn = _conn(db)
+    row = conn.execute("SELECT report_id FROM report_urls WHERE url = ?", [url]).fetchone()
+    if row:
+        return row[0]
+    row = conn.execute("SELECT id FROM reports WHERE url = ?", [url]).fetchone()
+    return row[0] if row else None
+
+
+def _same_agency_year(conn, key: str | None, year) -> list[tuple[int, str, int | None]]:
+    keys = agency_group(conn, key)
+    if not keys or not isinstance(year, int):
+        return []
+    marks = ",".join("?" * len(keys))
+    return conn.execute(f"SELECT id, kind, edition_of FROM reports WHERE agency_key IN ({marks}) "
+                        "AND report_year = ? ORDER BY id", [*keys, year]).fetchall()
+
+
+def _link_url(conn, report_id: int, url: str, seen_at: str) -> None:
+    conn.execute("INSERT INTO report_urls (url, report_id, first_seen, last_seen) VALUES (?,?,?,?) "
+                 "ON CONFLICT(url) DO UPDATE SET last_seen = excluded.last_seen",
+                 [url, report_id, seen_at, seen_at])
+
+
+def _attach_edition(conn, report_id: int, kind: str, key: str | None, year) -> None:
+    """Link a new report to the primary edition of its agency-year (or become the primary)."""
+    others = [r for r in _same_agency_year(conn, key, year) if r[0] != report_id]
+    if not others:
+        return
+    primary = next((r for r in others if r[2] is None), None)
+    if primary is None:
+        primary_id = others[0][2]
+        primary_kind = conn.execute("SELECT kind FROM reports WHERE id = ?", [primary_id]).fetchone()[0]
+    else:
+        primary_id, primary_kind = primary[0], primary[1]
+    if _KIND_RANK.get(kind, 9) < _KIND_RANK.get(primary_kind, 9):
+        # The new report is the better primary (a full report arriving after its 图解).
+        conn.execute("UPDATE reports SET edition_of = ? WHERE id = ? OR edition_of = ?",
+                     [report_id, primary_id, primary_id])
+        conn.execute("UPDATE reports SET edition_of = NULL WHERE id = ?", [report_id])
+    else:
+        conn.execute("UPDATE reports SET edition_of = ? WHERE id = ?", [primary_id, report_id])
 
 
 def store_document(db: sqlite_utils.Database, *, capture_id: int, source_id: str | None, url: str,
                    doc: dict, list_title: str | None, list_date: str | None, kind: str | None,
                    seen_at: str) -> tuple[int, int, bool]:
-    sha = db.execute("SELECT sha256 FROM captures WHERE id = ?", [capture_id]).fetchone()[0]
-    row = db.execute("SELECT id FROM reports WHERE url = ?", [url]).fetchone()
+    conn = _conn(db)
+    kind = kind or doc.get("kind") or "report"
+    key = agency_key(doc.get("agency"))
+    year = doc.get("report_year")
+    report_id = find_report(conn, url)
+    if report_id is None:
+        # The same agency + year + edition reached by another URL is the same report.
+        same = [r for r in _same_agency_year(conn, key, year) if r[1] == kind]
+        if same:
+            report_id = next((r[0] for r in same if r[2] is None), same[0][0])
     meta = {
-        "title": doc.get("title") or list_title, "agency": doc.get("agency"),
-        "agency_key": agency_key(doc.get("agency")), "report_year": doc.get("report_year"),
-        "published": doc.get("published") or list_date, "format": doc.get("format"),
-        "kind": kind or doc.get("kind") or "report", "body_text": doc.get("body_text"),
-        "list_title": list_title, "list_date": list_date, "last_seen": seen_at,
+        "title": doc.get("title") or list_title, "agency": doc.get("agency"), "agency_key": key,
+        "report_year": year, "published": doc.get("published") or list_date,
+        "format": doc.get("format"), "kind": kind, "list_title": list_title,
+        "list_date": list_date, "last_seen": seen_at,
     }
-    if row is None:
+    new_report = report_id is None
+    if new_report:
         report_id = db["reports"].insert({**meta, "source_id": source_id, "url": url,
-                                          "first_seen": seen_at}).last_pk
+                                          "first_seen": seen_at,
+                                          "body_text": doc.get("body_text")}).last_pk
+        _link_url(conn, report_id, url, seen_at)
+        _attach_edition(conn, report_id, kind, key, year)
     else:
-        report_id = row[0]
-        current = _current_version(db, report_id)
-        if current and current[1] == sha and current[2] == doc.get("extractor_version"):
-            db["reports"].update(report_id, {"last_seen": seen_at, "gone_at": None})
+        _link_url(conn, report_id, url, seen_at)
+        current = conn.execute(
+            "SELECT id, content_sha, extractor_version FROM report_versions WHERE report_id = ? "
+            "AND part = 'page' AND is_current = 1 ORDER BY id DESC LIMIT 1", [report_id]).fetchone()
+        if current and current[1] == content_sha(doc) and \
+                current[2] == (doc.get("extractor_version") or "unknown"):
+            conn.execute("UPDATE reports SET last_seen = ?, gone_at = NULL WHERE id = ?",
+                         [seen_at, report_id])
             return report_id, current[0], False
-    version_id = write_version(db, report_id=report_id, capture_id=capture_id, sha=sha, doc=doc,
+    version_id = write_version(db, report_id=report_id, capture_id=capture_id, doc=doc,
                                seen_at=seen_at)
-    db["reports"].update(report_id, {**meta, "current_version_id": version_id, "gone_at": None})
-    checks_engine.run_for_version(db, report_id, version_id, doc)
+    conn.execute("UPDATE reports SET gone_at = NULL WHERE id = ?", [report_id])
+    db["reports"].update(report_id, meta)
+    settle_current(conn, report_id)
+    checks_engine.refresh_report(conn, report_id)
     return report_id, version_id, True
 
 
-def write_version(db: sqlite_utils.Database, *, report_id: int, capture_id: int, sha: str,
-                  doc: dict, seen_at: str) -> int:
-    """Insert a version with its cells; the previous versions of the report stop being current."""
-    db.execute("UPDATE report_versions SET is_current = 0 WHERE report_id = ?", [report_id])
-    document = {k: v for k, v in doc.items() if k not in ("cells", "tables", "body_text")}
+def write_version(db, *, report_id: int, capture_id: int, doc: dict, seen_at: str,
+                  part: str = "page", attachment_id: int | None = None,
+                  sha: str | None = None) -> int:
+    """Insert a version with its cells; earlier versions of the same part stop being current."""
+    conn = _conn(db)
+    db = _as_db(db)
+    if sha is None:
+        sha = conn.execute("SELECT sha256 FROM captures WHERE id = ?", [capture_id]).fetchone()[0]
+    conn.execute("UPDATE report_versions SET is_current = 0 WHERE report_id = ? AND part = ? "
+                 "AND attachment_id IS ? AND is_current = 1", [report_id, part, attachment_id])
+    document = {k: v for k, v in doc.items() if k not in _DOC_DROP}
     version_id = db["report_versions"].insert({
-        "report_id": report_id, "capture_id": capture_id, "sha256": sha, "seen_at": seen_at,
+        "report_id": report_id, "capture_id": capture_id, "sha256": sha or "", "seen_at": seen_at,
         "extractor_version": doc.get("extractor_version") or "unknown", "is_current": 1,
         "doc_type": doc.get("doc_type"), "format": doc.get("format"), "title": doc.get("title"),
         "error": json.dumps(doc["error"], ensure_ascii=False) if doc.get("error") else None,
         "document": json.dumps(document, ensure_ascii=False, default=str),
+        "part": part, "attachment_id": attachment_id, "content_sha": content_sha(doc),
     }).last_pk
-    write_cells(db, report_id, version_id, capture_id, doc.get("cells") or [])
+    write_cells(conn, report_id, version_id, capture_id, doc.get("cells") or [])
     return version_id
 
 
-def write_cells(db: sqlite_utils.Database, report_id: int, version_id: int, capture_id: int,
-                cells: list[dict]) -> None:
-    db["cells"].insert_all(({
-        "report_id": report_id, "version_id": version_id, "tbl": c["table"], "row_key": c["row"],
-        "col_key": c["col"], "value": c.get("value"), "raw": c.get("raw"),
-        "semantic": c.get("semantic") or "TEXT", "locator": c.get("locator"),
-        "capture_id": c.get("capture_id") or capture_id,
-    } for c in cells), batch_size=500)
+def write_cells(conn, report_id: int, version_id: int, capture_id: int, cells: list[dict]) -> None:
+    conn.executemany(
+        "INSERT INTO cells (report_id, version_id, tbl, row_key, col_key, value, raw, semantic, "
+        "locator, capture_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [(report_id, version_id, c["table"], c["row"], c["col"], c.get("value"), c.get("raw"),
+          c.get("semantic") or "TEXT", c.get("locator"), c.get("capture_id") or capture_id)
+         for c in cells])
+
+
+def _has_cells(conn, version_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM cells WHERE version_id = ? LIMIT 1", [version_id]).fetchone() \
+        is not None
+
+
+def settle_current(conn, report_id: int) -> int | None:
+    """Point reports.current_version_id at the version that stands for the report and keep the
+    report's searchable text (page body, plus the attachment's when the tables come from it)."""
+    page = conn.execute("SELECT id FROM report_versions WHERE report_id = ? AND part = 'page' "
+                        "AND is_current = 1 ORDER BY id DESC LIMIT 1", [report_id]).fetchone()
+    atts = conn.execute("SELECT v.id FROM report_versions v WHERE v.report_id = ? "
+                        "AND v.part = 'attachment' AND v.is_current = 1 ORDER BY v.id DESC",
+                        [report_id]).fetchall()
+    chosen = page[0] if page else None
+    if chosen is None or not _has_cells(conn, chosen):
+        with_cells = next((a[0] for a in atts if _has_cells(conn, a[0])), None)
+        if with_cells is not None:
+            chosen = with_cells
+    if chosen is None:
+        return None
+    body = _page_body(conn, report_id, page[0] if page else None)
+    if chosen != (page[0] if page else None):
+        att_text = conn.execute("SELECT a.text FROM report_versions v JOIN attachments a "
+                                "ON a.id = v.attachment_id WHERE v.id = ?", [chosen]).fetchone()
+        if att_text and att_text[0]:
+            body = ((body or "") + "\n\n" + att_text[0]).strip()
+        fmt = conn.execute("SELECT format FROM report_versions WHERE id = ?", [chosen]).fetchone()[0]
+        conn.execute("UPDATE reports SET format = COALESCE(?, format) WHERE id = ?", [fmt, report_id])
+    old = conn.execute("SELECT title, body_text, current_version_id FROM reports WHERE id = ?",
+                       [report_id]).fetchone()
+    if old[1] != body or old[2] != chosen:
+        conn.execute("UPDATE reports SET body_text = ?, current_version_id = ? WHERE id = ?",
+                     [body, chosen, report_id])
+    seg = conn.execute("SELECT 1 FROM reports_seg WHERE rowid = ?", [report_id]).fetchone()
+    if old[1] != body or seg is None or _title_changed(conn, report_id):
+        title = conn.execute("SELECT title FROM reports WHERE id = ?", [report_id]).fetchone()[0]
+        search.write_segments(conn, report_id, title, body)
+    return chosen
+
+
+def _title_changed(conn, report_id: int) -> bool:
+    title = conn.execute("SELECT title FROM reports WHERE id = ?", [report_id]).fetchone()[0]
+    indexed = conn.execute("SELECT title FROM reports_seg WHERE rowid = ?", [report_id]).fetchone()
+    return indexed is None or indexed[0] != search.segment(title)
+
+
+def _page_body(conn, report_id: int, page_version: int | None) -> str | None:
+    """The page's body text, from the page version's document."""
+    if page_version is None:
+        return conn.execute("SELECT body_text FROM reports WHERE id = ?", [report_id]).fetchone()[0]
+    doc = json.loads(conn.execute("SELECT document FROM report_versions WHERE id = ?",
+                                  [page_version]).fetchone()[0] or "{}")
+    return doc.get("body_text")
 
 
 def store_attachment(db: sqlite_utils.Database, *, report_url: str, capture_id: int, url: str,
                      filename: str | None, doc: dict) -> int | None:
-    row = db.execute("SELECT id FROM reports WHERE url = ?", [report_url]).fetchone()
-    if row is None:
+    """Record an attachment of the report at `report_url`. When the attachment has tables it gets
+    its own version of the report (tied to the attachment's capture); it becomes the report's
+    current version if the page itself has no tables."""
+    conn = _conn(db)
+    report_id = find_report(conn, report_url)
+    if report_id is None:
         return None
-    cap = db.execute("SELECT sha256, size, content_type FROM captures WHERE id = ?",
-                     [capture_id]).fetchone()
+    cap = conn.execute("SELECT sha256, size, content_type, fetched_at FROM captures WHERE id = ?",
+                       [capture_id]).fetchone()
     err = doc.get("error")
     data = {
-        "report_id": row[0], "url": url, "filename": filename, "mime": cap[2], "sha256": cap[0],
+        "report_id": report_id, "url": url, "filename": filename, "mime": cap[2], "sha256": cap[0],
         "size": cap[1], "capture_id": capture_id, "text": doc.get("body_text"),
-        "doc_type": doc.get("doc_type"),
-        "extractable": 0 if err else 1,
+        "doc_type": doc.get("doc_type"), "extractable": 0 if err else 1,
         "error": json.dumps(err, ensure_ascii=False) if err else None,
     }
-    existing = db.execute("SELECT id FROM attachments WHERE report_id = ? AND url = ?",
-                          [row[0], url]).fetchone()
+    existing = conn.execute("SELECT id FROM attachments WHERE report_id = ? AND url = ?",
+                            [report_id, url]).fetchone()
     if existing:
-        db["attachments"].update(existing[0], data)
-        return existing[0]
-    return db["attachments"].insert(data).last_pk
+        att_id = existing[0]
+        db["attachments"].update(att_id, data)
+    else:
+        att_id = db["attachments"].insert(data).last_pk
+    if doc.get("cells"):
+        store_attachment_version(conn, report_id, att_id, capture_id, doc, cap[3])
+    return att_id
+
+
+def merged_attachment_doc(conn, report_id: int, doc: dict) -> dict:
+    """The attachment's tables and text under the report page's identity (title, agency, year,
+    date); the attachment's own values fill what the page lacks."""
+    page = conn.execute("SELECT title, agency, report_year, published FROM reports WHERE id = ?",
+                        [report_id]).fetchone()
+    merged = dict(doc)
+    for k, v in zip(("title", "agency", "report_year", "published"), page):
+        if v is not None:
+            merged[k] = v
+    return merged
+
+
+def store_attachment_version(conn, report_id: int, att_id: int, capture_id: int, doc: dict,
+                             seen_at: str, force: bool = False) -> int | None:
+    merged = merged_attachment_doc(conn, report_id, doc)
+    current = conn.execute(
+        "SELECT id, content_sha, extractor_version FROM report_versions WHERE report_id = ? "
+        "AND part = 'attachment' AND attachment_id = ? AND is_current = 1", [report_id, att_id]
+    ).fetchone()
+    if not force and current and current[1] == content_sha(merged) and \
+            current[2] == (doc.get("extractor_version") or "unknown"):
+        return current[0]
+    vid = write_version(_as_db(conn), report_id=report_id, capture_id=capture_id, doc=merged,
+                        seen_at=seen_at, part="attachment", attachment_id=att_id)
+    settle_current(conn, report_id)
+    checks_engine.refresh_report(conn, report_id)
+    return vid
+
+
+def _as_db(conn) -> sqlite_utils.Database:
+    return conn if isinstance(conn, sqlite_utils.Database) else sqlite_utils.Database(conn)

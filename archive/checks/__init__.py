@@ -1,33 +1,138 @@
 """The checks engine (spec/report-format.md §5): one module per group.
 
-`run_for_version` is called by the writer for every new report version and by re-extraction.
+- `tables`: within one report, pure functions over the extract JSON (also used by
+  `nianbao extract --json`).
+- `cross_year`: X-CARRY, X-INFORCE, X-COPY between a report and the same agency's previous
+  year; re-evaluated for the neighbour years whenever a version is stored, so the order in
+  which years arrive does not matter.
+- `provenance`: P-DEADLINE, P-CHANGED, P-DUPLICATE (versions and editions, cell by cell).
+
+Results attach to the report's current version (`reports.current_version_id`). Writing is
+idempotent: if a group's results are unchanged, no row is touched; otherwise the old rows are
+marked `is_current = 0` (never deleted) and the new ones inserted.
 """
 from __future__ import annotations
 
 import json
 
-CHECKS_VERSION = "0"
+CHECKS_VERSION = "1"
+
+TABLE_IDS = ("T3-BAL", "T3-SUM-RESULTS", "T3-SUM-COLS", "T4-SUM", "T2-DOMAIN", "T3-DOMAIN",
+             "T4-DOMAIN", "S-SECTIONS", "S-FORMAT", "S-EMPTY")
+CROSS_YEAR_IDS = ("X-CARRY", "X-INFORCE", "X-COPY")
+VERSION_IDS = ("P-DEADLINE", "P-CHANGED")
+EDITION_IDS = ("P-DUPLICATE",)
 
 
 def report_checks(doc: dict) -> list[dict]:
-    """Within-report checks over an extracted document (filled in by archive/checks/tables.py)."""
-    try:
-        from archive.checks import tables
-    except ImportError:
-        return []
+    """Within-report checks over an extracted document."""
+    from archive.checks import tables
     return tables.run(doc)
 
 
-def run_for_version(db, report_id: int, version_id: int, doc: dict) -> None:
-    db.execute("UPDATE checks SET is_current = 0 WHERE report_id = ? AND version_id != ?",
-               [report_id, version_id])
-    results = report_checks(doc)
-    db["checks"].insert_all(({
+def _conn(db):
+    return getattr(db, "conn", db)
+
+
+def version_doc(db, version_id: int) -> dict:
+    """The extract JSON of a stored version, rebuilt from its row and its cells."""
+    conn = _conn(db)
+    row = conn.execute("SELECT v.document, v.format, r.body_text, r.report_year, r.agency "
+                       "FROM report_versions v JOIN reports r ON r.id = v.report_id "
+                       "WHERE v.id = ?", [version_id]).fetchone()
+    doc = json.loads(row[0] or "{}")
+    doc.setdefault("format", row[1])
+    doc.setdefault("body_text", row[2])
+    doc.setdefault("report_year", row[3])
+    doc.setdefault("agency", row[4])
+    doc["cells"] = [
+        {"table": t, "row": r, "col": c, "value": v, "raw": raw, "semantic": s, "locator": loc,
+         "capture_id": cap}
+        for t, r, c, v, raw, s, loc, cap in conn.execute(
+            "SELECT tbl, row_key, col_key, value, raw, semantic, locator, capture_id FROM cells "
+            "WHERE version_id = ? ORDER BY id", [version_id])]
+    return doc
+
+
+def _row(report_id: int, version_id: int, r: dict) -> dict:
+    def text(x):
+        return None if x is None else str(x)
+    return {
         "report_id": report_id, "version_id": version_id, "check_id": r["id"],
-        "check_version": r.get("version", CHECKS_VERSION), "scope": r.get("scope"),
+        "check_version": r.get("version") or CHECKS_VERSION, "scope": r.get("scope"),
         "status": r["status"], "expression": r.get("expression"),
-        "expected": None if r.get("expected") is None else str(r["expected"]),
-        "actual": None if r.get("actual") is None else str(r["actual"]),
+        "expected": text(r.get("expected")), "actual": text(r.get("actual")),
         "delta": r.get("delta"), "detail": r.get("detail"),
-        "cells": json.dumps(r.get("cells") or [], ensure_ascii=False), "is_current": 1,
-    } for r in results), batch_size=500)
+        "cells": json.dumps(r.get("cells") or [], ensure_ascii=False, sort_keys=True),
+        "if_blanks_zero": r.get("if_blanks_zero"), "is_current": 1,
+    }
+
+
+_COMPARE = ("check_id", "check_version", "scope", "status", "expression", "expected", "actual",
+            "delta", "detail", "cells", "if_blanks_zero")
+
+
+def write_results(db, report_id: int, version_id: int, check_ids, results: list[dict]) -> bool:
+    """Make `results` the current rows of `check_ids` for the version; True if anything changed."""
+    conn = _conn(db)
+    marks = ",".join("?" * len(check_ids))
+    cur = conn.execute(
+        f"SELECT id, {', '.join(_COMPARE)} FROM checks WHERE version_id = ? AND is_current = 1 "
+        f"AND check_id IN ({marks})", [version_id, *check_ids])
+    old = cur.fetchall()
+    new_rows = [_row(report_id, version_id, r) for r in results]
+
+    def key(t):
+        return tuple("" if x is None else str(x) for x in t)
+    if sorted(key(o[1:]) for o in old) == sorted(key(tuple(n[c] for c in _COMPARE))
+                                                 for n in new_rows):
+        return False
+    if old:
+        conn.executemany("UPDATE checks SET is_current = 0 WHERE id = ?", [(o[0],) for o in old])
+    if new_rows:
+        cols = list(new_rows[0])
+        conn.executemany(f"INSERT INTO checks ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                         [tuple(n[c] for c in cols) for n in new_rows])
+    return True
+
+
+def refresh_report(db, report_id: int, neighbours: bool = True) -> None:
+    """Re-run every check group for the report's current version (and, with `neighbours`, the
+    cross-year checks of the next year's reports and the edition checks of its editions)."""
+    from archive.checks import cross_year, provenance
+    conn = _conn(db)
+    row = conn.execute("SELECT current_version_id FROM reports WHERE id = ?", [report_id]).fetchone()
+    if not row or row[0] is None:
+        return
+    vid = row[0]
+    # Results of versions that are no longer current stop being current.
+    conn.execute("UPDATE checks SET is_current = 0 WHERE report_id = ? AND version_id != ? "
+                 "AND is_current = 1", [report_id, vid])
+    doc = version_doc(conn, vid)
+    write_results(conn, report_id, vid, TABLE_IDS, report_checks(doc))
+    write_results(conn, report_id, vid, VERSION_IDS, provenance.version_checks(conn, report_id))
+    write_results(conn, report_id, vid, CROSS_YEAR_IDS, cross_year.run(conn, report_id))
+    write_results(conn, report_id, vid, EDITION_IDS, provenance.edition_checks(conn, report_id))
+    if neighbours:
+        for other in cross_year.next_year_reports(conn, report_id):
+            refresh_cross_year(conn, other)
+        for other in provenance.edition_group(conn, report_id):
+            if other != report_id:
+                ovid = conn.execute("SELECT current_version_id FROM reports WHERE id = ?",
+                                    [other]).fetchone()[0]
+                if ovid is not None:
+                    write_results(conn, other, ovid, EDITION_IDS,
+                                  provenance.edition_checks(conn, other))
+
+
+def refresh_cross_year(db, report_id: int) -> None:
+    from archive.checks import cross_year
+    conn = _conn(db)
+    vid = conn.execute("SELECT current_version_id FROM reports WHERE id = ?", [report_id]).fetchone()
+    if vid and vid[0] is not None:
+        write_results(conn, report_id, vid[0], CROSS_YEAR_IDS, cross_year.run(conn, report_id))
+
+
+def run_for_version(db, report_id: int, version_id: int, doc: dict | None = None) -> None:
+    """Kept for callers of the first frame: checks always run on the report's current version."""
+    refresh_report(db, report_id)

@@ -1,0 +1,306 @@
+"""Within-report checks (spec/report-format.md §5): pure functions over the extract JSON.
+
+`run(doc)` returns one dict per result with keys id, status, scope, expression, expected,
+actual, delta, detail, cells (the operands: table/row/col/raw/value/semantic/locator) and
+if_blanks_zero. Sums state `actual = expected`: `actual` is the printed total, `expected` the sum
+of its parts, `delta = actual - expected`.
+
+A blank or NA operand is never 0: the result is `not_assessable`, and `if_blanks_zero` tells
+whether it would pass if blanks were 0 (many agencies leave zeros blank).
+"""
+from __future__ import annotations
+
+from pipelines.extract import canon
+
+EPS = 1e-6
+COUNT_SEMANTICS = (canon.NUMERIC, canon.ZERO)
+
+
+def _version() -> str:
+    from archive.checks import CHECKS_VERSION
+    return CHECKS_VERSION
+
+
+class Cells:
+    """(table, row, col) → cell dict, from doc['cells'] (or doc['tables'] when cells are absent)."""
+
+    def __init__(self, doc: dict):
+        self.map: dict[tuple[str, str, str], dict] = {}
+        for c in doc.get("cells") or []:
+            self.map[(c["table"], c["row"], c["col"])] = c
+        if not self.map:
+            for tbl, rows in (doc.get("tables") or {}).items():
+                for row, cols in (rows or {}).items():
+                    for col, v in (cols or {}).items():
+                        sem = canon.EMPTY if v is None else (canon.ZERO if v == 0 else canon.NUMERIC)
+                        self.map[(tbl, row, col)] = {"table": tbl, "row": row, "col": col,
+                                                     "raw": None if v is None else str(v),
+                                                     "value": v, "semantic": sem}
+        self.tables = {k[0] for k in self.map}
+        self.rows: dict[str, list[str]] = {}
+        for (t, r, _c) in self.map:
+            if r not in self.rows.setdefault(t, []):
+                self.rows[t].append(r)
+
+    def get(self, t: str, r: str, c: str) -> dict | None:
+        return self.map.get((t, r, c))
+
+    def has_row(self, t: str, r: str) -> bool:
+        return r in self.rows.get(t, ())
+
+
+def _cell_ref(t: str, r: str, c: str, cell: dict | None) -> dict:
+    if cell is None:
+        return {"table": t, "row": r, "col": c, "raw": None, "value": None, "semantic": "MISSING"}
+    return {"table": t, "row": r, "col": c, "raw": cell.get("raw"), "value": cell.get("value"),
+            "semantic": cell.get("semantic"), "locator": cell.get("locator")}
+
+
+def _num(x: float) -> float | int:
+    return int(round(x)) if abs(x - round(x)) < EPS else round(x, 6)
+
+
+def _result(cid: str, status: str, scope: str, expression: str = "", expected=None, actual=None,
+            delta=None, detail: str = "", cells: list | None = None,
+            if_blanks_zero: str | None = None) -> dict:
+    return {"id": cid, "version": _version(), "status": status, "scope": scope,
+            "expression": expression, "expected": expected, "actual": actual, "delta": delta,
+            "detail": detail, "cells": cells or [], "if_blanks_zero": if_blanks_zero}
+
+
+def equation(cid: str, scope: str, cells: Cells, left: list[tuple[str, str, str]],
+             right: list[tuple[str, str, str]], expression: str) -> dict:
+    """Check Σleft = Σright: `actual` = Σleft (the printed side), `expected` = Σright (what it
+    should equal). A blank/NA/missing operand makes the result not assessable."""
+    refs, blanks, bad_text = [], [], []
+    sums = []
+    for side in (left, right):
+        total = 0.0
+        for key in side:
+            cell = cells.get(*key)
+            refs.append(_cell_ref(*key, cell))
+            sem = cell.get("semantic") if cell else None
+            if cell is not None and sem in COUNT_SEMANTICS and cell.get("value") is not None:
+                total += float(cell["value"])
+            elif sem == canon.TEXT:
+                bad_text.append("/".join(key[1:]))
+            else:
+                blanks.append("/".join(key[1:]))
+        sums.append(total)
+    actual, expected = sums
+    delta = actual - expected
+    ok = abs(delta) < EPS
+    if not blanks and not bad_text:
+        return _result(cid, "pass" if ok else "fail", scope, expression, _num(expected),
+                       _num(actual), _num(delta),
+                       "" if ok else f"差 {_num(delta)}", refs)
+    n_op = len(left) + len(right)
+    if len(blanks) + len(bad_text) == n_op:
+        return _result(cid, "not_assessable", scope, expression, None, None, None,
+                       "all operands blank or not numeric", refs, None)
+    detail = []
+    if blanks:
+        detail.append("blank/NA: " + ", ".join(blanks))
+    if bad_text:
+        detail.append("text: " + ", ".join(bad_text))
+    zero = None
+    if not bad_text:
+        zero = "pass" if ok else "fail"
+        detail.append("would pass if blanks were 0" if ok
+                      else f"would fail even if blanks were 0 (差 {_num(delta)})")
+    return _result(cid, "not_assessable", scope, expression, None, None, None, "; ".join(detail),
+                   refs, zero)
+
+
+# ---------------------------------------------------------------- table 三
+def _other_rows(cells: Cells, fmt: str | None) -> list[str]:
+    split = [r for r in ("other.no_correction", "other.fee_unpaid", "other.other")]
+    if any(cells.has_row("t3", r) for r in split):
+        return split
+    if cells.has_row("t3", "other.total") or fmt == canon.FORMAT_2019:
+        return ["other.total"]
+    return split
+
+
+def _result_rows(cells: Cells, fmt: str | None) -> list[str]:
+    parts = [k.key for k in canon.T3_ROWS if k.key.split(".")[0] in ("denied", "unable",
+                                                                       "not_processed")]
+    return ["granted", "partially_granted", *parts, *_other_rows(cells, fmt)]
+
+
+def t3_checks(cells: Cells, fmt: str | None) -> list[dict]:
+    if "t3" not in cells.tables:
+        return [_result(cid, "not_assessable", "t3", detail="table 三 not found")
+                for cid in ("T3-BAL", "T3-SUM-RESULTS", "T3-SUM-COLS")]
+    out = []
+    cols = [c.key for c in canon.T3_COLS]
+    for col in cols:
+        out.append(equation(
+            "T3-BAL", f"t3/{col}", cells,
+            [("t3", "new_received", col), ("t3", "carried_over", col)],
+            [("t3", "total_processed", col), ("t3", "carried_forward", col)],
+            f"new_received[{col}] + carried_over[{col}] = total_processed[{col}] + carried_forward[{col}]"))
+    parts = _result_rows(cells, fmt)
+    for col in cols:
+        out.append(equation(
+            "T3-SUM-RESULTS", f"t3/{col}", cells, [("t3", "total_processed", col)],
+            [("t3", r, col) for r in parts],
+            f"total_processed[{col}] = " + " + ".join(f"{r}[{col}]" for r in parts)))
+    for row in cells.rows.get("t3", []):
+        out.append(equation(
+            "T3-SUM-COLS", f"t3/{row}", cells, [("t3", row, "total")],
+            [("t3", row, c) for c in canon.T3_APPLICANT_COLS],
+            f"{row}[total] = " + " + ".join(f"{row}[{c}]" for c in canon.T3_APPLICANT_COLS)))
+    return out
+
+
+# ---------------------------------------------------------------- table 四
+def t4_checks(cells: Cells) -> list[dict]:
+    if "t4" not in cells.tables:
+        return [_result("T4-SUM", "not_assessable", "t4", detail="table 四 not found")]
+    parts = ("upheld", "corrected", "other", "pending")
+    return [equation("T4-SUM", f"t4/{r.key}", cells, [("t4", r.key, "total")],
+                     [("t4", r.key, p) for p in parts],
+                     f"{r.key}[total] = " + " + ".join(f"{r.key}[{p}]" for p in parts))
+            for r in canon.T4_ROWS]
+
+
+# ---------------------------------------------------------------- domains
+def domain_check(table: str, cells: Cells) -> dict:
+    cid = f"{table.upper()}-DOMAIN"
+    if table not in cells.tables:
+        return _result(cid, "not_assessable", table, detail=f"table {table} not found")
+    fails, warns, refs, n = [], [], [], 0
+    for (t, r, c), cell in cells.map.items():
+        if t != table:
+            continue
+        sem, v = cell.get("semantic"), cell.get("value")
+        where = f"{r}/{c}"
+        if sem == canon.TEXT:
+            warns.append(f"{where} not a number ({cell.get('raw')!r})")
+            refs.append(_cell_ref(t, r, c, cell))
+            continue
+        if sem not in COUNT_SEMANTICS or v is None:
+            continue
+        n += 1
+        signed = table == "t2" and c in canon.T2_SIGNED_COLS
+        decimal = table == "t2" and c in canon.T2_DECIMAL_COLS
+        if v < 0 and not signed:
+            fails.append(f"{where} negative ({v})")
+            refs.append(_cell_ref(t, r, c, cell))
+        elif not decimal and abs(float(v) - round(float(v))) > EPS:
+            fails.append(f"{where} not an integer ({v})")
+            refs.append(_cell_ref(t, r, c, cell))
+    expr = ("counts are non-negative integers"
+            + ("; items_change may be negative; fees are decimals" if table == "t2" else ""))
+    if fails:
+        return _result(cid, "fail", table, expr, 0, len(fails), len(fails),
+                       "; ".join(fails + warns), refs)
+    if warns:
+        return _result(cid, "warn", table, expr, 0, len(warns), len(warns), "; ".join(warns), refs)
+    if n == 0:
+        return _result(cid, "not_assessable", table, expr, detail="no numeric cells")
+    return _result(cid, "pass", table, expr, 0, 0, 0, f"{n} numeric cells")
+
+
+# ---------------------------------------------------------------- structure
+def _section_keys(doc: dict) -> list[str] | None:
+    secs = doc.get("sections")
+    if not secs:
+        return None
+    if isinstance(secs, dict):
+        secs = [{"key": k, **(v if isinstance(v, dict) else {})} for k, v in secs.items()]
+    wanted = {s.key: [canon.label_key(l, keep_numbering=True) for l in s.labels()]
+              for s in canon.SECTIONS}
+    loose = {s.key: [canon.label_key(l) for l in s.labels()] for s in canon.SECTIONS}
+    keys = []
+    for s in secs:
+        if isinstance(s, dict):
+            k = s.get("key")
+            title = s.get("title") or s.get("heading") or s.get("label") or ""
+        else:
+            k, title = None, str(s)
+        if k not in wanted:
+            k = None
+            t = canon.label_key(title, keep_numbering=True)
+            for key, labels in wanted.items():
+                if t in labels:
+                    k = key
+                    break
+            if k is None:
+                t = canon.label_key(title)
+                k = next((key for key, labels in loose.items() if t in labels), None)
+        if k and k not in keys:
+            keys.append(k)
+    return keys
+
+
+def sections_check(doc: dict) -> dict:
+    keys = _section_keys(doc)
+    order = [s.key for s in canon.SECTIONS]
+    expr = "sections 一…六 present, in order"
+    if keys is None:
+        return _result("S-SECTIONS", "not_assessable", "sections", expr,
+                       detail="no sections extracted")
+    missing = [s.label for s in canon.SECTIONS if s.key not in keys]
+    in_order = [k for k in keys if k in order]
+    out_of_order = in_order != sorted(in_order, key=order.index)
+    if missing or out_of_order:
+        detail = []
+        if missing:
+            detail.append("missing: " + "、".join(missing))
+        if out_of_order:
+            detail.append("order: " + ",".join(in_order))
+        return _result("S-SECTIONS", "fail", "sections", expr, 6, len(keys), len(keys) - 6,
+                       "; ".join(detail))
+    return _result("S-SECTIONS", "pass", "sections", expr, 6, 6, 0)
+
+
+def expected_format(year) -> str | None:
+    if not isinstance(year, int):
+        return None
+    if year <= 2018:
+        return canon.FORMAT_LEGACY
+    return canon.FORMAT_2019 if year <= 2020 else canon.FORMAT_2021
+
+
+def format_check(doc: dict) -> dict:
+    year, fmt = doc.get("report_year"), doc.get("format")
+    want = expected_format(year)
+    expr = "format(tables) = format(report_year)"
+    if want is None or fmt is None:
+        return _result("S-FORMAT", "not_assessable", "format", expr, want, fmt,
+                       detail="report year or table format unknown")
+    if fmt == want:
+        return _result("S-FORMAT", "pass", "format", expr, want, fmt, 0)
+    return _result("S-FORMAT", "fail", "format", expr, want, fmt, None,
+                   f"{year} report printed in the {fmt} format (expected {want})")
+
+
+def empty_check(table: str, cells: Cells) -> dict:
+    if table not in cells.tables:
+        return _result("S-EMPTY", "not_assessable", table, detail=f"table {table} not found")
+    blank = [(k, c) for k, c in cells.map.items()
+             if k[0] == table and c.get("semantic") in (canon.EMPTY, canon.NA)]
+    total = sum(1 for k in cells.map if k[0] == table)
+    n_empty = sum(1 for _, c in blank if c.get("semantic") == canon.EMPTY)
+    detail = f"{len(blank)} of {total} cells blank or NA ({n_empty} blank, {len(blank) - n_empty} NA)"
+    return _result("S-EMPTY", "warn" if blank else "pass", table,
+                   "count of EMPTY/NA cells = 0", 0, len(blank), len(blank), detail,
+                   [_cell_ref(*k, c) for k, c in blank[:50]])
+
+
+def run(doc: dict) -> list[dict]:
+    """Every within-report check over one extract JSON (no database, no network)."""
+    cells = Cells(doc)
+    fmt = doc.get("format")
+    out: list[dict] = []
+    out += t3_checks(cells, fmt)
+    out += t4_checks(cells)
+    for t in canon.TABLES:
+        out.append(domain_check(t, cells))
+    out.append(sections_check(doc))
+    out.append(format_check(doc))
+    for t in canon.TABLES:
+        out.append(empty_check(t, cells))
+    return out

@@ -1,0 +1,135 @@
+"""Full-text search over report titles and bodies that works for Chinese.
+
+Two FTS5 indexes (created by migration 2 in archive/schema.py), rowid = reports.id:
+
+- `reports_fts(title, body_text)`, tokenizer `trigram`, external content on `reports`, kept in
+  sync by triggers. Exact substrings of three or more characters (不予公开, 行政复议, 2023年).
+  Trigram cannot match anything shorter than three characters, and fails silently.
+- `reports_seg(title, body_text)`, tokenizer `unicode61`, holding jieba tokens joined by spaces
+  (search-engine mode, plus the two-character pieces of longer tokens). Words of one or two
+  characters (复议, 公开) are found here. Written by the writer (`write_segments`) because jieba
+  is Python; a trigger cannot do it.
+
+`search(db, query)` picks the index by term length: terms of >= 3 characters go to the trigram
+index, shorter terms to the word index, and every hit is confirmed with `instr` on the
+original text, so a result always really contains every term.
+
+SQL for a Datasette canned query (parameter :q, one term):
+
+    SELECT r.id, r.agency, r.report_year, r.title, r.url
+    FROM reports r
+    WHERE (length(:q) >= 3 AND r.id IN (
+              SELECT rowid FROM reports_fts WHERE reports_fts MATCH '"' || replace(:q, '"', '""') || '"'))
+       OR (length(:q) < 3 AND r.id IN (
+              SELECT rowid FROM reports_seg WHERE reports_seg MATCH '"' || replace(:q, '"', '""') || '"')
+           AND (instr(r.title, :q) > 0 OR instr(r.body_text, :q) > 0))
+    ORDER BY r.report_year DESC, r.id
+
+(`MATCH` inside an `OR` must sit in an `IN (SELECT …)`; SQLite refuses it as a bare term.)
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from functools import lru_cache
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Gov terms jieba does not know as words; kept whole so they also index their parts below.
+_USER_WORDS = ("政府信息公开", "依申请公开", "行政复议", "主动公开", "不予公开", "部分公开",
+               "行政诉讼", "政务公开", "年度报告", "结转下年度")
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    for w in _USER_WORDS:
+        jieba.add_word(w)
+    return jieba
+
+
+def segment(text: str | None) -> str:
+    """jieba search-mode tokens of `text` joined by spaces, with the 2-character pieces of
+    longer CJK tokens added so that a two-character word inside a longer one is found."""
+    if not text:
+        return ""
+    out: list[str] = []
+    for tok in _jieba().cut_for_search(text):
+        tok = tok.strip()
+        if not tok:
+            continue
+        out.append(tok)
+        if len(tok) > 2 and _CJK.search(tok):
+            out.extend(tok[i:i + 2] for i in range(len(tok) - 1))
+    return " ".join(out)
+
+
+def write_segments(conn: sqlite3.Connection, report_id: int, title: str | None,
+                   body: str | None) -> None:
+    """(Re)write the word-index row of a report; call whenever its title or body changes."""
+    conn.execute("DELETE FROM reports_seg WHERE rowid = ?", [report_id])
+    conn.execute("INSERT INTO reports_seg (rowid, title, body_text) VALUES (?, ?, ?)",
+                 [report_id, segment(title), segment(body)])
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Rebuild both indexes from `reports` (after bulk loads that bypassed the writer)."""
+    conn.execute("INSERT INTO reports_fts (reports_fts) VALUES ('rebuild')")
+    conn.execute("DELETE FROM reports_seg")
+    for rid, title, body in conn.execute("SELECT id, title, body_text FROM reports").fetchall():
+        conn.execute("INSERT INTO reports_seg (rowid, title, body_text) VALUES (?, ?, ?)",
+                     [rid, segment(title), segment(body)])
+
+
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _ids_for_term(conn: sqlite3.Connection, term: str) -> set[int]:
+    if len(term) >= 3:
+        sql = "SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?"
+        arg = _phrase(term)
+    else:
+        # The query is segmented like the index; a single character may not be a token, so
+        # one-character terms fall back to a scan (still exact).
+        toks = segment(term).split()
+        if len(term) == 1 or not toks:
+            return {r[0] for r in conn.execute(
+                "SELECT id FROM reports WHERE instr(title, ?) > 0 OR instr(body_text, ?) > 0",
+                [term, term])}
+        sql = "SELECT rowid FROM reports_seg WHERE reports_seg MATCH ?"
+        arg = " ".join(_phrase(t) for t in toks)
+    candidates = {r[0] for r in conn.execute(sql, [arg])}
+    if not candidates or len(term) >= 3:
+        return candidates
+    # Confirm on the original text: the word index may match a token that is not a substring.
+    marks = ",".join("?" * len(candidates))
+    return {r[0] for r in conn.execute(
+        f"SELECT id FROM reports WHERE id IN ({marks}) AND "
+        "(instr(title, ?) > 0 OR instr(body_text, ?) > 0)", [*candidates, term, term])}
+
+
+def search(db, query: str, limit: int | None = None) -> list[dict]:
+    """Reports whose title or body contains every whitespace-separated term of `query`.
+
+    Returns dicts (id, agency, report_year, title, url), newest report year first.
+    `db` is a sqlite_utils.Database or a sqlite3.Connection.
+    """
+    conn = getattr(db, "conn", db)
+    terms = [t for t in (query or "").split() if t]
+    if not terms:
+        return []
+    ids: set[int] | None = None
+    for term in terms:
+        found = _ids_for_term(conn, term)
+        ids = found if ids is None else ids & found
+        if not ids:
+            return []
+    marks = ",".join("?" * len(ids))
+    sql = (f"SELECT id, agency, report_year, title, url FROM reports WHERE id IN ({marks}) "
+           "ORDER BY report_year DESC, id" + (f" LIMIT {int(limit)}" if limit else ""))
+    cur = conn.execute(sql, sorted(ids))
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
