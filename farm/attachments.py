@@ -47,9 +47,13 @@ def positions(g: Grid) -> list[tuple[int, int, GridCell]]:
     return out
 
 
-def report_grids(fmt: str, year: int, r: random.Random) -> list[tuple[str, Grid]]:
-    """(section heading, grid) for the three tables; table 二 as one stacked grid."""
+def report_grids(fmt: str, year: int, r: random.Random,
+                 year_free: bool = False) -> list[tuple[str, Grid]]:
+    """(section heading, grid) for the three tables; table 二 as one stacked grid.
+    year_free: no year in any label (for the committed DOC files, served for any year)."""
     ls = grids.LabelStyle(r, breaks_in_labels=False)
+    if year_free:
+        ls.carry_note = False
     heads = {s.key: s.label for s in canon.SECTIONS}
     return [(heads["s2"], grids.stack(grids.t2_blocks(fmt, ls))),
             (heads["s3"], grids.t3_grid(fmt, ls, year)),
@@ -58,6 +62,14 @@ def report_grids(fmt: str, year: int, r: random.Random) -> list[tuple[str, Grid]
 
 def _text(c: GridCell, cells: dict) -> str:
     return cells[c.key]["raw"] if c.key is not None else c.text.replace("\n", "")
+
+
+def unmerged(g: Grid) -> Grid:
+    """The same table with every span replaced by empty cells (text at the top-left)."""
+    full = [[GridCell() for _ in range(grids.width(g))] for _ in g]
+    for ri, ci, c in positions(g):
+        full[ri][ci] = GridCell(text=c.text, key=c.key, header=c.header)
+    return full
 
 
 def _grid_keys(tables) -> list[tuple]:
@@ -144,7 +156,10 @@ def _pdf(title: str, nar, tables, cells: dict) -> bytes:
 
 
 # ------------------------------------------------------------------ DOCX
-def _docx(title: str, nar, tables, cells: dict) -> bytes:
+def _docx(title: str, nar, tables, cells: dict, for_doc: bool = False) -> bytes:
+    """for_doc: merge 2-D spans (the 勾稽 note, 行政复议) horizontally only. antiword drops
+    every row after a cell merged both ways in a LibreOffice-written DOC (verified), so the
+    DOC files use the other real variant: a header with empty cells under the note."""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
@@ -157,26 +172,33 @@ def _docx(title: str, nar, tables, cells: dict) -> bytes:
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋_GB2312")
     p = d.add_paragraph(title)
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for x in nar.intro:
-        d.add_paragraph(x)
-    d.add_paragraph(canon.SECTIONS[0].label)
-    for x in nar.s1:
-        d.add_paragraph(x)
+    if nar is not None:
+        for x in nar.intro:
+            d.add_paragraph(x)
+        d.add_paragraph(canon.SECTIONS[0].label)
+        for x in nar.s1:
+            d.add_paragraph(x)
     for heading, g in tables:
         d.add_paragraph(heading)
+        if for_doc and any(c.key and c.key[0] == "t4" for row in g for c in row):
+            # antiword also loses the rows between a wide table and a following merged one
+            g = unmerged(g)
         t = d.add_table(rows=len(g), cols=grids.width(g))
         t.style = "Table Grid"
         for ri, ci, c in positions(g):
             cell = t.cell(ri, ci)
-            if c.rowspan > 1 or c.colspan > 1:
+            if for_doc and c.rowspan > 1 and c.colspan > 1:
+                cell = cell.merge(t.cell(ri, ci + c.colspan - 1))
+            elif c.rowspan > 1 or c.colspan > 1:
                 cell = cell.merge(t.cell(ri + c.rowspan - 1, ci + c.colspan - 1))
             cell.text = _text(c, cells)
-    d.add_paragraph(canon.SECTIONS[4].label)
-    for x in nar.s5:
-        d.add_paragraph(x)
-    d.add_paragraph(canon.SECTIONS[5].label)
-    for x in nar.s6:
-        d.add_paragraph(x)
+    if nar is not None:
+        d.add_paragraph(canon.SECTIONS[4].label)
+        for x in nar.s5:
+            d.add_paragraph(x)
+        d.add_paragraph(canon.SECTIONS[5].label)
+        for x in nar.s6:
+            d.add_paragraph(x)
     # fixed core properties so the zip content is reproducible
     import datetime as _dt
     fixed = _dt.datetime(2024, 1, 1)

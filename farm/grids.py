@@ -44,8 +44,10 @@ class LabelStyle:
             s = re.sub(r"（([一二三四五六七八九十])）", r"(\1)", s)
             s = s.replace("（", "(").replace("）", ")") if s.startswith("(") else s
         s = re.sub(r"^(\d)\.", lambda m: m.group(1) + self.digit_sep, s)
-        if self.spaces and self.r.random() < 0.15 and len(s) > 3:
-            i = self.r.randint(1, len(s) - 1)
+        m = canon._NUMBERING.match(s)
+        start = m.end() + 1 if m else 1  # never split the numbering itself
+        if self.spaces and self.r.random() < 0.15 and len(s) > start + 2:
+            i = self.r.randint(start, len(s) - 1)
             s = s[:i] + self.r.choice((" ", "\u3000", "  ")) + s[i:]
         return s
 
