@@ -87,16 +87,8 @@ class Farm:
         return [s for p in self.portals for s in p.sources()]
 
     def manifest(self) -> dict:
-        out = {"edition": self.edition, "portals": [], "reports": [], "noise": [], "blocked": [],
-               "broken": [], "list_pages": {}, "changes": {"edited": [], "added": [], "deleted": []}}
-        for p in self.portals:
-            part = p.manifest_part()
-            for k in ("portals", "reports", "noise", "blocked", "broken"):
-                out[k] += part[k]
-            out["list_pages"].update(part["list_pages"])
-            for k, v in p.changes().items():
-                out["changes"][k] += v
-        return out
+        from farm import manifest
+        return manifest.build(self)
 
     def set_edition(self, n: int):
         self.edition = int(n)
