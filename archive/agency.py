@@ -52,3 +52,24 @@ def level(name: str | None) -> str | None:
     if _GOV_LEVEL.search(s) or s in ("国务院",):
         return "government"
     return "department"
+
+
+def link(db, alias_name: str, canonical_name: str, note: str | None = None) -> list[int]:
+    """Record by hand that `alias_name` is the same agency as `canonical_name` (rename, 机构改革)
+    and re-run the cross-year checks of the reports concerned. Returns their ids."""
+    from archive.checks import refresh_cross_year
+    from archive.checks.cross_year import agency_group
+    conn = getattr(db, "conn", db)
+    alias, canonical = agency_key(alias_name), agency_key(canonical_name)
+    if not alias or not canonical or alias == canonical:
+        return []
+    conn.execute("INSERT INTO agency_aliases (alias_key, agency_key, note) VALUES (?, ?, ?) "
+                 "ON CONFLICT(alias_key) DO UPDATE SET agency_key = excluded.agency_key, "
+                 "note = excluded.note", [alias, canonical, note])
+    keys = agency_group(conn, canonical)
+    marks = ",".join("?" * len(keys))
+    ids = [r[0] for r in conn.execute(
+        f"SELECT id FROM reports WHERE agency_key IN ({marks}) ORDER BY report_year", keys)]
+    for rid in ids:
+        refresh_cross_year(conn, rid)
+    return ids

@@ -1,0 +1,53 @@
+"""`nianbao export`: the wide views (and current check results) as CSV and JSON Lines.
+
+CSV is UTF-8 with a BOM so that Excel opens Chinese text correctly; JSON Lines is one object
+per row, UTF-8, non-ASCII kept. Blank cells stay empty/null, never 0.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from archive.schema import open_db
+
+VIEWS = ("report_overview", "t2_wide", "t3_wide", "t4_wide", "current_checks")
+_QUERIES = {
+    "current_checks": (
+        "SELECT k.report_id, r.agency, r.report_year, k.check_id, k.scope, k.status, "
+        "k.expression, k.expected, k.actual, k.delta, k.detail, k.if_blanks_zero, "
+        "k.check_version, r.url AS report_url FROM checks k JOIN reports r ON r.id = k.report_id "
+        "AND k.version_id = r.current_version_id WHERE k.is_current = 1 ORDER BY k.report_id, k.id"),
+}
+
+
+def export(db_path: str | Path, out_dir: str | Path, formats=("csv", "jsonl"),
+           views=VIEWS) -> list[Path]:
+    """Write every view in every format into `out_dir`; returns the paths written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db = open_db(db_path)
+    written: list[Path] = []
+    try:
+        for view in views:
+            sql = _QUERIES.get(view) or f"SELECT * FROM [{view}]"
+            for fmt in formats:
+                cur = db.conn.execute(sql)
+                cols = [d[0] for d in cur.description]
+                path = out_dir / f"{view}.{fmt}"
+                if fmt == "csv":
+                    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+                        w = csv.writer(fh)
+                        w.writerow(cols)
+                        for row in cur:
+                            w.writerow(["" if v is None else v for v in row])
+                elif fmt == "jsonl":
+                    with open(path, "w", encoding="utf-8") as fh:
+                        for row in cur:
+                            fh.write(json.dumps(dict(zip(cols, row)), ensure_ascii=False) + "\n")
+                else:
+                    raise ValueError(f"unknown export format {fmt!r} (csv, jsonl)")
+                written.append(path)
+    finally:
+        db.conn.close()
+    return written
