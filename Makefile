@@ -1,11 +1,11 @@
 # Setup is owned here: a virtualenv, the project installed editable, and the Debian packages it
-# needs (chromium for rendering, antiword for .doc, redis-server for the distributed mode).
+# needs (chromium for rendering, a CJK font for its screenshots, antiword for .doc, redis-server for the distributed mode).
 # Idempotent: a stamp file records what was installed; a second run takes seconds.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := chromium antiword redis-server
+APT_PACKAGES := chromium antiword redis-server fonts-wqy-microhei
 
 .PHONY: setup demo test bench clean apt
 

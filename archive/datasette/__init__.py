@@ -10,11 +10,16 @@ from __future__ import annotations
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
+from datasette.utils.asgi import NotFound, Response
+
 from archive.datasette import security
+from archive.datasette.common import archive_database
 from archive.datasette.capture import capture_bytes
 from archive.datasette.charts import charts_page
 from archive.datasette.report_page import report_page
-from archive.datasette.search import register_functions, search_page
+from archive.datasette.search import search_page
+from archive.datasette.sqlfunctions import register_functions
+from pipelines.extract import canon
 
 METADATA_DB = "archive"   # the database key used in metadata.yml
 
@@ -26,7 +31,21 @@ def register_routes(datasette):
         (r"^/-/capture/(?P<id>[^/]+)$", capture_bytes),
         (r"^/-/search$", search_page),
         (r"^/-/charts$", charts_page),
+        (r"^/-/go/(?P<target>[a-z]+)$", go),
     ]
+
+
+_GO = {"overview": "/report_overview", "failing": "/checks?status=fail&is_current=1",
+       "queries": "#queries", "reports": "/reports"}
+
+
+async def go(datasette, request):
+    """Stable links for metadata.yml that work whatever the archive file is called."""
+    target = _GO.get(request.url_vars["target"])
+    if target is None:
+        raise NotFound("unknown link")
+    db = await archive_database(datasette, request)
+    return Response.redirect(datasette.urls.database(db.name) + target)
 
 
 @hookimpl
@@ -74,14 +93,38 @@ def render_cell(row, value, column, table, database, datasette):
     return Markup('<a href="{}">{}</a>').format(href, escape(str(value)))
 
 
+_WIDE_COMMON = {
+    "report_id": "报告编号（/-/report/<id>）", "version_id": "版本编号（当前版本）",
+    "agency": "报告机构", "report_year": "报告年度", "format": "表格格式",
+    "row_key": "规范行键", "report_url": "原文地址",
+}
+
+
+def wide_view_columns() -> dict:
+    """Column descriptions of t2_wide/t3_wide/t4_wide: the official header of each column."""
+    tables = {}
+    for tbl in canon.TABLES:
+        cols = {k.key.replace(".", "_"): k.label for k in canon.COLS[tbl]}
+        tables[f"{tbl}_wide"] = {"columns": {**_WIDE_COMMON, **cols}}
+    return tables
+
+
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    """Give an archive file with another name (demo.db…) the `archive` descriptions."""
-    if not database or database == METADATA_DB or database.startswith("_"):
+    """Labels from canon.py for the wide views, and the `archive` block of metadata.yml for
+    an archive file with another name (demo.db…)."""
+    if database and database.startswith("_"):
         return {}
     local = datasette._metadata_local or {}
     dbs = local.get("databases") or {}
-    block = dbs.get(METADATA_DB)
-    if not block or database in dbs:
-        return {}
-    return {"databases": {database: block}}
+    block = dbs.get(METADATA_DB) or {}
+    names = [database] if database else [n for n in datasette.databases if not n.startswith("_")]
+    out = {}
+    for name in names:
+        entry = {"tables": wide_view_columns()}
+        if block and name != METADATA_DB and name not in dbs:
+            entry = {**block, "tables": {**(block.get("tables") or {}), **entry["tables"]}}
+            for view, meta in wide_view_columns().items():
+                entry["tables"][view] = {**(block.get("tables") or {}).get(view, {}), **meta}
+        out[name] = entry
+    return {"databases": out}

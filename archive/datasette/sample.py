@@ -235,12 +235,6 @@ def build(db_path: str | Path, warc_dir: str | Path | None = None) -> dict[str, 
         attachments=[("http://evil.example.gov.cn/nb/a.pdf", XSS_FILENAME, b"%PDF-1.4\n%x\n")])
     arch.finish_run(run, "finished", "finished", {"reports": len(ids)})
     _ensure_balance_checks(arch)
-    try:  # search tables, when the archive engineer's module is there
-        from archive import search
-        if hasattr(search, "rebuild"):
-            search.rebuild(arch.db)
-    except ImportError:
-        pass
     arch.close()
     return ids
 

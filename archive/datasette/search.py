@@ -1,47 +1,15 @@
-"""Full-text search over reports that also finds two-character words (复议, 公开).
+"""`/-/search?q=`: full-text search over reports that also finds two-character words.
 
-Two indexes (built by archive/search.py): `reports_fts`, FTS5 trigram over title and body
-(exact substrings, but silent for queries shorter than 3 characters), and `reports_seg`, FTS5
-over jieba-segmented text (words of any length). Both are keyed by rowid = reports.id. SQL
-functions registered on every connection let canned queries build the MATCH expressions.
+The indexes and the term logic live in archive/search.py (trigram FTS5 for terms of three or
+more characters, a jieba word index for shorter ones, every hit confirmed on the text); this
+page only runs it in Datasette's SQL thread and shows titles with a highlighted snippet.
 """
 from __future__ import annotations
 
-import re
-
 from datasette.utils.asgi import Response
 
+from archive import search as archive_search
 from archive.datasette.common import archive_database, rows
-
-_jieba = None
-
-
-def _cut(q: str) -> list[str]:
-    global _jieba
-    if _jieba is None:
-        import jieba
-        jieba.setLogLevel(60)
-        _jieba = jieba
-    return [w.strip() for w in _jieba.cut_for_search(q) if w.strip()]
-
-
-def fts_phrase(q: str | None) -> str:
-    """A trigram MATCH expression for `q` as one exact phrase (quotes escaped)."""
-    q = (q or "").strip()
-    return '"' + q.replace('"', '""') + '"'
-
-
-def seg_query(q: str | None) -> str:
-    """A MATCH expression for the segmented index: every word of `q` must occur."""
-    words = [w for w in _cut(q or "") if re.search(r"\w", w)]
-    if not words:
-        return '""'
-    return " AND ".join('"' + w.replace('"', '""') + '"' for w in dict.fromkeys(words))
-
-
-def register_functions(conn) -> None:
-    conn.create_function("nianbao_fts_phrase", 1, fts_phrase, deterministic=True)
-    conn.create_function("nianbao_seg_query", 1, seg_query, deterministic=True)
 
 
 def snippet(text: str | None, q: str, width: int = 48) -> list[tuple[str, bool]]:
@@ -55,39 +23,27 @@ def snippet(text: str | None, q: str, width: int = 48) -> list[tuple[str, bool]]
             (text[i + len(q): i + len(q) + width] + "…", False)]
 
 
-async def find(db, q: str, limit: int = 100) -> tuple[list[dict], list[str]]:
-    """Reports matching `q` and the names of the indexes used."""
-    ids: dict[int, None] = {}
-    used = []
-    if len(q) >= 3 and await db.table_exists("reports_fts"):
-        used.append("trigram")
-        for r in await rows(db, "SELECT rowid FROM reports_fts WHERE reports_fts MATCH ? "
-                                "LIMIT ?", [fts_phrase(q), limit]):
-            ids[r["rowid"]] = None
-    if await db.table_exists("reports_seg"):
-        used.append("jieba")
-        for r in await rows(db, "SELECT rowid FROM reports_seg WHERE reports_seg MATCH ? "
-                                "LIMIT ?", [seg_query(q), limit]):
-            ids[r["rowid"]] = None
-    if not used:  # no index built yet: a plain scan is still correct, only slower
-        used.append("like")
-        for r in await rows(db, "SELECT id AS rowid FROM reports WHERE title LIKE ? OR "
-                                "body_text LIKE ? LIMIT ?", [f"%{q}%", f"%{q}%", limit]):
-            ids[r["rowid"]] = None
-    if not ids:
-        return [], used
-    found = await rows(db, "SELECT id, title, agency, report_year, published, body_text, url "
-                           f"FROM reports WHERE id IN ({','.join('?' * len(ids))}) "
-                           "ORDER BY report_year DESC, agency", list(ids))
+async def find(db, q: str, limit: int = 100) -> list[dict]:
+    """Reports containing every term of `q`, newest year first, with a snippet."""
+    found = await db.execute_fn(lambda conn: archive_search.search(conn, q, limit=limit))
+    if not found:
+        return []
+    ids = [r["id"] for r in found]
+    bodies = {r["id"]: r for r in await rows(
+        db, f"SELECT id, published, body_text FROM reports WHERE id IN ({','.join('?' * len(ids))})",
+        ids)}
+    first = q.split()[0]
     for r in found:
-        r["snippet"] = snippet(r.pop("body_text"), q)
-    return found[:limit], used
+        extra = bodies.get(r["id"], {})
+        r["published"] = extra.get("published")
+        r["snippet"] = snippet(extra.get("body_text") or r.get("title"), first)
+    return found
 
 
 async def search_page(datasette, request):
     db = await archive_database(datasette, request)
     q = (request.args.get("q") or "").strip()[:100]
-    results, used = (await find(db, q)) if q else ([], [])
+    results = (await find(db, q)) if q else []
     return Response.html(await datasette.render_template(
-        "nianbao_search.html", {"q": q, "results": results, "used": used, "database": db.name},
+        "nianbao_search.html", {"q": q, "results": results, "database": db.name},
         request=request, view_name="nianbao_search"))

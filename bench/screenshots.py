@@ -1,0 +1,71 @@
+"""Screenshots of the published archive: index, a report page, the charts, the search.
+
+    python bench/screenshots.py --db data/demo.db --out screenshots/
+    python bench/screenshots.py --sample --out screenshots/     # the hand-made sample archive
+
+Starts a real `datasette` process (archive.serve.background) and drives Debian's Chromium.
+"""
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from archive.serve import background
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run",
+        "--disable-sync", "--disable-gpu"]
+
+
+def pick_report(db: Path) -> int:
+    """A report worth showing: one with tables and a failing check if there is one."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    row = conn.execute(
+        "SELECT r.id FROM reports r WHERE EXISTS (SELECT 1 FROM cells c WHERE c.version_id = "
+        "r.current_version_id AND c.tbl = 't3') ORDER BY (SELECT COUNT(*) FROM checks k WHERE "
+        "k.version_id = r.current_version_id AND k.status = 'fail' AND k.check_id LIKE 'T3%') "
+        "DESC, r.id LIMIT 1").fetchone()
+    conn.close()
+    return row[0] if row else 1
+
+
+def shoot(db: Path, out: Path, metadata: Path | None = None) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    report = pick_report(db)
+    pages = {"index": "/", "report": f"/-/report/{report}", "charts": "/-/charts",
+             "search": "/-/search?q=复议", "overview": "/-/go/overview"}
+    written = []
+    with background(db, metadata) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        for name, path in pages.items():
+            page.goto(url + path, wait_until="load")
+            target = out / f"{name}.png"
+            page.screenshot(path=str(target), full_page=True)
+            written.append(target)
+        browser.close()
+    return written
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, help="archive SQLite file (WARCs in warc/ next to it)")
+    ap.add_argument("--sample", action="store_true", help="build and shoot the sample archive")
+    ap.add_argument("--out", type=Path, default=Path("screenshots"))
+    ap.add_argument("--metadata", type=Path, default=None)
+    a = ap.parse_args()
+    if a.sample or not a.db:
+        from archive.datasette import sample
+        tmp = Path(tempfile.mkdtemp(prefix="nianbao-shots-"))
+        a.db = tmp / "archive.db"
+        sample.build(a.db)
+    for path in shoot(a.db, a.out, a.metadata):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
