@@ -81,7 +81,7 @@ class GkmlptPortal(Portal):
         return [items[i:i + STATIC_PER] for i in range(0, len(items), STATIC_PER)] or [[]]
 
     def list_pages(self, edition):
-        n = len(self.live("farm-gd"))
+        n = len(self.live("farm-gd")) + len(self.external_jumps())
         api = [(HOST, f"/gkmlpt/api/all/{CLASSIFY}?page={k}&sid={SID}") for k in range(1, math.ceil(n / API_PAGE) + 1)]
         st = [(HOST, STATIC + ("index.html" if k == 0 else f"index_{k + 1}.html")) for k in range(len(self.static_pages()))]
         return {"farm-gd": [(HOST, "/gkmlpt/index")] + api, "farm-gd-zwgk": st}
