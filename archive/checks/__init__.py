@@ -123,6 +123,8 @@ def refresh_report(db, report_id: int, neighbours: bool = True) -> None:
                 if ovid is not None:
                     write_results(conn, other, ovid, EDITION_IDS,
                                   provenance.edition_checks(conn, other))
+                    # An edition demoted behind a new primary leaves the cross-year checks.
+                    write_results(conn, other, ovid, CROSS_YEAR_IDS, cross_year.run(conn, other))
 
 
 def refresh_cross_year(db, report_id: int) -> None:
