@@ -1,25 +1,92 @@
-"""List titles → what an item is: a report, a 图解, a correction, or noise to skip."""
+"""What a list item or detail page is, from its title (and the detail's shape): the portal's own
+report, a department/township report, a 图解, an attachment-only report, a correction, or noise.
+
+Only titles are read here; report tables are the extractor's business.
+"""
 from __future__ import annotations
 
 import re
+from datetime import date
 
-_REPORT = re.compile(r"(政府)?信息公开.{0,6}(工作)?年度?报告|信息公开年报|公开工作年度报告|政务公开.{0,4}年度报告")
-_GRAPHIC = re.compile(r"图解|一图读懂|图说|图文解读")
-_CORRECTION = re.compile(r"更正|勘误")
-_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年")
+_REPORT = re.compile(r"(政府)?信息公[开開].{0,8}(工作)?年度?(报告|報告)|信息公[开開]年[报報]|公[开開]工作年度[报報]告"
+                     r"|政[务務]公[开開].{0,4}年度[报報]告|信息公[开開].{0,4}年[报報]")
+_GRAPHIC = re.compile(r"图解|圖解|一图读懂|一圖讀懂|图说|图文解读|(?<![（(])图文(?![）)])|长图|海报")
+_CORRECTION = re.compile(r"更正|勘误|勘誤")
+# Things that mention the report but are not one: notices about compiling it, guides, plans.
+_NOISE = re.compile(r"(编制|編制|报送|報送|发布工作|做好).{0,12}(通知|函)|的通知$|指南|工作要点|工作要點|制度$|"
+                    r"培训|推进会|办理流程|目录$|情况通报|年度报表|考核|征求意见|公示$|解读会")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_PREFIX = re.compile(r"^\s*[（(【\[][^）)】\]]{1,8}[）)】\]]\s*")
+_AGENCY_END = re.compile(r"(关于|關於)?(《)?((?:19|20)\d{2}\s*年度?)?\s*(的)?\s*(政府)?(信息公[开開]|政[务務]公[开開])")
+
+KINDS = ("report", "graphic", "attachment_only", "correction", "noise")
 
 
 def classify(title: str | None) -> str:
-    t = title or ""
-    if not _REPORT.search(t) and "年报" not in t:
+    """kind of a list item from its title: report | graphic | correction | noise."""
+    t = (title or "").strip()
+    if not _REPORT.search(t) or _NOISE.search(t):
         return "noise"
-    if _GRAPHIC.search(t):
-        return "graphic"
     if _CORRECTION.search(t):
         return "correction"
+    if _GRAPHIC.search(t):
+        return "graphic"
     return "report"
 
 
-def report_year(title: str | None) -> int | None:
+def report_year(title: str | None, published: str | None = None) -> int | None:
+    """The year reported on: the title's year, else the publication year minus one."""
     m = _YEAR.search(title or "")
-    return int(m.group(1)) if m else None
+    if m:
+        return int(m.group(1))
+    if published and re.match(r"(19|20)\d{2}", published):
+        return int(published[:4]) - 1
+    return None
+
+
+def agency(title: str | None) -> str | None:
+    """The reporting unit named in a report title, e.g. 青山县财政局, 东湖镇人民政府."""
+    t = _PREFIX.sub("", (title or "").strip())
+    t = re.sub(r"^(关于|關於)\s*《?", "", t)
+    t = re.sub(r"^(一图读懂|一圖讀懂|图解|圖解|图说)[：:\s]*", "", t)
+    t = re.sub(r"^(?:19|20)\d{2}\s*年度?", "", t).strip()
+    m = _AGENCY_END.search(t)
+    if not m:
+        return None
+    name = t[:m.start()].strip(" 《》“”\"")
+    name = re.sub(r"(?:19|20)\d{2}\s*年度?$", "", name).strip()
+    return _simplified(name) or None
+
+
+def _simplified(text: str) -> str:
+    global _T2S
+    if _T2S is None:
+        import opencc
+        _T2S = opencc.OpenCC("t2s")
+    return _T2S.convert(text)
+
+
+_T2S = None
+
+
+def refine(list_kind: str | None, *, text_len: int, tables: int, attachments: int,
+           images: int, doc_kind: str | None = None) -> str:
+    """The kind once the detail page is known: a page whose body is only a pointer to a file is
+    attachment-only, one that is only images is a 图解. Corrections and 图解 titles win."""
+    if list_kind in ("correction", "graphic"):
+        return list_kind
+    if doc_kind in ("graphic", "attachment_only", "correction"):
+        return doc_kind
+    if tables == 0 and text_len < 400:
+        if attachments:
+            return "attachment_only"
+        if images:
+            return "graphic"
+    return list_kind or "report"
+
+
+def published_year(d: str | None) -> int | None:
+    try:
+        return date.fromisoformat(d[:10]).year if d else None
+    except ValueError:
+        return None

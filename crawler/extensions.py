@@ -19,6 +19,7 @@ class CrawlRunExtension:
     def opened(self, spider):
         state = RunState.of(self.crawler)
         state.run_id = state.archive.start_run(sorted(state.sources))
+        state.load_interrupted()
 
     def closed(self, spider, reason):
         state = RunState.of(self.crawler)
@@ -30,6 +31,9 @@ class CrawlRunExtension:
         stats = dict(self.crawler.stats.get_stats())
         stats.update({f"nianbao/{k}": v for k, v in state.counters.items()})
         stats["nianbao/gone"] = len(gone)
+        stats["nianbao/complete_lists"] = sorted(state.complete_lists)
+        stats["nianbao/incomplete_lists"] = sorted(set(state.sources) - state.complete_lists)
+        stats["nianbao/interrupted_runs"] = state.interrupted_runs
         state.archive.finish_run(state.run_id, "finished" if reason == "finished" else "aborted",
                                  reason, stats)
         state.archive.close()

@@ -15,6 +15,8 @@ class ReportItem:
     list_date: str | None = None
     kind: str | None = None       # from the list title: report, graphic, correction
     not_modified: bool = False
+    page: dict = field(default_factory=dict)    # the page's own metas / header table (fallbacks)
+    links: dict = field(default_factory=dict)   # counts of attachments, images, tables on the page
 
 
 @dataclass
@@ -27,3 +29,4 @@ class AttachmentItem:
     headers: dict = field(default_factory=dict)
     filename: str | None = None
     not_modified: bool = False
+    role: str | None = "attachment"   # attachment | image

@@ -1,10 +1,24 @@
-"""Downloader middlewares: every response and failure becomes a `captures` row (+ WARC record)."""
+"""Downloader middlewares.
+
+CaptureMiddleware: every response and failure becomes a `captures` row (+ WARC record): outcome
+ok / not_modified / blocked / error / too_large / robots_denied.
+CrawlDelayMiddleware: robots.txt `Crawl-delay` (which Scrapy ignores) and per-source
+`politeness.download_delay`, enforced as a minimum spacing per host whatever AutoThrottle does.
+"""
 from __future__ import annotations
 
+import asyncio
+import time
+from urllib.parse import urlparse
+
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 
 from crawler import antibot
 from crawler.runstate import RunState
+
+# Magic bytes of the binary formats an attachment URL promises (portals.md §1.6).
+_BINARY_EXT = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".ofd", ".et")
 
 
 def _headers(h) -> list[tuple[str, str]]:
@@ -15,53 +29,133 @@ def _headers(h) -> list[tuple[str, str]]:
     return out
 
 
+def _html_instead_of_file(request, body: bytes) -> bool:
+    """An error page served with 200 under a .pdf/.doc… URL."""
+    if request.meta.get("role") != "attachment":
+        return False
+    path = urlparse(request.url).path.lower()
+    promised = path.endswith(_BINARY_EXT) or any(f"{e}&" in request.url.lower() or request.url.lower().endswith(e)
+                                                 for e in _BINARY_EXT)
+    head = body[:512].lstrip().lower()
+    return promised and (head.startswith(b"<!doctype html") or head.startswith(b"<html") or b"<body" in head)
+
+
 class CaptureMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    def _role(self, request):
+        role = request.meta.get("role")
+        if not role and request.url.endswith("/robots.txt"):
+            role = "robots"
+        return role
+
     def process_response(self, request, response, spider=None):
         state = RunState.of(self.crawler)
+        rendered = bool(request.meta.get("playwright")) or "playwright" in (response.flags or [])
         blocked = antibot.detect(response.status, response.body)
+        error = None
+        body = response.body
+        maxsize = request.meta.get("download_maxsize", self.maxsize)
         if response.status == 304:
             outcome = "not_modified"
         elif blocked:
             outcome = "blocked"
         elif response.status >= 400:
-            outcome = "error"
+            outcome, error = "error", f"HTTP {response.status}"
+        elif rendered and maxsize and len(body) > maxsize:
+            # The download handler's limit does not apply to a rendered DOM: apply it here.
+            outcome, error, body = "too_large", f"rendered DOM of {len(body)} bytes > {maxsize}", None
+        elif _html_instead_of_file(request, body):
+            outcome, error = "error", "HTML page served under a file URL"
         else:
             outcome = "ok"
-        rendered = "playwright" in response.flags or bool(request.meta.get("playwright"))
         capture = state.archive.add_capture(
             run_id=state.run_id, source_id=request.meta.get("source_id"), url=request.url,
             final_url=response.url, status=response.status,
-            headers=_headers(response.headers), body=response.body if outcome != "not_modified" else None,
+            headers=_headers(response.headers), body=body if outcome != "not_modified" else None,
             request_headers=_headers(request.headers), method=request.method, rendered=rendered,
-            outcome=outcome, error=f"blocked: {blocked}" if blocked else
-            (f"HTTP {response.status}" if outcome == "error" else None),
-            role=request.meta.get("role"), referer=request.headers.get("Referer", b"").decode() or None)
+            outcome=outcome, error=f"blocked: {blocked}" if blocked else error,
+            role=self._role(request), referer=request.headers.get("Referer", b"").decode() or None)
         request.meta["capture_id"] = capture.id
         request.meta["outcome"] = outcome
         request.meta["blocked"] = blocked
         state.counters[f"outcome/{outcome}"] += 1
         if rendered:
             state.counters["rendered_pages"] += 1
+        if blocked:
+            state.counters[f"blocked/{blocked}"] += 1
         return response
 
     def process_exception(self, request, exception, spider=None):
-        if isinstance(exception, IgnoreRequest):
-            return None
-        state = RunState.of(self.crawler)
         text = f"{type(exception).__name__}: {exception}"
-        outcome = "too_large" if "maxsize" in text.lower() or "max size" in text.lower() else "error"
+        if isinstance(exception, IgnoreRequest):
+            if "robots.txt" not in str(exception):
+                return None
+            outcome = "robots_denied"
+        else:
+            low = text.lower()
+            outcome = "too_large" if ("maxsize" in low or "max size" in low) else "error"
+        state = RunState.of(self.crawler)
         capture = state.archive.add_capture(
             run_id=state.run_id, source_id=request.meta.get("source_id"), url=request.url,
             request_headers=_headers(request.headers), method=request.method,
             rendered=bool(request.meta.get("playwright")), outcome=outcome, error=text,
-            role=request.meta.get("role"))
+            role=self._role(request), referer=request.headers.get("Referer", b"").decode() or None)
         request.meta["capture_id"] = capture.id
+        request.meta["outcome"] = outcome
         state.counters[f"outcome/{outcome}"] += 1
+        return None
+
+
+class CrawlDelayMiddleware:
+    """Space requests to one host by robots.txt `Crawl-delay` (capped) or the source's own
+    `politeness.download_delay`. Requests wait here, before the downloader slot."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.cap = crawler.settings.getfloat("NIANBAO_MAX_CRAWL_DELAY", 10.0)
+        self.obey = crawler.settings.getbool("ROBOTSTXT_OBEY")
+        self.next_at: dict[str, float] = {}
+        self.ua = crawler.settings.get("USER_AGENT")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _robots(self):
+        for mw in self.crawler.engine.downloader.middleware.middlewares:
+            if isinstance(mw, RobotsTxtMiddleware):
+                return mw
+        return None
+
+    async def process_request(self, request, spider=None):
+        if request.meta.get("dont_obey_robotstxt") or request.url.endswith("/robots.txt"):
+            return None
+        delay = 0.0
+        if self.obey:
+            robots = self._robots()
+            if robots is not None:
+                rp = await robots.robot_parser(request)
+                if rp is not None and hasattr(rp, "crawl_delay"):
+                    delay = min(rp.crawl_delay(self.ua) or 0.0, self.cap)
+        sid = request.meta.get("source_id")
+        if sid:
+            src = RunState.of(self.crawler).sources.get(sid)
+            if src and src.politeness.get("download_delay"):
+                delay = max(delay, float(src.politeness["download_delay"]))
+        if delay <= 0:
+            return None
+        host = urlparse(request.url).netloc
+        now = time.monotonic()
+        at = max(now, self.next_at.get(host, 0.0))
+        self.next_at[host] = at + delay
+        if at > now:
+            await asyncio.sleep(at - now)
+        RunState.of(self.crawler).counters["crawl_delay_waits"] += 1
         return None

@@ -64,7 +64,11 @@ PLAYWRIGHT_ABORT_REQUEST = _abort_heavy
 DOWNLOADER_MIDDLEWARES = {
     # Between redirects/decompression (590+) and retries (550): sees every attempt, decoded.
     "crawler.middlewares.CaptureMiddleware": 580,
+    # After robots.txt (100), so the parser it fetched gives the Crawl-delay.
+    "crawler.middlewares.CrawlDelayMiddleware": 110,
 }
+# robots.txt Crawl-delay is honoured up to this many seconds per request and host.
+NIANBAO_MAX_CRAWL_DELAY = 10.0
 ITEM_PIPELINES = {
     "pipelines.scrapy_pipelines.ArchivePipeline": 300,
 }

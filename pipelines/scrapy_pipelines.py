@@ -1,9 +1,34 @@
-"""Thin Scrapy item pipelines: fetched item → extraction (pure) → archive writer."""
+"""Thin Scrapy item pipelines: fetched item → extraction (pure) → archive writer.
+
+The crawler's view of an item (kind from the list title and the page's shape; agency and year
+from the title, then the extractor, the page's metas and header table, the publication date − 1)
+fills what the extractor leaves open; the extractor's tables are never touched here.
+"""
 from __future__ import annotations
 
+from crawler import classify
 from crawler.items import AttachmentItem, ReportItem
 from crawler.runstate import RunState
 from pipelines.extract.document import extract_document
+
+
+def settle_identity(item: ReportItem, doc: dict) -> tuple[str, dict]:
+    """(kind, doc with agency/report_year/published filled) for a report page."""
+    page = item.page or {}
+    title = item.list_title or doc.get("title") or page.get("title")
+    published = doc.get("published") or item.list_date or page.get("published") or page.get("header_date")
+    agency = (classify.agency(title) or classify.agency(doc.get("title")) or doc.get("agency")
+              or page.get("agency") or page.get("source"))
+    year = (classify.report_year(title) or classify.report_year(doc.get("title")) or doc.get("report_year")
+            or classify.report_year(None, published))
+    links = item.links or {}
+    doc_kind = doc.get("kind")
+    kind = classify.refine(item.kind, text_len=len(doc.get("body_text") or ""),
+                           tables=1 if doc.get("cells") else 0,
+                           attachments=links.get("attachments", 0), images=links.get("images", 0),
+                           doc_kind=doc_kind if doc_kind in ("graphic", "attachment_only", "correction") else None)
+    return kind, {**doc, "agency": agency, "report_year": year, "published": published,
+                  "title": doc.get("title") or title}
 
 
 class ArchivePipeline:
@@ -20,18 +45,20 @@ class ArchivePipeline:
         if isinstance(item, ReportItem):
             if item.not_modified or item.body is None:
                 archive.touch_report(item.url)
-                state.counters["reports_unchanged"] += 1
+                state.counters["reports_not_modified"] += 1
                 return item
             doc = extract_document(item.body, item.url, item.headers)
+            kind, doc = settle_identity(item, doc)
             _, _, new = archive.store_document(
                 capture_id=item.capture_id, source_id=item.source_id, url=item.url, doc=doc,
-                list_title=item.list_title, list_date=item.list_date, kind=item.kind)
+                list_title=item.list_title, list_date=item.list_date, kind=kind)
             state.counters["report_versions_new" if new else "reports_unchanged"] += 1
         elif isinstance(item, AttachmentItem):
             if item.body is None:
+                state.counters["attachments_not_modified"] += 1
                 return item
             doc = extract_document(item.body, item.url, item.headers)
             archive.store_attachment(report_url=item.report_url, capture_id=item.capture_id,
                                      url=item.url, filename=item.filename, doc=doc)
-            state.counters["attachments"] += 1
+            state.counters["attachments" if item.role != "image" else "images"] += 1
         return item

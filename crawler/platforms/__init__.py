@@ -3,9 +3,14 @@ from __future__ import annotations
 
 from crawler.platforms.base import ListEntry, Platform
 from crawler.platforms.generic import Generic
+from crawler.platforms.gkmlpt import Gkmlpt
+from crawler.platforms.hanweb import Hanweb
+from crawler.platforms.hunan import Hunan
+from crawler.platforms.trs import Trs
+from crawler.platforms.ylcms import Ylcms
 
 # Most specific first; Generic matches everything.
-ADAPTERS: list[Platform] = [Generic()]
+ADAPTERS: list[Platform] = [Hanweb(), Gkmlpt(), Ylcms(), Hunan(), Trs(), Generic()]
 
 
 def by_name(name: str | None) -> Platform | None:

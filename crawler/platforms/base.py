@@ -1,13 +1,23 @@
 """What a platform adapter is: recognise a CMS family's list pages and walk them.
 
-An adapter only finds list items and further list pages; it never parses report content.
+An adapter only finds list items and further list pages (or API calls); it never parses report
+content. Requests it yields for further pages carry `meta["adapter"]` so their answers (XML, JSON,
+JSONP fragments that carry no fingerprint) come back to the same adapter.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable
+from urllib.parse import urljoin, urlparse
 
 import scrapy
+from parsel import Selector
+
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年—–]\s*(\d{1,2})\s*[-/.月—–]\s*(\d{1,2})")
+_SKIP_HREF = re.compile(r"^\s*(javascript:|mailto:|tel:|#)", re.I)
+# Reading aids and language switches are navigation, never items (portals.md §1.8).
+_NAV_TEXT = re.compile(r"^(繁體|繁体|简体|English|无障碍|長者|长者|老年模式|进入老年模式|阅读辅助|首页|上一页|下一页|尾页|末页)$")
 
 
 @dataclass
@@ -15,6 +25,58 @@ class ListEntry:
     url: str
     title: str | None = None
     date: str | None = None
+
+
+def norm_date(text: str | None) -> str | None:
+    m = _DATE.search(text or "")
+    if not m:
+        return None
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y}-{mo:02d}-{d:02d}"
+
+
+def clean(text: str | None) -> str:
+    return re.sub(r"[\s\u3000\xa0]+", " ", text or "").strip()
+
+
+def anchor_entry(a, base_url: str) -> ListEntry | None:
+    """A list item from an anchor selector: the title attribute beats truncated anchor text, the
+    date comes from the anchor's row (li/tr/dd), then from the URL."""
+    href = (a.attrib.get("href") or "").strip()
+    if not href or _SKIP_HREF.match(href):
+        return None
+    url = urljoin(base_url, href)
+    if urlparse(url).scheme not in ("http", "https"):
+        return None
+    texts = [t for t in a.xpath(".//text()[not(ancestor::span) and not(ancestor::small) and "
+                                "not(ancestor::i)]").getall()]
+    text = clean(" ".join(texts)) or clean(" ".join(a.xpath(".//text()").getall()))
+    title = clean(a.attrib.get("title")) or text
+    if not title or _NAV_TEXT.match(title):
+        return None
+    row = " ".join(a.xpath("ancestor-or-self::*[self::li or self::tr or self::dd][1]//text()").getall())
+    date = norm_date(row) or norm_date(" ".join(a.xpath(".//text()").getall())) or url_date(url)
+    return ListEntry(url.split("#")[0], title, date)
+
+
+def url_date(url: str) -> str | None:
+    m = re.search(r"/art/(\d{4})/(\d{1,2})/(\d{1,2})/|/t(\d{4})(\d{2})(\d{2})_|/(\d{4})-(\d{2})-(\d{2})/", url)
+    if not m:
+        return None
+    g = [x for x in m.groups() if x]
+    return f"{int(g[0])}-{int(g[1]):02d}-{int(g[2]):02d}"
+
+
+def entries_in(html: str, base_url: str, css: str = "a[href]") -> list[ListEntry]:
+    sel = Selector(text=html or "<html></html>")
+    out = []
+    for a in sel.css(css):
+        e = anchor_entry(a, base_url)
+        if e:
+            out.append(e)
+    return out
 
 
 class Platform:
@@ -27,3 +89,18 @@ class Platform:
     def parse_list(self, response, source) -> Iterable[ListEntry | scrapy.Request]:
         """List entries on this page, and requests for the other pages of the list."""
         raise NotImplementedError
+
+    def request(self, url: str, response, **kw) -> scrapy.Request:
+        """A further list request handled by this adapter, with the list page as Referer."""
+        meta = dict(kw.pop("meta", {}) or {})
+        meta["adapter"] = self.name
+        headers = {"Referer": meta.get("list_referer") or response.url, **(kw.pop("headers", {}) or {})}
+        meta.setdefault("list_referer", meta.get("list_referer") or response.url)
+        return scrapy.Request(url, meta=meta, headers=headers, **kw)
+
+
+def text_of(response) -> str:
+    try:
+        return response.text
+    except AttributeError:  # binary answer
+        return response.body.decode("utf-8", "replace")

@@ -1,22 +1,21 @@
-"""Fallback for CMSs without an adapter: report-like links and pager links found in the page."""
+"""Fallback for CMSs without an adapter: report-like links, and the other pages of the list found
+from pager links, inline pager scripts (`countPage`, `createPageHTML`, `totalpage`) or, failing
+those, by probing `index_1` / `index_2` / `?page=2`; a probed chain stops at the first page that
+brings no new links.
+"""
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlparse
+from urllib.parse import parse_qsl, urlencode, urljoin, urlparse, urlunparse
 
-import scrapy
+from crawler import classify
+from crawler.platforms import trs
+from crawler.platforms.base import Platform, anchor_entry, text_of
 
-from crawler.platforms.base import ListEntry, Platform
-
-_DATE = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
-_CREATE_PAGE = re.compile(r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*['\"]([^'\"]+)['\"]\s*,\s*['\"]([^'\"]+)['\"]")
-_COUNT_PAGE = re.compile(r"countPage\s*=\s*(\d+)")
-_SKIP = re.compile(r"^(javascript:|mailto:|#)", re.I)
-
-
-def _date_near(text: str) -> str | None:
-    m = _DATE.search(text or "")
-    return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+_PAGER_TEXT = re.compile(r"^(\d{1,3}|下一?页|下页|尾页|末页|next|>|»|›)$", re.I)
+_PAGE_HREF = re.compile(r"(?:index|default|list|list_\w+)_(\d+)\.s?html?$|[?&](?:page|pageNo|pageNum|cur_page|currpage|"
+                        r"currentPage|pageIndex|p)=(\d+)|/(\d+)\.s?html?$", re.I)
+_TOTAL = re.compile(r"(?:totalpage|totalPage|pageCount|countPage|page_count|totalPages)\s*[:=]\s*['\"]?(\d+)")
 
 
 class Generic(Platform):
@@ -28,29 +27,91 @@ class Generic(Platform):
     def entries(self, response):
         host = urlparse(response.url).hostname
         for a in response.css("a[href]"):
-            href = a.attrib.get("href", "").strip()
-            if not href or _SKIP.match(href):
+            e = anchor_entry(a, response.url)
+            if e is None or urlparse(e.url).hostname != host or e.url == response.url:
                 continue
-            url = urljoin(response.url, href)
-            if urlparse(url).hostname != host:
-                continue
-            title = (a.attrib.get("title") or " ".join(a.css("::text").getall())).strip()
-            row = " ".join(a.xpath("ancestor::li[1]//text() | ancestor::tr[1]//text()").getall())
-            yield ListEntry(url, title, _date_near(row))
+            # Only things that read like a report (or a notice about one) are items; nav is not.
+            if classify._REPORT.search(e.title or ""):
+                yield e
 
-    def pages(self, response):
-        text = response.text
-        m = _CREATE_PAGE.search(text)
-        count = int(m.group(1)) if m else None
-        if count is None:
-            c = _COUNT_PAGE.search(text)
-            count = int(c.group(1)) if c else None
-        if count and count > 1:
-            prefix, ext = (m.group(3), m.group(4)) if m else ("index", "html")
-            for i in range(1, count):  # TRS: page 2 is index_1 (0-based suffix)
-                yield scrapy.Request(urljoin(response.url, f"{prefix}_{i}.{ext}"))
+    def pager_links(self, response) -> list[str]:
+        out = []
+        here = urlparse(response.url)
+        for a in response.css("a[href]"):
+            href = (a.attrib.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "#")):
+                continue
+            url = urljoin(response.url, href).split("#")[0]
+            u = urlparse(url)
+            if u.hostname != here.hostname:
+                continue
+            text = " ".join(a.css("::text").getall()).strip()
+            if _PAGE_HREF.search(url) and (_PAGER_TEXT.match(text) or a.xpath(
+                    "ancestor::*[contains(@class,'page') or contains(@id,'page') or contains(@class,'pag')]")):
+                out.append(url)
+        return out
+
+    def script_pages(self, response) -> list[str]:
+        text = text_of(response)
+        urls = trs.page_urls(text, response.url)
+        if urls:
+            return urls
+        m = _TOTAL.search(text)
+        if m and int(m.group(1)) > 1:
+            return [self._page_url(response.url, k) for k in range(2, int(m.group(1)) + 1)]
+        return []
+
+    @staticmethod
+    def _page_url(url: str, k: int) -> str:
+        u = urlparse(url)
+        q = dict(parse_qsl(u.query))
+        for key in ("page", "pageNo", "pageNum", "cur_page", "currpage", "currentPage"):
+            if key in q:
+                q[key] = str(k)
+                return urlunparse(u._replace(query=urlencode(q)))
+        return urlunparse(u._replace(query=urlencode({**q, "page": k})))
+
+    def probes(self, response, k: int) -> list[str]:
+        """Guesses for page k+1 when a page shows no pager at all (0- and 1-based TRS suffixes)."""
+        u = urlparse(response.meta.get("probe_base") or response.url)
+        path = u.path
+        stem, ext = "index", "html"
+        m = re.search(r"/(index|default)\.(s?html?)$", path)
+        if m:
+            stem, ext = m.group(1), m.group(2)
+            base = path[:m.start()] + "/"
+        else:
+            base = path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+        root = urlunparse(u._replace(path=base, query=""))
+        return [urljoin(root, f"{stem}_{k}.{ext}"), urljoin(root, f"{stem}_{k + 1}.{ext}")]
 
     def parse_list(self, response, source):
-        yield from self.entries(response)
-        if not response.meta.get("is_followup"):
-            yield from self.pages(response)
+        found = list(self.entries(response))
+        yield from found
+        meta = response.meta
+        if meta.get("probe"):
+            # A probed page continues the chain only while it brings new links.
+            k = meta["probe"]
+            new = [e for e in found if e.url not in meta.get("probe_seen", ())]
+            if new:
+                nxt = self.probes(response, k + 1)[meta.get("probe_variant", 0)]
+                seen = set(meta.get("probe_seen", ())) | {e.url for e in found}
+                yield self.request(nxt, response, meta={"probe": k + 1, "probe_seen": seen,
+                                                        "probe_variant": meta.get("probe_variant", 0),
+                                                        "probe_base": meta.get("probe_base"),
+                                                        "optional": True})
+            return
+        if meta.get("is_followup"):
+            # Pager links on later pages can reveal pages a window of page numbers hid.
+            for url in self.pager_links(response):
+                yield self.request(url, response)
+            return
+        pages = self.script_pages(response) or self.pager_links(response)
+        if pages:
+            for url in dict.fromkeys(pages):
+                yield self.request(url, response)
+        elif found:
+            seen = {e.url for e in found}
+            for variant, url in enumerate(self.probes(response, 1)):
+                yield self.request(url, response, meta={"probe": 1, "probe_seen": seen, "probe_variant": variant,
+                                                        "probe_base": response.url, "optional": True})

@@ -1,25 +1,55 @@
 """The one generic spider: registry → platform adapter → list pages → details → attachments.
 
-It yields what it fetched; it never parses report tables (that is pipelines/).
+It yields what it fetched; it never parses report tables (that is pipelines/). Every request
+carries `meta["role"]` (list, api, detail, attachment, image) for the captures table.
 """
 from __future__ import annotations
 
+import json
 import re
-from urllib.parse import unquote, urljoin, urlparse
+from urllib.parse import parse_qsl, unquote, urljoin, urlparse
 
 import scrapy
+from scrapy.http import HtmlResponse
 
+from archive.warc import read_record
 from crawler import classify, platforms
 from crawler.items import AttachmentItem, ReportItem
-from crawler.platforms.base import ListEntry
+from crawler.platforms.base import ListEntry, clean, norm_date, text_of
 from crawler.runstate import RunState
 
-ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|wps|ofd|et|zip|rar)(?:$|[?#])", re.I)
+ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|wps|ofd|et)(?:$|[?#&])", re.I)
+IMAGE_EXT = re.compile(r"\.(jpe?g|png)(?:$|[?#])", re.I)
+IMAGE_NOISE = re.compile(r"icon|logo|banner|/images?/|/img/|/static/|/style|/skin|/css/|/themes?/|qrcode|ewm", re.I)
+DOWNLOAD_PATH = re.compile(r"downfile\.jsp|download\.jsp|/attachment/|/uploadfiles/|/attach/", re.I)
+# A "detail" that is really a (sub-)column: year sub-columns linked from a 年报 column.
+LIST_URL = re.compile(r"/col/col\d+/(index\.html)?$|/(index|default)(_\d+)?\.s?html?$|/$")
 
 
 def _headers(response) -> dict:
     return {k.decode("latin-1").lower(): response.headers.get(k).decode("utf-8", "replace")
             for k in response.headers.keys()}
+
+
+def page_meta(response) -> dict:
+    """What the detail page says about itself: national metas, then the 索引号 header table."""
+    out = {}
+    for name, key in (("ArticleTitle", "title"), ("PubDate", "published"), ("ContentSource", "source")):
+        v = response.xpath(f"//meta[@name='{name}']/@content").get()
+        if v and v.strip():
+            out[key] = v.strip()
+    cells = [clean(t) for t in response.xpath("//table[contains(@class,'xxgk') or ancestor::div[contains(@class,'xxgk')]]"
+                                              "//td//text()").getall()]
+    cells = [c for c in cells if c]
+    for i, c in enumerate(cells[:-1]):
+        label = re.sub(r"[\s:：]", "", c)
+        if label in ("发文机关", "发布机构", "发布单位") and "agency" not in out:
+            out["agency"] = cells[i + 1]
+        if label in ("发布日期", "发文日期", "成文日期") and "header_date" not in out:
+            out["header_date"] = norm_date(cells[i + 1])
+    if "published" in out:
+        out["published"] = norm_date(out["published"].replace("—", "-")) or out.get("header_date")
+    return out
 
 
 class NianbaoSpider(scrapy.Spider):
@@ -30,63 +60,216 @@ class NianbaoSpider(scrapy.Spider):
     def state(self) -> RunState:
         return RunState.of(self.crawler)
 
+    def adapter_for(self, response, source):
+        disabled = self.state.disabled_adapters
+        name = response.meta.get("adapter")
+        if name and name not in disabled:
+            return platforms.by_name(name)
+        if source.platform and source.platform not in disabled:
+            forced = platforms.by_name(source.platform)
+            if forced:
+                return forced
+        return next(a for a in platforms.ADAPTERS if a.name not in disabled and a.matches(response))
+
+    def wants_browser(self, source) -> bool:
+        return source.render == "browser" or (
+            source.render == "auto" and self.state.render_decision.get(source.id) == "browser")
+
+    def list_request(self, url, source, **kw) -> scrapy.Request:
+        meta = {"source_id": source.id, "role": "list", **kw.pop("meta", {})}
+        if self.wants_browser(source) and meta.get("role") == "list" and "playwright" not in meta:
+            meta.update(playwright=True, dont_cache=True)
+        self.state.list_open(source.id)
+        return scrapy.Request(url, callback=self.parse_list, errback=self.failed, meta=meta, **kw)
+
     async def start(self):
         for source in self.state.sources.values():
-            yield scrapy.Request(source.url, callback=self.parse_list, errback=self.failed,
-                                 meta={"source_id": source.id, "role": "list",
-                                       "playwright": source.render == "browser"})
+            yield self.list_request(source.url, source, meta={"list_root": True})
 
     # ------------------------------------------------------------ lists
     def parse_list(self, response):
-        source = self.state.sources[response.meta["source_id"]]
-        if response.meta.get("outcome") != "ok":
-            self.state.counters[f"list_{response.meta.get('outcome')}"] += 1
+        meta = response.meta
+        sid = meta["source_id"]
+        source = self.state.sources[sid]
+        outcome = meta.get("outcome")
+        optional = bool(meta.get("optional"))
+        if outcome != "ok":
+            self.state.counters[f"list_{outcome}"] += 1
+            if meta.get("blocked"):
+                self.state.mark_blocked(sid, f"{meta['blocked']} at {response.url}")
+            self.state.list_close(sid, ok=optional)
             return
-        adapter = platforms.by_name(source.platform) or platforms.detect(response)
+        self.state.list_close(sid, ok=True)
+        yield from self.read_list(response, source)
+
+    def read_list(self, response, source):
+        meta = response.meta
+        adapter = self.adapter_for(response, source)
+        self.state.counters[f"adapter/{adapter.name}"] += 1
+        reportlike = requests = 0
         for out in adapter.parse_list(response, source):
             if isinstance(out, ListEntry):
+                if classify.classify(out.title) != "noise":
+                    reportlike += 1
                 yield from self.follow_entry(response, source, out)
             else:
+                requests += 1
                 out.meta.setdefault("source_id", source.id)
-                out.meta.setdefault("role", "list")
+                out.meta.setdefault("role", "api" if out.meta.get("adapter") and (
+                    out.method == "POST" or "api" in out.url or "dataproxy" in out.url
+                    or "getMessage" in out.url) else "list")
                 out.meta["is_followup"] = True
-                yield out.replace(callback=out.callback or self.parse_list, errback=self.failed)
-        self.state.complete_lists.add(source.id)
+                out.meta.setdefault("adapter", adapter.name)
+                if meta.get("playwright") and out.meta["role"] == "list":
+                    out.meta.update(playwright=True, dont_cache=True)
+                self.state.list_open(source.id)
+                yield out.replace(callback=self.parse_list, errback=self.failed)
+        if meta.get("list_root") and source.render == "auto":
+            if meta.get("playwright"):
+                if reportlike or requests:
+                    self.state.set_render_decision(source.id, "browser")
+            elif not reportlike and not requests and b"<script" in response.body.lower():
+                # Nothing readable without JavaScript: read it again through Chromium.
+                self.state.counters["render_auto_retries"] += 1
+                yield self.list_request(response.url, source,
+                                        meta={"list_root": True, "playwright": True, "dont_cache": True,
+                                              "adapter": None}, dont_filter=True)
+            elif reportlike or requests:
+                self.state.set_render_decision(source.id, "static")
 
     def follow_entry(self, response, source, entry: ListEntry):
+        if entry.url in self.state.listed[source.id]:
+            return
+        self.state.listed[source.id].add(entry.url)
         kind = classify.classify(entry.title)
         if kind == "noise":
-            self.state.counters["skipped_noise"] += 1
+            self.state.skip(source.id, entry.url, entry.title, "noise")
+            return
+        if LIST_URL.search(urlparse(entry.url).path) and not classify.agency(entry.title):
+            # A year sub-column ("2023年政府信息公开年报"): walk it as part of this list.
+            self.state.counters["subcolumns"] += 1
+            yield self.list_request(entry.url, source, meta={"list_root": False},
+                                    headers={"Referer": response.url})
             return
         self.state.seen_reports[source.id].add(entry.url)
         meta = {"source_id": source.id, "role": "detail", "list_title": entry.title,
-                "list_date": entry.date, "kind": kind}
+                "list_date": entry.date, "kind": kind, "referer": response.url}
+        if entry.url in self.state.resume_urls and self.state.report_archived(entry.url):
+            # Archived by the interrupted run: re-read its attachments from the WARC, fetch nothing.
+            self.state.counters["resume_skipped_details"] += 1
+            yield from self.replay_detail(entry.url, meta)
+            return
         yield scrapy.Request(entry.url, callback=self.parse_detail, errback=self.failed, meta=meta,
-                             headers={"Referer": response.url})
+                             headers={"Referer": response.url, **self.conditional(entry.url)})
+
+    def conditional(self, url: str) -> dict:
+        prev = self.state.archive.previous_capture(url)
+        if not prev:
+            return {}
+        h = {}
+        if prev.get("etag"):
+            h["If-None-Match"] = prev["etag"]
+        if prev.get("last_modified"):
+            h["If-Modified-Since"] = prev["last_modified"]
+        if h:
+            self.state.counters["conditional_requests"] += 1
+        return h
+
+    def replay_detail(self, url, meta):
+        cap = self.state.last_capture(url)
+        if not cap:
+            return
+        rec = read_record(self.state.archive.warc_dir, cap["warc_file"], cap["warc_offset"], cap["warc_length"])
+        headers = dict(json.loads(cap["headers"] or "[]"))
+        resp = HtmlResponse(cap["final_url"] or url, body=rec.body, headers=headers,
+                            request=scrapy.Request(url, meta=meta))
+        yield from self.attachment_requests(resp, meta, url)
 
     # ------------------------------------------------------------ details and attachments
     def parse_detail(self, response):
         meta = response.meta
-        if meta.get("outcome") not in ("ok", "not_modified"):
+        outcome = meta.get("outcome")
+        if meta.get("blocked"):
+            self.state.mark_blocked(meta["source_id"], f"{meta['blocked']} at {response.url}")
+        if outcome not in ("ok", "not_modified"):
             return
+        source = self.state.sources[meta["source_id"]]
+        if outcome == "ok" and self.looks_like_list(response):
+            self.state.seen_reports[source.id].discard(response.request.url)
+            self.state.counters["subcolumns"] += 1
+            self.state.list_open(source.id)
+            self.state.list_close(source.id, ok=True)
+            yield from self.read_list(response.replace(), source)
+            return
+        is_html = outcome == "ok" and isinstance(response, HtmlResponse)
+        info = page_meta(response) if is_html else {}
         yield ReportItem(source_id=meta["source_id"], url=response.request.url,
                          capture_id=meta.get("capture_id"),
-                         body=response.body if meta["outcome"] == "ok" else None,
+                         body=response.body if outcome == "ok" else None,
                          headers=_headers(response), list_title=meta.get("list_title"),
                          list_date=meta.get("list_date"), kind=meta.get("kind"),
-                         not_modified=meta["outcome"] == "not_modified")
-        if meta["outcome"] != "ok":
-            return
+                         not_modified=outcome == "not_modified", page=info,
+                         links=self.link_counts(response) if is_html else {})
+        if is_html:
+            yield from self.attachment_requests(response, meta, response.request.url)
+
+    def looks_like_list(self, response) -> bool:
+        if not isinstance(response, HtmlResponse):
+            return False
+        if re.search(rb"<datastore>|createPageHTML\(|jpaas-publish-server", response.body[:200000]):
+            return not re.search(rb"name=['\"]ArticleTitle['\"]", response.body)
+        seen = set()
         for a in response.css("a[href]"):
-            href = a.attrib["href"].strip()
+            t = clean(a.attrib.get("title") or " ".join(a.css("::text").getall()))
+            if classify.classify(t) != "noise" and classify.agency(t):
+                seen.add(urljoin(response.url, a.attrib["href"]))
+        return len(seen - {response.url}) >= 3
+
+    def file_links(self, response):
+        """(url, name, role) of the files a detail page links to, resolved against the page URL."""
+        for a in response.css("a[href]"):
+            href = a.attrib.get("href", "").strip()
+            if not href or href.startswith(("javascript:", "#", "mailto:")):
+                continue
             url = urljoin(response.url, href)
-            if urlparse(url).scheme in ("http", "https") and ATTACHMENT_EXT.search(url):
-                name = (" ".join(a.css("::text").getall()).strip()
+            if urlparse(url).scheme not in ("http", "https"):
+                continue
+            if ATTACHMENT_EXT.search(url) or DOWNLOAD_PATH.search(url) or "nfw-cms-attachment" in (a.attrib.get("class") or ""):
+                name = (clean(" ".join(a.css("::text").getall())) or a.attrib.get("download")
+                        or dict(parse_qsl(urlparse(url).query)).get("showname")
                         or unquote(urlparse(url).path.rsplit("/", 1)[-1]))
-                yield scrapy.Request(url, callback=self.parse_attachment, errback=self.failed,
-                                     headers={"Referer": response.url},
-                                     meta={"source_id": meta["source_id"], "role": "attachment",
-                                           "report_url": response.request.url, "filename": name})
+                yield url, name, "attachment"
+            elif IMAGE_EXT.search(url) and not IMAGE_NOISE.search(url):
+                yield url, clean(" ".join(a.css("::text").getall())) or None, "image"
+        for src in response.css("iframe::attr(src), embed::attr(src), object::attr(data)").getall():
+            q = dict(parse_qsl(urlparse(src).query))
+            if q.get("file"):   # pdf.js viewer: the real file is the `file=` parameter
+                url = urljoin(response.url, unquote(q["file"]))
+                yield url, unquote(urlparse(url).path.rsplit("/", 1)[-1]), "attachment"
+        for src in response.css("img::attr(src)").getall():
+            url = urljoin(response.url, src.strip())
+            if urlparse(url).scheme in ("http", "https") and IMAGE_EXT.search(url) and not IMAGE_NOISE.search(url) \
+                    and not src.startswith("data:"):
+                yield url, unquote(urlparse(url).path.rsplit("/", 1)[-1]), "image"
+
+    def link_counts(self, response) -> dict:
+        roles = [r for _, _, r in self.file_links(response)]
+        return {"attachments": roles.count("attachment"), "images": roles.count("image"),
+                "tables": len(response.css("table td").getall()) // 4 > 3 and len(response.css("table")) or 0}
+
+    def attachment_requests(self, response, meta, report_url):
+        seen = set()
+        for url, name, role in self.file_links(response):
+            url = url.split("#")[0]
+            if url in seen or url == report_url:
+                continue
+            seen.add(url)
+            m = {"source_id": meta["source_id"], "role": role, "report_url": report_url, "filename": name}
+            if url in self.state.resume_urls and self.state.attachment_archived(url):
+                self.state.counters["resume_skipped_attachments"] += 1
+                continue
+            yield scrapy.Request(url, callback=self.parse_attachment, errback=self.failed, meta=m,
+                                 headers={"Referer": response.url, **self.conditional(url)})
 
     def parse_attachment(self, response):
         meta = response.meta
@@ -96,9 +279,12 @@ class NianbaoSpider(scrapy.Spider):
                              url=response.request.url, capture_id=meta.get("capture_id"),
                              body=response.body if meta["outcome"] == "ok" else None,
                              headers=_headers(response), filename=meta.get("filename"),
-                             not_modified=meta["outcome"] == "not_modified")
+                             not_modified=meta["outcome"] == "not_modified", role=meta.get("role"))
 
     def failed(self, failure):
         request = failure.request
+        meta = request.meta
         self.state.counters["request_failures"] += 1
+        if meta.get("role") in ("list", "api") and meta.get("source_id"):
+            self.state.list_close(meta["source_id"], ok=bool(meta.get("optional")))
         self.logger.warning("failed %s: %s", request.url, failure.value)

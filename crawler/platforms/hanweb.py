@@ -1,0 +1,177 @@
+"""Hanweb 大汉 JCMS (portals.md §2.1–2.3, §2.8 truecms): lists inside `<datastore>` XML in a script,
+continued through `dataproxy.jsp` (Zhejiang POST windows or Jiangsu GET pages, the path taken from
+`proxyUrl`), jpaas "page build unit" JSON, truecms JSONP. Totals come from `totalRecord` /
+`<totalrecord>` / `<totalpage>`, never from `nextgroup` numbers.
+"""
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlencode, urljoin
+
+from crawler.platforms.base import Platform, entries_in, text_of
+
+_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
+_TOTAL_RECORD = re.compile(r"totalRecord\s*:\s*['\"]?(\d+)")
+_PER_PAGE = re.compile(r"perPage\s*:\s*['\"]?(\d+)")
+_PROXY = re.compile(r"proxyUrl\s*:\s*['\"]([^'\"]+)['\"]")
+_AJAX = re.compile(r"ajaxParam\s*:\s*\{([^}]*)\}")
+_NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[.*?href=['\"]([^'\"]+)['\"]", re.S)
+_XML_TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>")
+_XML_PAGES = re.compile(r"<totalpage>\s*(\d+)\s*</totalpage>")
+_JPAAS = re.compile(r"url=['\"]([^'\"]*jpaas-publish-server/front/page/build/unit)['\"][^>]*queryData=['\"]([^'\"]+)['\"]"
+                    r"|queryData=['\"]([^'\"]+)['\"][^>]*url=['\"]([^'\"]*jpaas-publish-server/front/page/build/unit)['\"]")
+_TRUECMS = re.compile(r"proxyUrl\s*:\s*['\"]([^'\"]*getMessage\.do)['\"]")
+_COLUMN_ID = re.compile(r"columnId\s*:\s*['\"]?(\d+)")
+WINDOW = 45           # a browser's group: 3 × 15
+TRUECMS_PER = 50      # larger windows come back empty on some hosts
+
+
+def records(text: str, base: str):
+    for html in _RECORD.findall(text):
+        yield from entries_in(html, base)
+
+
+def _ajax_params(text: str) -> dict:
+    m = _AJAX.search(text)
+    out = {}
+    if m:
+        for k, v in re.findall(r"(\w+)\s*:\s*['\"]?([^,'\"}]*)['\"]?", m.group(1)):
+            out[k] = v.strip()
+    return out
+
+
+def _query(href: str) -> dict:
+    from urllib.parse import parse_qsl, urlparse
+    return dict(parse_qsl(urlparse(href).query, keep_blank_values=True))
+
+
+class Hanweb(Platform):
+    name = "hanweb"
+
+    def matches(self, response) -> bool:
+        t = text_of(response)
+        return bool(re.search(r"<datastore>|dataproxy\.jsp|jpaas-publish-server|getMessage\.do|/module/xxgk/|"
+                              r"大汉版通|i_columnid", t))
+
+    # ------------------------------------------------------------ dispatch
+    def parse_list(self, response, source):
+        kind = response.meta.get("hanweb")
+        if kind == "proxy":
+            yield from self.parse_proxy(response)
+        elif kind == "jpaas":
+            yield from self.parse_jpaas(response)
+        elif kind == "truecms":
+            yield from self.parse_truecms(response)
+        else:
+            yield from self.parse_column(response)
+
+    # ------------------------------------------------------------ column page (datastore)
+    def parse_column(self, response):
+        text = text_of(response)
+        jp = _JPAAS.search(text)
+        if jp:
+            yield self.jpaas_request(response, jp, 1)
+            return
+        tc = _TRUECMS.search(text)
+        if tc:
+            col = _COLUMN_ID.search(text)
+            yield self.truecms_request(response, urljoin(response.url, tc.group(1)), col.group(1) if col else "", 1)
+            return
+        inline = list(records(text, response.url))
+        yield from inline
+        total = _TOTAL_RECORD.search(text)
+        proxy = _PROXY.search(text)
+        nextgroup = _NEXTGROUP.search(text)
+        if not total or not (proxy or nextgroup):
+            return
+        total = int(total.group(1))
+        per = int(_PER_PAGE.search(text).group(1)) if _PER_PAGE.search(text) else 15
+        path = proxy.group(1) if proxy else nextgroup.group(1).split("?")[0]
+        url = urljoin(response.url, path)
+        params = {k: v for k, v in _query(nextgroup.group(1)).items() if k not in ("page",)} if nextgroup else {}
+        params.update({k: v for k, v in _ajax_params(text).items() if v != ""})
+        params.pop("col", None)
+        if "/module/web/jpage/" in path or "pageMode:'page'" in text.replace(" ", ""):
+            # Jiangsu style: GET page=N of `perpage` records; ask the total pages from page 1.
+            q = {**params, "page": 1}
+            yield self.request(f"{url}?{urlencode(q)}", response,
+                               meta={"hanweb": "proxy", "style": "page", "params": params, "proxy": url})
+            return
+        # Zhejiang style: POST windows after the inline group.
+        form = {"col": "1", **params}
+        for start in range(len(inline) + 1 if inline else 1, total + 1, WINDOW):
+            end = min(start + WINDOW - 1, total)
+            q = urlencode({"startrecord": start, "endrecord": end, "perpage": per})
+            yield self.request(f"{url}?{q}", response, method="POST", body=urlencode(form),
+                               headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+                                        "X-Requested-With": "XMLHttpRequest"},
+                               meta={"hanweb": "proxy", "style": "window"})
+
+    def parse_proxy(self, response):
+        text = text_of(response)
+        yield from records(text, response.meta.get("list_referer") or response.url)
+        meta = response.meta
+        if meta.get("style") == "page" and not meta.get("page_followup"):
+            pages = _XML_PAGES.search(text)
+            n = int(pages.group(1)) if pages else 1
+            for k in range(2, n + 1):
+                q = {**meta["params"], "page": k}
+                yield self.request(f"{meta['proxy']}?{urlencode(q)}", response,
+                                   meta={"hanweb": "proxy", "style": "page", "page_followup": True,
+                                         "list_referer": meta.get("list_referer")})
+
+    # ------------------------------------------------------------ jpaas
+    def jpaas_request(self, response, m, page: int):
+        api = m.group(1) or m.group(4)
+        qd = json.loads((m.group(2) or m.group(3)).replace("'", '"'))
+        q = {"parseType": "bulidstatic", "webId": qd.get("webId"), "tplSetId": qd.get("tplSetId"),
+             "pageType": qd.get("pageType", "column"), "tagId": qd.get("tagId"),
+             "editType": qd.get("editType", "null"), "pageId": qd.get("pageId"),
+             "paramJson": json.dumps({"pageNo": page, "pageSize": 15}, separators=(",", ":"))}
+        return self.request(urljoin(response.url, api) + "?" + urlencode(q), response,
+                            meta={"hanweb": "jpaas", "page": page, "jpaas": [api, qd],
+                                  "list_referer": response.meta.get("list_referer") or response.url})
+
+    def parse_jpaas(self, response):
+        try:
+            data = json.loads(text_of(response))
+            html = ((data or {}).get("data") or {}).get("html") or ""
+        except ValueError:
+            html = ""
+        found = entries_in(html, response.meta["list_referer"])
+        yield from found
+        if found:   # an empty page ends the list
+            api, qd = response.meta["jpaas"]
+            page = response.meta["page"] + 1
+            q = {"parseType": "bulidstatic", "webId": qd.get("webId"), "tplSetId": qd.get("tplSetId"),
+                 "pageType": qd.get("pageType", "column"), "tagId": qd.get("tagId"),
+                 "editType": qd.get("editType", "null"), "pageId": qd.get("pageId"),
+                 "paramJson": json.dumps({"pageNo": page, "pageSize": 15}, separators=(",", ":"))}
+            yield self.request(urljoin(response.url, api) + "?" + urlencode(q), response,
+                               meta={"hanweb": "jpaas", "page": page, "jpaas": [api, qd],
+                                     "list_referer": response.meta["list_referer"]})
+
+    # ------------------------------------------------------------ truecms (JSONP, Referer required)
+    def truecms_request(self, response, api: str, col: str, start: int):
+        q = urlencode({"startrecord": start, "endrecord": start + TRUECMS_PER - 1, "perpage": TRUECMS_PER,
+                       "columnId": col, "callback": "cb"})
+        return self.request(f"{api}?{q}", response,
+                            meta={"hanweb": "truecms", "start": start, "api": api, "col": col,
+                                  "list_referer": response.meta.get("list_referer") or response.url})
+
+    def parse_truecms(self, response):
+        raw = text_of(response).lstrip("\ufeff \r\n\t").replace("\ufeff", "")
+        m = re.match(r"^[\w$.]+\((.*)\)\s*;?\s*$", raw, re.S)
+        xml = ""
+        if m:
+            try:
+                xml = json.loads(m.group(1)).get("result") or ""
+            except ValueError:
+                xml = ""
+        found = list(records(xml, response.meta["list_referer"]))
+        yield from found
+        total = _XML_TOTAL.search(xml)
+        start = response.meta["start"] + TRUECMS_PER
+        if found and (not total or start <= int(total.group(1))):
+            yield self.truecms_request(response, response.meta["api"], response.meta["col"], start)

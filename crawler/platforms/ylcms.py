@@ -1,0 +1,42 @@
+"""Fujian ylcms (portals.md §2.6): `<meta name="siteIdMeta">`; page N ≥ 2 is
+`/cms/sitemanage/index.shtml?siteId=<id>&page=N`, the count = max N among pager links on page 1."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from crawler.platforms.base import Platform, anchor_entry, text_of
+
+_ITEM = re.compile(r"/cms/html/[^/]+/\d{4}-\d{2}-\d{2}/\d+\.html|/cms/infopublic/publicInfo\.shtml\?id=", re.I)
+
+
+class Ylcms(Platform):
+    name = "ylcms"
+
+    def matches(self, response) -> bool:
+        t = text_of(response)
+        return "siteIdMeta" in t or "/cms/sitemanage/" in t or "/cms/infopublic/" in t
+
+    def parse_list(self, response, source):
+        for a in response.css("a[href]"):
+            e = anchor_entry(a, response.url)
+            if e and _ITEM.search(e.url):
+                yield e
+        if response.meta.get("is_followup"):
+            return
+        text = text_of(response)
+        site = response.css("meta[name=siteIdMeta]::attr(content)").get()
+        pages, template = set(), None
+        for href in response.css("a::attr(href)").getall():
+            m = re.search(r"[?&]page=(\d+)", href)
+            if m and ("sitemanage" in href or "infopublic/index" in href):
+                pages.add(int(m.group(1)))
+                template = template or href
+        if not template and site:
+            template = f"/cms/sitemanage/index.shtml?siteId={site}&page=1"
+        m = re.search(r"(?:totalPage|pageCount|countPage)\s*[:=]\s*['\"]?(\d+)", text)
+        if m:
+            pages |= set(range(2, int(m.group(1)) + 1))
+        for k in sorted(p for p in pages if p >= 2):
+            url = re.sub(r"([?&]page=)\d+", lambda mm: f"{mm.group(1)}{k}", urljoin(response.url, template))
+            yield self.request(url, response)
