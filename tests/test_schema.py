@@ -1,0 +1,70 @@
+"""Schema creation and upgrades: from an empty file and from every earlier version."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from archive import schema, search
+from archive.schema import MIGRATIONS, open_db
+
+REQUIRED_TABLES = {"sources", "crawl_runs", "captures", "reports", "report_versions", "attachments",
+                   "cells", "checks", "agency_aliases", "report_urls", "reports_fts", "reports_seg",
+                   "schema_version"}
+REQUIRED_VIEWS = {"t2_wide", "t3_wide", "t4_wide", "report_overview"}
+
+
+def names(conn, kind):
+    return {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = ?", [kind])}
+
+
+def test_empty_file_gets_every_table_view_and_pragma(tmp_path):
+    db = open_db(tmp_path / "new.db")
+    conn = db.conn
+    assert REQUIRED_TABLES <= names(conn, "table")
+    assert REQUIRED_VIEWS <= names(conn, "view")
+    assert schema.current_version(conn) == len(MIGRATIONS)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    with pytest.raises(sqlite3.IntegrityError):  # foreign keys are enforced
+        conn.execute("INSERT INTO report_versions (report_id, capture_id, sha256, seen_at, "
+                     "extractor_version) VALUES (999, 999, 'x', 'now', 'v')")
+    # Opening again applies nothing twice.
+    db.conn.close()
+    conn = open_db(tmp_path / "new.db").conn
+    assert [v for (v,) in conn.execute("SELECT version FROM schema_version ORDER BY version")] == \
+        list(range(1, len(MIGRATIONS) + 1))
+
+
+def _insert_report(conn, rid, title, body):
+    conn.execute("INSERT INTO reports (id, url, title, first_seen, last_seen, body_text) "
+                 "VALUES (?, ?, ?, '2024-01-01', '2024-01-01', ?)", [rid, f"http://t/{rid}", title, body])
+
+
+@pytest.mark.parametrize("start", range(1, len(MIGRATIONS)))
+def test_upgrade_from_every_earlier_version(tmp_path, monkeypatch, start):
+    path = tmp_path / f"v{start}.db"
+    with monkeypatch.context() as m:
+        m.setattr(schema, "MIGRATIONS", MIGRATIONS[:start])
+        old = open_db(path)
+        assert schema.current_version(old.conn) == start
+        _insert_report(old.conn, 1, "某市2023年度报告", "本年度收到行政复议申请2件，依法不予公开1件。")
+        _insert_report(old.conn, 2, "某县2023年度报告", "本年度未发生相关情况。")
+        old.conn.close()
+    db = open_db(path)
+    assert schema.current_version(db.conn) == len(MIGRATIONS)
+    assert REQUIRED_TABLES <= names(db.conn, "table")
+    # Rows written before the upgrade are searchable by both indexes after it.
+    assert [r["id"] for r in search.search(db, "复议")] == [1]
+    assert [r["id"] for r in search.search(db, "不予公开")] == [1]
+    if start == 1:  # migration 2 records the URL every existing report was reached by
+        assert db.conn.execute("SELECT report_id FROM report_urls ORDER BY 1").fetchall() == [(1,), (2,)]
+
+
+def test_failed_migration_rolls_back(tmp_path, monkeypatch):
+    monkeypatch.setattr(schema, "MIGRATIONS", [*MIGRATIONS, "CREATE TABLE broken_probe (x);\nSELECT nosuchfn();"])
+    with pytest.raises(sqlite3.OperationalError):
+        open_db(tmp_path / "b.db")
+    conn = sqlite3.connect(tmp_path / "b.db")
+    assert "broken_probe" not in names(conn, "table")
+    assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == len(MIGRATIONS)

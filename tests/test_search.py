@@ -1,0 +1,81 @@
+"""Chinese full-text search: trigram for >= 3 characters, jieba words for shorter ones."""
+from __future__ import annotations
+
+import pytest
+
+from archive import search
+from archive.writer import Archive
+from archive_helpers import store
+from bench.synthetic import make_doc
+
+BODIES = {
+    "a": "一、总体情况\n本年度因政府信息公开工作被申请行政复议2件，均维持。",
+    "b": "一、总体情况\n申请人对答复不服的，可以依法申请复议。",
+    "c": "一、总体情况\n对涉及商业秘密的申请依法不予公开3件。",
+    "d": "一、总体情况\n本年度未收到政府信息公开申请，未发生行政诉讼。",
+    "e": "一、总体情况\n针对行政复议决定书载明的问题，对不予公开的告知书格式进行了修订。",
+    "f": "一、总体情况\n主动公开规范性文件12件。",
+}
+
+
+@pytest.fixture(scope="module")
+def arc(tmp_path_factory):
+    arc = Archive(tmp_path_factory.mktemp("search") / "a.db")
+    ids, titles = {}, {}
+    for i, (k, body) in enumerate(BODIES.items()):
+        doc = make_doc(f"某市第{i}局", 2023, body=body)
+        ids[k] = store(arc, doc, f"http://t/{k}")[0]
+        titles[k] = doc["title"]
+    arc.ids, arc.titles = ids, titles
+    return arc
+
+
+def found(arc, q):
+    inv = {v: k for k, v in arc.ids.items()}
+    return {inv[r["id"]] for r in search.search(arc.db, q)}
+
+
+def expected(arc, q):
+    """Computed from the texts themselves (titles name the agency and 政府信息公开…)."""
+    return {k for k, b in BODIES.items() if q in b or q in arc.titles[k]}
+
+
+@pytest.mark.parametrize("q", ["复议", "不予公开", "公开", "行政复议", "诉讼", "规范性文件", "秘密"])
+def test_results_are_exactly_the_reports_containing_the_text(arc, q):
+    assert found(arc, q) == expected(arc, q)
+    assert expected(arc, q)  # every query has at least one hit among the bodies
+
+
+def test_known_sets(arc):
+    assert found(arc, "复议") == {"a", "b", "e"}
+    assert found(arc, "不予公开") == {"c", "e"}
+
+
+def test_several_terms_and_nothing(arc):
+    assert found(arc, "复议 不予公开") == {"e"}
+    assert found(arc, "信访") == set()
+    assert found(arc, "") == set()
+
+
+def test_title_is_searched(arc):
+    assert found(arc, "某市第3局") == {"d"}
+
+
+def test_index_follows_updates(tmp_path):
+    # A new version of a report with different text: both indexes follow.
+    own = Archive(tmp_path / "u.db")
+    rid = store(own, make_doc("某市民政局", 2023, body="主动公开规范性文件12件。"), "http://t/u")[0]
+    assert [r["id"] for r in search.search(own.db, "规范性文件")] == [rid]
+    assert search.search(own.db, "复议") == []
+    store(own, make_doc("某市民政局", 2023, body="本年度收到复议申请1件。"), "http://t/u")
+    assert [r["id"] for r in search.search(own.db, "复议")] == [rid]
+    assert search.search(own.db, "规范性文件") == []
+
+
+def test_canned_query_sql_from_the_docstring(arc):
+    sql = search.__doc__.split("SQL for a Datasette canned query (parameter :q, one term):")[1]
+    sql = sql.split("(`MATCH`")[0].strip()
+    inv = {v: k for k, v in arc.ids.items()}
+    for q in ("复议", "不予公开"):
+        got = {inv[r[0]] for r in arc.db.conn.execute(sql, {"q": q})}
+        assert got == expected(arc, q)

@@ -1,0 +1,121 @@
+"""Report identity, versions, editions and attachment cells, with provenance to WARC bytes."""
+from __future__ import annotations
+
+from archive.warc import read_record, sha256
+from archive.writer import Archive
+from archive_helpers import current_checks, store, store_attachment
+from bench.synthetic import make_doc
+
+
+def trace(arc: Archive, report_id: int) -> tuple[bytes, dict]:
+    """Follow reports.current_version_id → report_versions.capture_id → captures → WARC."""
+    cap = arc.db.conn.execute(
+        "SELECT c.sha256, c.warc_file, c.warc_offset, c.warc_length, c.id FROM reports r "
+        "JOIN report_versions v ON v.id = r.current_version_id "
+        "JOIN captures c ON c.id = v.capture_id WHERE r.id = ?", [report_id]).fetchone()
+    rec = read_record(arc.warc_dir, cap[1], cap[2], cap[3])
+    assert sha256(rec.body) == cap[0]
+    return rec.body, {"capture_id": cap[4]}
+
+
+def test_same_url_same_content_is_nothing_new(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    doc = make_doc("某市教育局", 2023)
+    rid, vid, new, _ = store(arc, doc, "http://t/a", seen_at="2024-01-10T00:00:00Z")
+    assert new
+    rid2, vid2, new2, _ = store(arc, doc, "http://t/a", seen_at="2024-02-10T00:00:00Z")
+    assert (rid2, vid2, new2) == (rid, vid, False)
+    first, last = arc.db.conn.execute("SELECT first_seen, last_seen FROM reports WHERE id = ?",
+                                      [rid]).fetchone()
+    assert (first, last) == ("2024-01-10T00:00:00Z", "2024-02-10T00:00:00Z")
+    assert arc.db.conn.execute("SELECT COUNT(*) FROM report_versions").fetchone()[0] == 1
+
+
+def test_same_agency_year_edition_under_another_url_is_the_same_report(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    doc = make_doc("海宁市人民政府", 2023)
+    rid = store(arc, doc, "http://t/col1/a.html")[0]
+    rid2, _, new, _ = store(arc, doc, "http://t/col2/b.html")     # posted in a second column
+    assert rid2 == rid and not new
+    urls = {u for (u,) in arc.db.conn.execute("SELECT url FROM report_urls WHERE report_id = ?", [rid])}
+    assert urls == {"http://t/col1/a.html", "http://t/col2/b.html"}
+    other_year = store(arc, make_doc("海宁市人民政府", 2022), "http://t/col1/c.html")[0]
+    other_agency = store(arc, make_doc("桐乡市人民政府", 2023), "http://t/col1/d.html")[0]
+    assert len({rid, other_year, other_agency}) == 3
+
+
+def test_attachment_only_report_takes_its_tables_from_the_attachment(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    full = make_doc("某市民政局", 2023, seed=5)
+    page = dict(full, cells=[], tables={}, format=None, kind="attachment_only",
+                body_text="某市民政局2023年度政府信息公开工作年度报告 详见附件")
+    page_body = b"<html><body>\xe8\xaf\xa6\xe8\xa7\x81\xe9\x99\x84\xe4\xbb\xb6 <a href='r.pdf'>r.pdf</a></body></html>"
+    rid, page_vid, _, page_cap = store(arc, page, "http://t/p.html", body=page_body,
+                                       kind="attachment_only")
+    att_doc = dict(full, title=None, agency=None, doc_type="pdf")
+    att_id, att_cap = store_attachment(arc, "http://t/p.html", att_doc, "http://t/r.pdf",
+                                       body=b"%PDF-1.4 synthetic report bytes " + full["title"].encode())
+    cur = arc.db.conn.execute("SELECT current_version_id, format, body_text FROM reports WHERE id = ?",
+                              [rid]).fetchone()
+    assert cur[0] != page_vid and cur[1] == "2021" and "详见附件" in cur[2]
+    v = arc.db.conn.execute("SELECT capture_id, part, attachment_id, title FROM report_versions "
+                            "WHERE id = ?", [cur[0]]).fetchone()
+    assert v == (att_cap, "attachment", att_id, full["title"])   # page identity, attachment bytes
+    caps = {c for (c,) in arc.db.conn.execute("SELECT DISTINCT capture_id FROM cells WHERE version_id = ?",
+                                              [cur[0]])}
+    assert caps == {att_cap}
+    body, _ = trace(arc, rid)
+    assert body.startswith(b"%PDF-1.4")
+    n_wide = arc.db.conn.execute("SELECT COUNT(*) FROM t3_wide WHERE report_id = ?", [rid]).fetchone()[0]
+    assert n_wide == 25
+    assert {r["status"] for r in current_checks(arc, rid, "T3-BAL")} == {"pass"}
+    # Re-crawling the unchanged page keeps the attachment's tables current.
+    _, vid_again, new, _ = store(arc, page, "http://t/p.html", body=page_body, kind="attachment_only")
+    assert not new
+    assert arc.db.conn.execute("SELECT current_version_id FROM reports WHERE id = ?",
+                               [rid]).fetchone()[0] == cur[0]
+    # The same attachment bytes again: nothing new.
+    store_attachment(arc, "http://t/p.html", att_doc, "http://t/r.pdf",
+                     body=b"%PDF-1.4 synthetic report bytes " + full["title"].encode())
+    assert arc.db.conn.execute("SELECT COUNT(*) FROM report_versions WHERE report_id = ?",
+                               [rid]).fetchone()[0] == 2
+
+
+def test_page_tables_stay_current_and_attachment_is_compared(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    doc = make_doc("某市财政局", 2023, seed=6)
+    rid, vid, _, _ = store(arc, doc, "http://t/p.html")
+    att = make_doc("某市财政局", 2023, seed=6)
+    att["cells"][0] = dict(att["cells"][0], raw="99", value=99, semantic="NUMERIC")
+    store_attachment(arc, "http://t/p.html", att, "http://t/p.docx")
+    assert arc.db.conn.execute("SELECT current_version_id FROM reports WHERE id = ?",
+                               [rid]).fetchone()[0] == vid
+    dup = current_checks(arc, rid, "P-DUPLICATE")
+    assert [d["status"] for d in dup] == ["fail"]
+    c0 = doc["cells"][0]
+    assert f"{c0['table']}/{c0['row']}/{c0['col']}" in dup[0]["detail"]
+
+
+def test_every_current_version_traces_to_its_warc_record(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    ids = [store(arc, make_doc(f"某市{n}", 2023, seed=i), f"http://t/{i}")[0]
+           for i, n in enumerate(["教育局", "公安局", "民政局"])]
+    for rid in ids:
+        body, _ = trace(arc, rid)
+        title = arc.db.conn.execute("SELECT title FROM reports WHERE id = ?", [rid]).fetchone()[0]
+        assert title in body.decode()
+        n = arc.db.conn.execute("SELECT COUNT(*) FROM cells c JOIN reports r ON r.id = c.report_id "
+                                "AND c.version_id = r.current_version_id WHERE r.id = ?",
+                                [rid]).fetchone()[0]
+        assert n > 0
+        assert current_checks(arc, rid)
+
+
+def test_extraction_error_is_kept_with_the_version(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    doc = make_doc("某市教育局", 2023)
+    bad = dict(doc, cells=[], tables={}, error={"code": "not_extractable", "message": "WPS"})
+    rid, vid, _, _ = store(arc, bad, "http://t/x.wps")
+    err = arc.db.conn.execute("SELECT error FROM report_versions WHERE id = ?", [vid]).fetchone()[0]
+    assert "not_extractable" in err
+    assert {r["status"] for r in current_checks(arc, rid, "T3-BAL")} == {"not_assessable"}
