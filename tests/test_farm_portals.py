@@ -475,3 +475,33 @@ def test_sources_registry(farm):
     assert render["farm-gd"] == render["farm-hn"] == render["farm-hw-prov-jpaas"] == "auto"
     assert render["farm-trs"] == "static"
     assert all(urlsplit(s["url"]).hostname.endswith(".gov.cn.test") for s in src)
+
+
+@pytest.mark.browser
+def test_js_lists_render_in_chromium(farm, manifest):
+    """The JS-only lists (jpaas, gkmlpt, Hunan xxt) and the Hanweb jpage render every item in Chromium."""
+    import asyncio
+    import os
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("Debian chromium not installed")
+    from playwright.async_api import async_playwright
+
+    async def run():
+        got = {}
+        async with async_playwright() as p:
+            b = await p.chromium.launch(executable_path="/usr/bin/chromium",
+                                        args=["--host-resolver-rules=MAP *.test 127.0.0.1", "--no-sandbox"])
+            pg = await b.new_page()
+            for pid in ("farm-hw-prov-jpaas", "farm-gd", "farm-hn", "farm-hw-county"):
+                src = next(s for s in farm.sources() if s["id"] == pid)
+                await pg.goto(src["url"])
+                await pg.wait_for_timeout(2500)
+                hrefs_ = await pg.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+                got[pid] = set(hrefs_)
+            await b.close()
+        return got
+
+    got = asyncio.run(run())
+    for pid, links in got.items():
+        want = {r["url"] for r in manifest["reports"] + manifest["noise"] if r["portal"] == pid}
+        assert want <= links, (pid, len(want - links))

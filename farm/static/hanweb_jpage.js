@@ -52,7 +52,10 @@
   }
   function $(sel) {
     if (typeof sel === "function") { document.addEventListener("DOMContentLoaded", sel); return; }
-    var els = sel === document ? [document] : Array.prototype.slice.call(document.querySelectorAll(sel));
+    // Hanweb unit ids are numeric ("#4851098"), which querySelectorAll rejects: look ids up directly
+    var els = sel === document ? [document] : /^#[^\s.#]+$/.test(sel)
+      ? [document.getElementById(sel.slice(1))].filter(Boolean)
+      : Array.prototype.slice.call(document.querySelectorAll(sel));
     return {
       ready: function (fn) {
         if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
