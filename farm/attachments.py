@@ -103,7 +103,8 @@ def _pdf(title: str, nar, tables, cells: dict) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import (Flowable, Paragraph, SimpleDocTemplate, Spacer, Table,
+                                    TableStyle)
 
     font = "STSong-Light"  # a CID font: Acrobat/pdfminer map it back to Unicode
     if font not in pdfmetrics.getRegisteredFontNames():
@@ -119,7 +120,23 @@ def _pdf(title: str, nar, tables, cells: dict) -> bytes:
     story.append(Paragraph(canon.SECTIONS[0].label, head))
     story += [Paragraph(p, body) for p in nar.s1]
     usable = A4[0] - 30 * mm
+
+    class LowOnPage(Flowable):
+        """Leaves only `keep` points on the current page, so table 三 (taller than that)
+        always starts low and continues on the next page, as long tables do in real PDFs."""
+        keep = 200
+
+        def wrap(self, aw, ah):
+            # too little room left: claim more than there is, so it moves to a fresh page
+            self.height = ah - self.keep if ah > self.keep + 60 else ah + 1
+            return aw, self.height
+
+        def draw(self):
+            pass
+
     for heading, g in tables:
+        if any(c.key and c.key[0] == "t3" for row in g for c in row):
+            story.append(LowOnPage())
         story.append(Paragraph(heading, head))
         w = grids.width(g)
         data = [["" for _ in range(w)] for _ in g]
