@@ -1,0 +1,57 @@
+"""Acceptance over the farm's generated reports: real HTML, real extractor, real archive.
+
+Deliberately broken reports (farm.tablegen breaks) must fail exactly the checks the farm
+expects; consecutive years of one agency must carry over, whatever the arrival order.
+"""
+from __future__ import annotations
+
+import pytest
+
+from archive.writer import Archive
+from archive_helpers import current_checks, store
+
+reports = pytest.importorskip("farm.reports")
+tablegen = pytest.importorskip("farm.tablegen")
+document = pytest.importorskip("pipelines.extract.document")
+
+
+def page(g) -> bytes:
+    return (f'<html><head><meta charset="utf-8"><title>{g.title}</title></head><body>'
+            f'<h1>{g.title}</h1><p>发布日期：{g.report_year + 1}-01-20</p>{g.body_html}'
+            "</body></html>").encode("utf-8")
+
+
+def archive_report(arc, g, url):
+    data = page(g)
+    doc = document.extract_document(data, url, {"content-type": "text/html; charset=utf-8"})
+    return store(arc, doc, url, body=data, content_type="text/html; charset=utf-8")[0]
+
+
+@pytest.mark.parametrize("brk", [None, *tablegen.BREAKABLE])
+def test_broken_reports_fail_exactly_the_expected_checks(tmp_path, brk):
+    arc = Archive(tmp_path / "a.db")
+    spec = reports.ReportSpec(agency="清河县人民政府", year=2023, fmt="2021", layout="word",
+                              breaks=(brk,) if brk else ())
+    g = reports.generate(spec)
+    rid = archive_report(arc, g, "http://farm.test/r.html")
+    failing = {r["check_id"] for r in current_checks(arc, rid) if r["status"] == "fail"}
+    assert failing == set(g.expected_failures)
+    assert arc.db.conn.execute("SELECT COUNT(*) FROM cells c JOIN reports r ON r.id = c.report_id "
+                               "AND c.version_id = r.current_version_id").fetchone()[0] == len(g.cells)
+
+
+def test_format_mismatch_is_expected_and_found(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    g = reports.generate(reports.ReportSpec(agency="清河县人民政府", year=2022, fmt="2019"))
+    rid = archive_report(arc, g, "http://farm.test/r.html")
+    failing = {r["check_id"] for r in current_checks(arc, rid) if r["status"] == "fail"}
+    assert failing == set(g.expected_failures) == {"S-FORMAT"}
+
+
+@pytest.mark.parametrize("order", [(2022, 2023), (2023, 2022)])
+def test_farm_years_carry_over_in_either_order(tmp_path, order):
+    arc = Archive(tmp_path / "a.db")
+    ids = {y: archive_report(arc, reports.generate(reports.ReportSpec(agency="清河县教育局", year=y)),
+                             f"http://farm.test/{y}.html") for y in order}
+    carry = current_checks(arc, ids[2023], "X-CARRY")
+    assert len(carry) == 7 and {r["status"] for r in carry} == {"pass"}
