@@ -48,9 +48,27 @@ async def go(datasette, request):
     return Response.redirect(datasette.urls.database(db.name) + target)
 
 
+def _vega_enabled(datasette) -> bool:
+    return bool((datasette.plugin_config("nianbao") or {}).get("vega"))
+
+
 @hookimpl
 def asgi_wrapper(datasette):
-    return security.wrap
+    allow_eval = _vega_enabled(datasette)
+    return lambda app: security.wrap(app, allow_eval=allow_eval)
+
+
+@hookimpl
+def startup(datasette):
+    """datasette-vega 0.6.2 evaluates strings as code when its bundle loads, which our CSP
+    forbids (every page would log an error). Unless metadata.yml sets `plugins.nianbao.vega:
+    true` (which also relaxes the CSP with 'unsafe-eval'), it is left out; /-/charts draws the
+    trends without script."""
+    if not _vega_enabled(datasette):
+        from datasette.plugins import pm
+        vega = pm.get_plugin("vega")
+        if vega is not None:
+            pm.unregister(vega)
 
 
 @hookimpl

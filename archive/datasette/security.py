@@ -32,10 +32,11 @@ def inline_script_hashes() -> list[str]:
     return hashes
 
 
-def policy() -> str:
+def policy(allow_eval: bool = False) -> str:
     return "; ".join([
         "default-src 'self'",
-        "script-src 'self' " + " ".join(inline_script_hashes()),
+        "script-src 'self' " + " ".join(inline_script_hashes())
+        + (" 'unsafe-eval'" if allow_eval else ""),
         "style-src 'self' 'unsafe-inline'",   # Datasette templates use style="" attributes
         "img-src 'self' data:",
         "object-src 'self'",
@@ -46,17 +47,19 @@ def policy() -> str:
     ])
 
 
-POLICY = policy()
-HEADERS = [
-    (b"content-security-policy", POLICY.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"SAMEORIGIN"),
-]
+def headers(allow_eval: bool = False) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"content-security-policy", policy(allow_eval).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"SAMEORIGIN"),
+    ]
 
 
-def wrap(app):
-    """ASGI middleware adding HEADERS to every HTTP response that does not set its own."""
+def wrap(app, allow_eval: bool = False):
+    """ASGI middleware adding security headers to every HTTP response that lacks them."""
+    HEADERS = headers(allow_eval)
+
     async def with_headers(scope, receive, send):
         if scope["type"] != "http":
             return await app(scope, receive, send)
