@@ -26,3 +26,11 @@ def detect(status: int, body: bytes) -> str | None:
     if status in (403, 429, 503, 200) and _THROTTLE.search(head) and len(body) < 20000:
         return "throttle"
     return None
+
+
+_SOFT_404 = re.compile("您访问的页面不存在|页面不存在|页面已删除|已被删除|暂无年报|404 Not Found|文件下载失败".encode("utf-8"))
+
+
+def soft_error(status: int, body: bytes) -> bool:
+    """A 200 answer that is really an error page (soft 404): short and saying so."""
+    return status == 200 and len(body) < 6000 and bool(_SOFT_404.search(body))

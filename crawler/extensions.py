@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from scrapy import signals
+from scrapy.extensions.throttle import AutoThrottle
 
 from crawler.runstate import RunState
 
@@ -37,3 +38,13 @@ class CrawlRunExtension:
         state.archive.finish_run(state.run_id, "finished" if reason == "finished" else "aborted",
                                  reason, stats)
         state.archive.close()
+
+
+class PoliteAutoThrottle(AutoThrottle):
+    """AutoThrottle that never goes below a slot's Crawl-delay (set by CrawlDelayMiddleware)."""
+
+    def _adjust_delay(self, slot, latency, response):
+        super()._adjust_delay(slot, latency, response)
+        floor = getattr(slot, "nianbao_min_delay", 0.0)
+        if slot.delay < floor:
+            slot.delay = floor

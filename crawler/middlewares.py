@@ -7,8 +7,6 @@ CrawlDelayMiddleware: robots.txt `Crawl-delay` (which Scrapy ignores) and per-so
 """
 from __future__ import annotations
 
-import asyncio
-import time
 from urllib.parse import urlparse
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -73,10 +71,13 @@ class CaptureMiddleware:
             outcome, error, body = "too_large", f"rendered DOM of {len(body)} bytes > {maxsize}", None
         elif _html_instead_of_file(request, body):
             outcome, error = "error", "HTML page served under a file URL"
+        elif request.meta.get("role") in ("detail", "attachment") and antibot.soft_error(response.status, body):
+            outcome, error = "error", "soft 404 (error page served with 200)"
         else:
             outcome = "ok"
         capture = state.archive.add_capture(
-            run_id=state.run_id, source_id=request.meta.get("source_id"), url=request.url,
+            run_id=state.run_id, source_id=request.meta.get("source_id"),
+            url=(request.meta.get("redirect_urls") or [request.url])[0],
             final_url=response.url, status=response.status,
             headers=_headers(response.headers), body=body if outcome != "not_modified" else None,
             request_headers=_headers(request.headers), method=request.method, rendered=rendered,
@@ -115,13 +116,12 @@ class CaptureMiddleware:
 
 class CrawlDelayMiddleware:
     """Space requests to one host by robots.txt `Crawl-delay` (capped) or the source's own
-    `politeness.download_delay`. Requests wait here, before the downloader slot."""
+    `politeness.download_delay`: the slot's delay, kept as a floor for AutoThrottle."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.cap = crawler.settings.getfloat("NIANBAO_MAX_CRAWL_DELAY", 10.0)
         self.obey = crawler.settings.getbool("ROBOTSTXT_OBEY")
-        self.next_at: dict[str, float] = {}
         self.ua = crawler.settings.get("USER_AGENT")
 
     @classmethod
@@ -151,11 +151,10 @@ class CrawlDelayMiddleware:
                 delay = max(delay, float(src.politeness["download_delay"]))
         if delay <= 0:
             return None
-        host = urlparse(request.url).netloc
-        now = time.monotonic()
-        at = max(now, self.next_at.get(host, 0.0))
-        self.next_at[host] = at + delay
-        if at > now:
-            await asyncio.sleep(at - now)
-        RunState.of(self.crawler).counters["crawl_delay_waits"] += 1
+        # Pace the downloader slot itself (no jitter); PoliteAutoThrottle never goes below it.
+        _, slot = self.crawler.engine.downloader._get_slot(request)
+        slot.nianbao_min_delay = delay
+        slot.delay = max(slot.delay, delay)
+        slot.jitter = 0
+        RunState.of(self.crawler).counters["crawl_delay_requests"] += 1
         return None

@@ -74,6 +74,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlRunExtension": 100,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.extensions.PoliteAutoThrottle": 0,
 }
 
 # Where the archive lives and which registry drives the spider (overridable with -s).

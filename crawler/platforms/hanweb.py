@@ -19,8 +19,8 @@ _AJAX = re.compile(r"ajaxParam\s*:\s*\{([^}]*)\}")
 _NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[.*?href=['\"]([^'\"]+)['\"]", re.S)
 _XML_TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>")
 _XML_PAGES = re.compile(r"<totalpage>\s*(\d+)\s*</totalpage>")
-_JPAAS = re.compile(r"url=['\"]([^'\"]*jpaas-publish-server/front/page/build/unit)['\"][^>]*queryData=['\"]([^'\"]+)['\"]"
-                    r"|queryData=['\"]([^'\"]+)['\"][^>]*url=['\"]([^'\"]*jpaas-publish-server/front/page/build/unit)['\"]")
+_JPAAS = re.compile(r"url=['\"]([^'\"]*jpaas-publish-server/front/page/build/unit)['\"][^>]*queryData=(\"[^\"]+\"|'[^']+')"
+                    r"|queryData=(\"[^\"]+\"|'[^']+')[^>]*url=['\"]([^'\"]*jpaas-publish-server/front/page/build/unit)['\"]")
 _TRUECMS = re.compile(r"proxyUrl\s*:\s*['\"]([^'\"]*getMessage\.do)['\"]")
 _COLUMN_ID = re.compile(r"columnId\s*:\s*['\"]?(\d+)")
 WINDOW = 45           # a browser's group: 3 × 15
@@ -96,7 +96,7 @@ class Hanweb(Platform):
             # Jiangsu style: GET page=N of `perpage` records; ask the total pages from page 1.
             q = {**params, "page": 1}
             yield self.request(f"{url}?{urlencode(q)}", response,
-                               meta={"hanweb": "proxy", "style": "page", "params": params, "proxy": url})
+                               meta={"hanweb": "proxy", "style": "page", "params": params, "proxy_url": url})
             return
         # Zhejiang style: POST windows after the inline group.
         form = {"col": "1", **params}
@@ -117,14 +117,14 @@ class Hanweb(Platform):
             n = int(pages.group(1)) if pages else 1
             for k in range(2, n + 1):
                 q = {**meta["params"], "page": k}
-                yield self.request(f"{meta['proxy']}?{urlencode(q)}", response,
+                yield self.request(f"{meta['proxy_url']}?{urlencode(q)}", response,
                                    meta={"hanweb": "proxy", "style": "page", "page_followup": True,
-                                         "list_referer": meta.get("list_referer")})
+                                         "list_referer": meta.get("list_referer"), "proxy_url": meta["proxy_url"]})
 
     # ------------------------------------------------------------ jpaas
     def jpaas_request(self, response, m, page: int):
         api = m.group(1) or m.group(4)
-        qd = json.loads((m.group(2) or m.group(3)).replace("'", '"'))
+        qd = json.loads((m.group(2) or m.group(3))[1:-1].replace("'", '"'))
         q = {"parseType": "bulidstatic", "webId": qd.get("webId"), "tplSetId": qd.get("tplSetId"),
              "pageType": qd.get("pageType", "column"), "tagId": qd.get("tagId"),
              "editType": qd.get("editType", "null"), "pageId": qd.get("pageId"),

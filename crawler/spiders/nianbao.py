@@ -31,6 +31,11 @@ def _headers(response) -> dict:
             for k in response.headers.keys()}
 
 
+def asked_url(response) -> str:
+    """The URL we asked for (before redirects): the identity of a report or attachment."""
+    return (response.meta.get("redirect_urls") or [response.request.url])[0]
+
+
 def page_meta(response) -> dict:
     """What the detail page says about itself: national metas, then the 索引号 header table."""
     out = {}
@@ -195,7 +200,7 @@ class NianbaoSpider(scrapy.Spider):
             return
         source = self.state.sources[meta["source_id"]]
         if outcome == "ok" and self.looks_like_list(response):
-            self.state.seen_reports[source.id].discard(response.request.url)
+            self.state.seen_reports[source.id].discard(asked_url(response))
             self.state.counters["subcolumns"] += 1
             self.state.list_open(source.id)
             self.state.list_close(source.id, ok=True)
@@ -203,7 +208,7 @@ class NianbaoSpider(scrapy.Spider):
             return
         is_html = outcome == "ok" and isinstance(response, HtmlResponse)
         info = page_meta(response) if is_html else {}
-        yield ReportItem(source_id=meta["source_id"], url=response.request.url,
+        yield ReportItem(source_id=meta["source_id"], url=asked_url(response),
                          capture_id=meta.get("capture_id"),
                          body=response.body if outcome == "ok" else None,
                          headers=_headers(response), list_title=meta.get("list_title"),
@@ -211,7 +216,7 @@ class NianbaoSpider(scrapy.Spider):
                          not_modified=outcome == "not_modified", page=info,
                          links=self.link_counts(response) if is_html else {})
         if is_html:
-            yield from self.attachment_requests(response, meta, response.request.url)
+            yield from self.attachment_requests(response, meta, asked_url(response))
 
     def looks_like_list(self, response) -> bool:
         if not isinstance(response, HtmlResponse):
@@ -276,7 +281,7 @@ class NianbaoSpider(scrapy.Spider):
         if meta.get("outcome") not in ("ok", "not_modified"):
             return
         yield AttachmentItem(source_id=meta["source_id"], report_url=meta["report_url"],
-                             url=response.request.url, capture_id=meta.get("capture_id"),
+                             url=asked_url(response), capture_id=meta.get("capture_id"),
                              body=response.body if meta["outcome"] == "ok" else None,
                              headers=_headers(response), filename=meta.get("filename"),
                              not_modified=meta["outcome"] == "not_modified", role=meta.get("role"))
