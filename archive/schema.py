@@ -255,8 +255,22 @@ def _m2_segment_existing(conn: sqlite3.Connection) -> None:
         search.write_segments(conn, rid, title, body)
 
 
+def _m4_views() -> str:
+    """The wide views again, grouped also by the report columns they show (functionally
+    dependent, so the rows are the same): SQLite then pushes `WHERE report_year = …` or
+    `agency = …` into the view instead of pivoting every report first."""
+    out = ["DROP VIEW t2_wide;", "DROP VIEW t3_wide;", "DROP VIEW t4_wide;"]
+    for name, table, keys in (("t2_wide", "t2", canon.T2_COLS), ("t3_wide", "t3", canon.T3_COLS),
+                              ("t4_wide", "t4", canon.T4_COLS)):
+        view = _wide_view(name, table, [k.key for k in keys])
+        out.append(view.replace("GROUP BY c.report_id, c.version_id, c.row_key;",
+                                "GROUP BY c.report_id, c.version_id, c.row_key, r.agency, "
+                                "r.report_year, r.format, r.url;"))
+    return "\n".join(out)
+
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
-MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing]
+MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views()]
 
 
 def current_version(conn: sqlite3.Connection) -> int:

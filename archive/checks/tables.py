@@ -50,10 +50,11 @@ class Cells:
 
 
 def _cell_ref(t: str, r: str, c: str, cell: dict | None) -> dict:
+    """An operand as stored with a result: its key, printed text and semantic (the value and
+    locator are on the cell's own row, found by key and version)."""
     if cell is None:
-        return {"table": t, "row": r, "col": c, "raw": None, "value": None, "semantic": "MISSING"}
-    return {"table": t, "row": r, "col": c, "raw": cell.get("raw"), "value": cell.get("value"),
-            "semantic": cell.get("semantic"), "locator": cell.get("locator")}
+        return {"table": t, "row": r, "col": c, "raw": None, "semantic": "MISSING"}
+    return {"table": t, "row": r, "col": c, "raw": cell.get("raw"), "semantic": cell.get("semantic")}
 
 
 def _num(x: float) -> float | int:
@@ -139,18 +140,23 @@ def t3_checks(cells: Cells, fmt: str | None) -> list[dict]:
             "T3-BAL", f"t3/{col}", cells,
             [("t3", "new_received", col), ("t3", "carried_over", col)],
             [("t3", "total_processed", col), ("t3", "carried_forward", col)],
-            f"new_received[{col}] + carried_over[{col}] = total_processed[{col}] + carried_forward[{col}]"))
+            "new_received + carried_over = total_processed + carried_forward (this column)"))
     parts = _result_rows(cells, fmt)
+    groups = []
+    for r in parts:  # "granted + … + Σdenied.*": short, the operands are listed in `cells`
+        g = r.split(".")[0] + ".*" if "." in r else r
+        if g not in groups:
+            groups.append(g)
+    results_expr = "total_processed = " + " + ".join(
+        ("Σ" + g) if g.endswith(".*") else g for g in groups) + " (this column)"
     for col in cols:
-        out.append(equation(
-            "T3-SUM-RESULTS", f"t3/{col}", cells, [("t3", "total_processed", col)],
-            [("t3", r, col) for r in parts],
-            f"total_processed[{col}] = " + " + ".join(f"{r}[{col}]" for r in parts)))
+        out.append(equation("T3-SUM-RESULTS", f"t3/{col}", cells, [("t3", "total_processed", col)],
+                            [("t3", r, col) for r in parts], results_expr))
     for row in cells.rows.get("t3", []):
         out.append(equation(
             "T3-SUM-COLS", f"t3/{row}", cells, [("t3", row, "total")],
             [("t3", row, c) for c in canon.T3_APPLICANT_COLS],
-            f"{row}[total] = " + " + ".join(f"{row}[{c}]" for c in canon.T3_APPLICANT_COLS)))
+            "total = " + " + ".join(canon.T3_APPLICANT_COLS) + " (this row)"))
     return out
 
 
@@ -161,7 +167,7 @@ def t4_checks(cells: Cells) -> list[dict]:
     parts = ("upheld", "corrected", "other", "pending")
     return [equation("T4-SUM", f"t4/{r.key}", cells, [("t4", r.key, "total")],
                      [("t4", r.key, p) for p in parts],
-                     f"{r.key}[total] = " + " + ".join(f"{r.key}[{p}]" for p in parts))
+                     "total = upheld + corrected + other + pending (this row)")
             for r in canon.T4_ROWS]
 
 
