@@ -41,7 +41,9 @@ def datasette_args(db_path: str | Path, host: str = "127.0.0.1", port: int = 800
     # crawler still writes (WAL) is opened normally: Datasette's read connections are mode=ro.
     args = ["serve", *(["-i"] if immutable else []), str(db_path), "--host", host,
             "--port", str(port)]
-    metadata = metadata or default_metadata()
+    # A relative "metadata.yml" from another working directory means the project's own.
+    if not metadata or not Path(metadata).exists():
+        metadata = default_metadata()
     if metadata:
         args += ["-m", str(metadata)]
     for name, value in {**SETTINGS, **(settings or {})}.items():

@@ -274,3 +274,19 @@ def test_plain_datasette_shows_what_nianbao_serve_shows(tmp_path):
     assert ours["reports_description"].strip() == \
         meta["databases"]["archive"]["tables"]["reports"]["description"]
     assert len(ours["queries"]) == len(meta["databases"]["archive"]["queries"])
+
+
+def test_a_2019_report_is_laid_out_in_the_2019_format(site):
+    base, ids, _ = site
+    page = lxml_html.fromstring(_text(get(f"{base}/-/report/{ids['city2020']}")[2]))
+    labels = [th.text_content() for th in page.cssselect("table.t3 tbody th.label")]
+    assert labels == [canon.row_label("t3", k) for k in canon.T3_ROWS_2019]
+    # 其他处理 as one row; table 二 in its five 2019 clauses, with 2019 column headers.
+    assert _t3_row(page, "other.total")[-1] == "2"
+    assert len(page.cssselect("table.t2")) == 5
+    headers = page.cssselect("table.t2")[1].text_content()
+    assert canon.col_label("t2", "items_prev_year") in headers
+    assert canon.col_label("t2", "issued_this_year") not in page.cssselect("#tables")[0].text_content()
+    # A blank cell stays blank (not 0) and is marked as such.
+    blank = page.cssselect("table.t2")[2].cssselect("td.empty")
+    assert len(blank) == 1 and blank[0].text_content() == ""

@@ -70,6 +70,10 @@ def sql_disputes(extra: str) -> str:
             f"WHERE r.report_year IS NOT NULL {extra} GROUP BY year ORDER BY year")
 
 
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if v == int(v) or v >= 100 else f"{v:,.1f}"
+
+
 def bar_chart(points: list[tuple[str, float]], width=640, height=260, colour="#2b6cb0") -> dict:
     """Geometry of a vertical bar chart; the template draws it (labels stay escaped)."""
     left, bottom, top = 56, 28, 14
@@ -81,7 +85,7 @@ def bar_chart(points: list[tuple[str, float]], width=640, height=260, colour="#2
         bars.append({"x": left + i * step + step * 0.15, "w": step * 0.7,
                      "y": height - bottom - h, "h": h, "label": label,
                      "value": f"{v:,.0f}", "cx": left + i * step + step / 2})
-    ticks = [{"y": height - bottom - (height - bottom - top) * f, "label": f"{peak * f:,.0f}"}
+    ticks = [{"y": height - bottom - (height - bottom - top) * f, "label": _num(peak * f)}
              for f in (0, 0.5, 1)]
     return {"width": width, "height": height, "bars": bars, "ticks": ticks, "left": left,
             "base": height - bottom, "colour": colour}

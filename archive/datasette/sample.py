@@ -4,6 +4,7 @@ Built through the real writer (`Archive.add_capture` + `Archive.store_document`)
 WARC records, versions and cells are the same rows a crawl produces. The documents are invented
 but internally consistent, except where a finding is planted on purpose:
 
+- 示例市人民政府 2020: the 2019 format (其他处理 one row, 2019 table 二, a blank cell).
 - 示例市人民政府 2021: table 三 column `total` breaks 勾稽关系 (T3-BAL) by 5.
 - 示例市人民政府 2022: carried_over.total ≠ 2021 carried_forward.total (X-CARRY).
 - 示例县教育局 2022: published 2023-05-10, after the 1月31日 deadline of a 部门.
@@ -90,6 +91,28 @@ def _t2_2021(scale: int) -> dict[str, dict[str, object]]:
     }
 
 
+def _t2_2019() -> dict[str, dict[str, object]]:
+    return {
+        "regulations": {"newly_made": 1, "newly_published": 1, "total_published": 9},
+        "normative_docs": {"newly_made": 4, "newly_published": 4, "total_published": 57},
+        "admin_licensing": {"items_prev_year": 310, "items_change": -12, "decisions": 2650},
+        "other_external_services": {"items_prev_year": 45, "items_change": 3, "decisions": 120},
+        "admin_penalty": {"items_prev_year": 880, "items_change": 0, "decisions": 431},
+        "admin_coercion": {"items_prev_year": 52, "items_change": None, "decisions": 17},
+        "admin_fees": {"items_prev_year": 14, "items_change": -2},
+        "central_procurement": {"procurement_projects": 36, "procurement_amount": "1234.5万元"},
+    }
+
+
+def as_2019(t3: dict) -> dict:
+    """Table 三 in the 2019 layout: 其他处理 is one row."""
+    t3 = dict(t3)
+    t3["other.total"] = t3.pop("other.other")
+    for k in ("other.no_correction", "other.fee_unpaid"):
+        t3.pop(k, None)
+    return t3
+
+
 def _t4(review: int, direct: int) -> dict[str, dict[str, int]]:
     return {
         "admin_review": {"upheld": review, "corrected": 1, "other": 0, "pending": 1,
@@ -114,14 +137,15 @@ def _sections(agency: str, year: int, extra: str = "") -> list[dict]:
 
 
 def _doc(agency: str, year: int, published: str, t3: dict, title: str | None = None,
-         t2: dict | None = None, t4: dict | None = None, section_extra: str = "") -> dict:
+         t2: dict | None = None, t4: dict | None = None, section_extra: str = "",
+         fmt: str = canon.FORMAT_2021) -> dict:
     t2 = t2 if t2 is not None else _t2_2021(1)
     t4 = t4 if t4 is not None else _t4(2, 1)
     cells = _cells("t2", t2) + _cells("t3", t3) + _cells("t4", t4)
     sections = _sections(agency, year, section_extra)
     return {
         "title": title or f"{agency}{year}年政府信息公开工作年度报告",
-        "agency": agency, "report_year": year, "published": published, "format": "2021",
+        "agency": agency, "report_year": year, "published": published, "format": fmt,
         "doc_type": "html", "extractor_version": "sample-1",
         "tables": {t: {} for t in canon.TABLES}, "cells": cells, "sections": sections,
         "body_text": "\n".join(f"{s['title']}\n{s['text']}" for s in sections),
@@ -197,8 +221,8 @@ def build(db_path: str | Path, warc_dir: str | Path | None = None) -> dict[str, 
     city = "示例市人民政府"
     t3_2020 = t3_numbers(3)
     ids["city2020"] = _store(arch, run, "shili-shi", "http://www.shili.gov.cn/nb/2020.html",
-                             _doc(city, 2020, "2021-03-20", t3_2020,
-                                  section_extra="全年受理行政复议申请2件。"),
+                             _doc(city, 2020, "2021-03-20", as_2019(t3_2020), t2=_t2_2019(),
+                                  section_extra="全年受理行政复议申请2件。", fmt=canon.FORMAT_2019),
                              "2021-03-21T02:00:00.000Z")
     t3_2021 = t3_numbers(4, carried=t3_2020["carried_forward"]["natural_person"])
     t3_2021["total_processed"]["total"] += 5          # planted T3-BAL failure in column 总计
