@@ -23,6 +23,7 @@ from .tablegen import make_values
 TITLE = "政府信息公开工作年度报告统计表"
 VARIANTS = {  # name -> (fmt, year the numbers are drawn for, blanks, breaks)
     "tables_2021": ("2021", 2023, False, ()),
+    "tables_2021_b": ("2021", 2022, False, ()),  # a second plain one: two agencies, two files
     "tables_2021_blanks": ("2021", 2022, True, ()),
     "tables_2021_t3bal": ("2021", 2024, False, ("T3-BAL",)),
     "tables_2019": ("2019", 2020, False, ()),
@@ -31,7 +32,7 @@ VARIANTS = {  # name -> (fmt, year the numbers are drawn for, blanks, breaks)
 
 def build(name: str, out_dir: Path = DOC_DIR) -> None:
     fmt, year, blanks, breaks = VARIANTS[name]
-    tv = make_values("样例单位", year, fmt, 7, breaks)
+    tv = make_values("样例单位" + name, year, fmt, 7, breaks)
     cells = print_cells(tv, random.Random(f"doc|{name}"), blanks)
     tables = report_grids(fmt, year, random.Random(f"doclabels|{name}"), year_free=True)
     data = _docx(TITLE, None, tables, cells, for_doc=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipelines.extract import canon
 
@@ -273,6 +274,11 @@ def _expected_failures(spec: ReportSpec, printed: list[dict]) -> list[str]:
     return out
 
 
-def _s2t(s: str) -> str:
+@lru_cache(maxsize=1)
+def _s2t_converter():
     import opencc
-    return opencc.OpenCC("s2t").convert(s)
+    return opencc.OpenCC("s2t")  # loading the dictionaries is the slow part
+
+
+def _s2t(s: str) -> str:
+    return _s2t_converter().convert(s)
