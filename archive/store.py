@@ -190,11 +190,13 @@ def settle_current(conn, report_id: int) -> int | None:
     if chosen is None:
         return None
     body = _page_body(conn, report_id, page[0] if page else None)
+    if page is None or not _has_cells(conn, page[0]):
+        # The report is in its attachments (详见附件): their text is the report's text.
+        texts = [t for (t,) in conn.execute("SELECT text FROM attachments WHERE report_id = ? "
+                                            "AND text IS NOT NULL ORDER BY id", [report_id])]
+        if texts:
+            body = "\n\n".join([body or "", *texts]).strip()
     if chosen != (page[0] if page else None):
-        att_text = conn.execute("SELECT a.text FROM report_versions v JOIN attachments a "
-                                "ON a.id = v.attachment_id WHERE v.id = ?", [chosen]).fetchone()
-        if att_text and att_text[0]:
-            body = ((body or "") + "\n\n" + att_text[0]).strip()
         fmt = conn.execute("SELECT format FROM report_versions WHERE id = ?", [chosen]).fetchone()[0]
         conn.execute("UPDATE reports SET format = COALESCE(?, format) WHERE id = ?", [fmt, report_id])
     old = conn.execute("SELECT title, body_text, current_version_id FROM reports WHERE id = ?",
@@ -251,6 +253,8 @@ def store_attachment(db: sqlite_utils.Database, *, report_url: str, capture_id: 
         att_id = db["attachments"].insert(data).last_pk
     if doc.get("cells"):
         store_attachment_version(conn, report_id, att_id, capture_id, doc, cap[3])
+    else:
+        settle_current(conn, report_id)  # its text may now be the report's searchable text
     return att_id
 
 

@@ -119,3 +119,16 @@ def test_extraction_error_is_kept_with_the_version(tmp_path):
     err = arc.db.conn.execute("SELECT error FROM report_versions WHERE id = ?", [vid]).fetchone()[0]
     assert "not_extractable" in err
     assert {r["status"] for r in current_checks(arc, rid, "T3-BAL")} == {"not_assessable"}
+
+
+def test_attachment_text_is_searchable_for_attachment_only_reports(tmp_path):
+    from archive import search
+    arc = Archive(tmp_path / "a.db")
+    page = dict(make_doc("某市档案局", 2017), cells=[], tables={}, format=None,
+                body_text="详见附件", kind="attachment_only")
+    rid = store(arc, page, "http://t/p.html", kind="attachment_only")[0]
+    assert search.search(arc.db, "依申请公开") == []
+    legacy = dict(page, cells=[], tables={}, body_text="本年度共受理依申请公开申请3件，均已办结。")
+    store_attachment(arc, "http://t/p.html", legacy, "http://t/r.doc", body=b"\xd0\xcf\x11\xe0 doc")
+    assert [r["id"] for r in search.search(arc.db, "依申请公开")] == [rid]
+    assert [r["id"] for r in search.search(arc.db, "办结")] == [rid]
