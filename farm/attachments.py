@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 import json
 import random
 from pathlib import Path
@@ -240,7 +241,12 @@ def _normalise_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps dcterms:modified with the clock at save time, whatever we set.
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>2024-01-01T00:00:00Z\g<2>", body)
+            dst.writestr(fixed, body)
     return out.getvalue()
 
 
