@@ -120,7 +120,13 @@ def store_document(db: sqlite_utils.Database, *, capture_id: int, source_id: str
         _attach_edition(conn, report_id, kind, key, year)
     else:
         _link_url(conn, report_id, url, seen_at)
+        # Compare with what this URL last gave (two URLs of one report with different bytes
+        # must not make a new version on every crawl), else with the current page version.
         current = conn.execute(
+            "SELECT v.id, v.content_sha, v.extractor_version FROM report_versions v "
+            "JOIN captures c ON c.id = v.capture_id WHERE v.report_id = ? AND v.part = 'page' "
+            "AND (c.url = ? OR c.final_url = ?) ORDER BY v.id DESC LIMIT 1",
+            [report_id, url, url]).fetchone() or conn.execute(
             "SELECT id, content_sha, extractor_version FROM report_versions WHERE report_id = ? "
             "AND part = 'page' AND is_current = 1 ORDER BY id DESC LIMIT 1", [report_id]).fetchone()
         if current and current[1] == content_sha(doc) and \

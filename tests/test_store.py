@@ -132,3 +132,16 @@ def test_attachment_text_is_searchable_for_attachment_only_reports(tmp_path):
     store_attachment(arc, "http://t/p.html", legacy, "http://t/r.doc", body=b"\xd0\xcf\x11\xe0 doc")
     assert [r["id"] for r in search.search(arc.db, "依申请公开")] == [rid]
     assert [r["id"] for r in search.search(arc.db, "办结")] == [rid]
+
+
+def test_two_urls_of_one_report_with_different_content_do_not_churn(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    a = make_doc("某市交通运输局", 2023, seed=1)
+    b = make_doc("某市交通运输局", 2023, seed=2)            # same identity, other numbers
+    rid = store(arc, a, "http://t/a")[0]
+    assert store(arc, b, "http://t/b")[0] == rid              # a second version of the report
+    for _ in range(2):                                        # later crawls see both URLs again
+        assert store(arc, a, "http://t/a")[2] is False
+        assert store(arc, b, "http://t/b")[2] is False
+    assert arc.db.conn.execute("SELECT COUNT(*) FROM report_versions WHERE report_id = ?",
+                               [rid]).fetchone()[0] == 2
