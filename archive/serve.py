@@ -30,6 +30,25 @@ def default_metadata() -> Path | None:
     return path if path.exists() else None
 
 
+def settle_wal(db_path: str | Path) -> bool:
+    """Fold a pending WAL into the main file so that immutable mode sees every row.
+
+    Immutable mode reads the main file only; returns False when the WAL cannot be checkpointed
+    (a writer is active), in which case the file must be served mutable.
+    """
+    import sqlite3
+    wal = Path(str(db_path) + "-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        return True
+    try:
+        conn = sqlite3.connect(str(db_path), timeout=5)
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        conn.close()
+    except sqlite3.Error:
+        return False
+    return busy == 0
+
+
 def datasette_args(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001,
                    metadata: str | Path | None = None, immutable: bool = True,
                    settings: dict | None = None) -> list[str]:
@@ -57,6 +76,9 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001,
     """Serve `db_path` until interrupted (blocks). `immutable=False` for a file being written."""
     from datasette.cli import cli
 
+    if immutable and not settle_wal(db_path):
+        print(f"{db_path} is being written: serving it read-only, not immutable")
+        immutable = False
     args = datasette_args(db_path, host, port, metadata, immutable, settings=settings)
     cli.main(args=args, prog_name="datasette", standalone_mode=True)
 
@@ -83,6 +105,8 @@ def background(db_path: str | Path, metadata: str | Path | None = None, immutabl
     import urllib.request
 
     port = free_port()
+    if immutable and not settle_wal(db_path):
+        immutable = False
     if plain:
         args = ["serve", *(["-i"] if immutable else []), str(db_path), "--port", str(port),
                 "--host", "127.0.0.1"]

@@ -7,6 +7,9 @@ database named `archive`; any other archive file name gets the same descriptions
 """
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
+
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
@@ -118,6 +121,7 @@ _WIDE_COMMON = {
 }
 
 
+@lru_cache(maxsize=1)
 def wide_view_columns() -> dict:
     """Column descriptions of t2_wide/t3_wide/t4_wide: the official header of each column."""
     tables = {}
@@ -139,10 +143,13 @@ def get_metadata(datasette, key, database, table):
     names = [database] if database else [n for n in datasette.databases if not n.startswith("_")]
     out = {}
     for name in names:
-        entry = {"tables": wide_view_columns()}
+        # Fresh copies: Datasette merges metadata sources by mutating them in place.
+        views = copy.deepcopy(wide_view_columns())
+        entry = {"tables": views}
         if block and name != METADATA_DB and name not in dbs:
-            entry = {**block, "tables": {**(block.get("tables") or {}), **entry["tables"]}}
-            for view, meta in wide_view_columns().items():
-                entry["tables"][view] = {**(block.get("tables") or {}).get(view, {}), **meta}
+            entry = copy.deepcopy(block)
+            tables = entry.setdefault("tables", {})
+            for view, meta in views.items():
+                tables[view] = {**tables.get(view, {}), **meta}
         out[name] = entry
     return {"databases": out}
