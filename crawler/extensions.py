@@ -45,6 +45,6 @@ class PoliteAutoThrottle(AutoThrottle):
 
     def _adjust_delay(self, slot, latency, response):
         super()._adjust_delay(slot, latency, response)
-        floor = getattr(slot, "nianbao_min_delay", 0.0)
+        floor = getattr(self.crawler, "_nianbao_slot_floor", {}).get(id(slot), 0.0)
         if slot.delay < floor:
             slot.delay = floor

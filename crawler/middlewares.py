@@ -153,7 +153,10 @@ class CrawlDelayMiddleware:
             return None
         # Pace the downloader slot itself (no jitter); PoliteAutoThrottle never goes below it.
         _, slot = self.crawler.engine.downloader._get_slot(request)
-        slot.nianbao_min_delay = delay
+        floors = getattr(self.crawler, "_nianbao_slot_floor", None)
+        if floors is None:
+            floors = self.crawler._nianbao_slot_floor = {}
+        floors[id(slot)] = delay
         slot.delay = max(slot.delay, delay)
         slot.jitter = 0
         RunState.of(self.crawler).counters["crawl_delay_requests"] += 1

@@ -26,7 +26,8 @@ class Generic(Platform):
 
     def entries(self, response):
         host = urlparse(response.url).hostname
-        for a in response.css("a[href]"):
+        # <noscript> fallbacks show a few items of a list that JavaScript builds: not the list.
+        for a in response.xpath("//a[@href][not(ancestor::noscript)]"):
             e = anchor_entry(a, response.url)
             if e is None or urlparse(e.url).hostname != host or e.url == response.url:
                 continue

@@ -26,6 +26,10 @@ DOWNLOAD_PATH = re.compile(r"downfile\.jsp|download\.jsp|/attachment/|/uploadfil
 LIST_URL = re.compile(r"/col/col\d+/(index\.html)?$|/(index|default)(_\d+)?\.s?html?$|/$")
 
 
+# Lists built by JavaScript fetch their pages after `load`: wait until the network is quiet.
+BROWSER_META = {"playwright_page_goto_kwargs": {"wait_until": "networkidle"}}
+
+
 def _headers(response) -> dict:
     return {k.decode("latin-1").lower(): response.headers.get(k).decode("utf-8", "replace")
             for k in response.headers.keys()}
@@ -83,7 +87,7 @@ class NianbaoSpider(scrapy.Spider):
     def list_request(self, url, source, **kw) -> scrapy.Request:
         meta = {"source_id": source.id, "role": "list", **kw.pop("meta", {})}
         if self.wants_browser(source) and meta.get("role") == "list" and "playwright" not in meta:
-            meta.update(playwright=True, dont_cache=True)
+            meta.update(playwright=True, dont_cache=True, **BROWSER_META)
         self.state.list_open(source.id)
         return scrapy.Request(url, callback=self.parse_list, errback=self.failed, meta=meta, **kw)
 
@@ -126,7 +130,7 @@ class NianbaoSpider(scrapy.Spider):
                 out.meta["is_followup"] = True
                 out.meta.setdefault("adapter", adapter.name)
                 if meta.get("playwright") and out.meta["role"] == "list":
-                    out.meta.update(playwright=True, dont_cache=True)
+                    out.meta.update(playwright=True, dont_cache=True, **BROWSER_META)
                 self.state.list_open(source.id)
                 yield out.replace(callback=self.parse_list, errback=self.failed)
         if meta.get("list_root") and source.render == "auto":
@@ -138,7 +142,7 @@ class NianbaoSpider(scrapy.Spider):
                 self.state.counters["render_auto_retries"] += 1
                 yield self.list_request(response.url, source,
                                         meta={"list_root": True, "playwright": True, "dont_cache": True,
-                                              "adapter": None}, dont_filter=True)
+                                              "adapter": None, **BROWSER_META}, dont_filter=True)
             elif reportlike or requests:
                 self.state.set_render_decision(source.id, "static")
 
