@@ -16,7 +16,7 @@ from .decode import decode_bytes, for_matching, strip_pinyin_noise, to_simplifie
 from .formats import detect_format
 from .grid import (Grid, doc_text, docx_stream, html_stream, pdf_stream, text_stream, xls_stream,
                    xlsx_stream)
-from .match import match_tokens
+from .match import heading_section, match_tokens
 from .sniff import sniff
 
 EXTRACTOR_VERSION = "nianbao-extract/1.0"
@@ -220,7 +220,8 @@ def _extract(data, url, headers) -> dict:
 
     # ---------------------------------------------------------- body and sections
     start = 0
-    for i, ln in enumerate(lines[:80]):
+    first_heading = next((i for i, ln in enumerate(lines) if "|" not in ln and heading_section(ln)), len(lines))
+    for i, ln in enumerate(lines[:min(80, first_heading)]):
         if title and for_matching(ln).replace(" ", "").endswith(for_matching(title)[-12:]):
             start = i
             break
@@ -246,16 +247,16 @@ def _extract(data, url, headers) -> dict:
 
     # ---------------------------------------------------------- kind
     tl = for_matching(title or "")
-    if cells:
+    if cells or legacy:
         kind = "report"
     elif _GRAPHIC_WORDS.search(tl) or has_img_only:
         kind = "graphic"
-    elif any(l["url"].split("?")[0].lower().endswith((".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".ofd", ".zip", ".rar"))
-             or "downfile" in l["url"] or "ATTACH" in l["url"] for l in links) and (
-            len(doc["body_text"]) < 600 or _ATTACH_WORDS.search(for_matching(doc["body_text"]))):
-        kind = "attachment_only"
-    elif _ATTACH_WORDS.search(for_matching(doc["body_text"])) and len(doc["body_text"]) < 600:
-        kind = "attachment_only"
+    elif len(doc["sections"]) < 3 and len(doc["body_text"]) < 800 and (
+            _ATTACH_WORDS.search(for_matching(doc["body_text"])) or any(
+                l["url"].split("?")[0].lower().endswith((".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".ofd",
+                                                         ".zip", ".rar", ".et"))
+                or "downfile" in l["url"] or "ATTACH" in l["url"] for l in links)):
+        kind = "attachment_only"  # a short body that points at the file holding the report
     else:
         kind = "prose_only"
 

@@ -27,12 +27,14 @@ class Tok:
     grid: int | None = None   # grid id when the token is a table cell
     row: int | None = None
     col: int | None = None
+    number: float | None = None   # the stored number of a spreadsheet cell
 
 
 @dataclass
 class GCell:
     text: str
     copy: bool = False        # True: position covered by a row/colspan of another cell
+    number: float | None = None
 
 
 @dataclass
@@ -78,7 +80,7 @@ def grid_tokens(g: Grid, gid: int) -> list[Tok]:
         for c, cell in enumerate(row):
             if cell.copy:
                 continue
-            toks.append(Tok(cell.text, f"{g.prefix}/r{r + 1}/c{c + 1}", gid, r, c))
+            toks.append(Tok(cell.text, f"{g.prefix}/r{r + 1}/c{c + 1}", gid, r, c, cell.number))
     return toks
 
 
@@ -157,12 +159,24 @@ def html_stream(root, kind: str = "html") -> tuple[list[Tok], list[Grid], list[s
     buf: list[str] = []
     counter = {"table": 0}
 
-    def flush():
-        t = clean_raw("".join(buf))
+    def flush(block: bool = False):
+        rawtext = "".join(buf)
+        t = clean_raw(rawtext)
         buf.clear()
         if t:
             lines.append(t)
-            toks.append(Tok(t, f"{kind}:line {len(lines)}"))
+            if "|" in t:
+                # a text rendering of a table row inside a paragraph: cells between the bars
+                sub, _ = text_stream(t, kind)
+                for tk in sub:
+                    tk.locator = f"{kind}:line {len(lines)}" + tk.locator[tk.locator.find("/"):] \
+                        if "/" in tk.locator else f"{kind}:line {len(lines)}"
+                toks.extend(sub)
+            else:
+                toks.append(Tok(t, f"{kind}:line {len(lines)}"))
+        elif block and ("\xa0" in rawtext or "\u3000" in rawtext):
+            # <p>&nbsp;</p> where a one-cell-per-paragraph table has a blank cell
+            toks.append(Tok("", f"{kind}:line {len(lines)}/blank"))
 
     def walk(el):
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
@@ -186,6 +200,19 @@ def html_stream(root, kind: str = "html") -> tuple[list[Tok], list[Grid], list[s
             if el.tail:
                 buf.append(el.tail)
             return
+        if tag == "pre" or (tag in ("p", "div") and "|" in (el.text or "") and "\n" in el.text_content().strip()):
+            flush()
+            sub, sublines = text_stream(el.text_content(), kind)
+            base = len(lines)
+            for tk in sub:
+                m = re.match(rf"{kind}:line (\d+)(.*)", tk.locator)
+                if m:
+                    tk.locator = f"{kind}:line {base + int(m.group(1))}{m.group(2)}"
+            toks.extend(sub)
+            lines.extend(sublines)
+            if el.tail:
+                buf.append(el.tail)
+            return
         if tag in _BLOCK or tag in ("td", "th"):
             flush()
         if el.text:
@@ -193,7 +220,7 @@ def html_stream(root, kind: str = "html") -> tuple[list[Tok], list[Grid], list[s
         for ch in el:
             walk(ch)
         if tag in _BLOCK or tag in ("td", "th"):
-            flush()
+            flush(block=tag in ("p", "div", "li"))
         if el.tail:
             buf.append(el.tail)
 
@@ -430,7 +457,9 @@ def xlsx_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str]]:
                         covered.add((r, c))
         maxr = min(ws.max_row or 0, MAX_GRID_CELLS // max(1, ws.max_column or 1))
         for r, row in enumerate(ws.iter_rows(min_row=1, max_row=maxr, values_only=True), 1):
-            g.rows.append([GCell(_num_text(v), copy=(r, c) in covered) for c, v in enumerate(row, 1)])
+            g.rows.append([GCell(_num_text(v), copy=(r, c) in covered,
+                                 number=float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None)
+                           for c, v in enumerate(row, 1)])
         gid = len(grids)
         grids.append(g)
         toks.extend(grid_tokens(g, gid))
@@ -465,7 +494,8 @@ def xls_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str]]:
                 v = cell.value
                 if cell.ctype == xlrd.XL_CELL_EMPTY or cell.ctype == xlrd.XL_CELL_BLANK:
                     v = None
-                row.append(GCell(_num_text(v), copy=(r, c) in covered))
+                row.append(GCell(_num_text(v), copy=(r, c) in covered,
+                                 number=float(v) if cell.ctype == xlrd.XL_CELL_NUMBER else None))
             g.rows.append(row)
         gid = len(grids)
         grids.append(g)

@@ -130,12 +130,16 @@ class Result:
     def add(self, table, row, col, tok: Tok):
         if (table, row, col) in self.seen:
             return
-        value, sem = parse_cell(tok.text, col)
+        raw = tok.text
+        if tok.number is not None and col in canon.T2_DECIMAL_COLS:
+            raw = repr(float(tok.number))  # a spreadsheet number in a decimal column keeps its decimal form
+        value, sem = parse_cell(raw, col)
         self.seen.add((table, row, col))
-        self.cells.append({"table": table, "row": row, "col": col, "raw": tok.text,
+        self.cells.append({"table": table, "row": row, "col": col, "raw": raw,
                            "value": value, "semantic": sem, "locator": tok.locator})
 
 
+_NUMBERED = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十]+[)）、.．]|[（(]\d+[)）]|\d+\s*[.．、)）])")
 _T2_CUE = re.compile(r"^第二十条第[（(]?[一二三四五六七八九十\d]+[)）]?项")
 _T3_CUES = ("勾稽关系", "申请人情况")
 
@@ -231,6 +235,8 @@ class Matcher:
             idx = idx[1:]
         if len(idx) < len(canon.T4_ORDER):
             return False
+        if all(parse_cell(self.toks[j].text)[1] == EMPTY for j in idx[:len(canon.T4_ORDER)]):
+            return False  # header padding, not the numbers
         for (r, c), j in zip(canon.T4_ORDER, idx):
             self.res.add("t4", r, c, self.toks[j])
         self.t4_done = True
@@ -358,8 +364,8 @@ class Matcher:
 
     def _row(self, i: int, key: str, idx: list[int], has_num: bool) -> bool:
         filled = any(parse_cell(self.toks[j].text)[1] != EMPTY for j in idx)
-        if not filled and self._is_col_label(key):
-            return False  # padding after a header cell, not a row of blanks
+        if not filled and self._is_col_label(key) and not _NUMBERED.match(for_matching(self.toks[i].text)):
+            return False  # padding after a header cell ("总计", "其他"), not a numbered row of blanks
         order = [self.ctx] if self.ctx else []
         if self.ctx is None or (len(key) >= 4 and not self._is_col_label(key)):
             order += [t for t in ("t3", "t2", "t4") if t not in order]
