@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 
 from farm.portals.base import Entry
 
-from farm.reports import ReportSpec, generate
+from farm.reports import ReportSpec
 
 
 def generate_report(spec):
-    return generate(spec)
+    from farm.cache import generate_cached
+    return generate_cached(spec)
 
 
 DEPTS = ("发展和改革局", "教育局", "公安局", "民政局", "司法局", "财政局", "人力资源和社会保障局",
