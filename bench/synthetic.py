@@ -254,7 +254,8 @@ def build(path: str | Path, n: int = 100_000, seed: int = 0, years: tuple[int, .
                 batch_checks.append((rid, rid, r["id"], CHECKS_VERSION, r["scope"], r["status"],
                                      r["expression"], _s(r["expected"]), _s(r["actual"]),
                                      r["delta"], r["detail"],
-                                     json.dumps(r["cells"], ensure_ascii=False),
+                                     json.dumps(r["cells"], ensure_ascii=False,
+                                                separators=(",", ":")),
                                      r.get("if_blanks_zero")))
         if len(batch_cells) > 50_000 or i == n - 1:
             conn.executemany("INSERT INTO cells (report_id, version_id, tbl, row_key, col_key, "

@@ -77,8 +77,10 @@ def test_changed_after_publication_keeps_both_versions_and_names_cells(tmp_path)
     assert versions == [(v1, 0), (v2, 1)]
     r = current_checks(arc, rid, "P-CHANGED")[0]
     assert r["status"] == "warn" and "发布后有变动" in r["detail"]
-    named = {(c["table"], c["row"], c["col"]) for c in json.loads(r["cells"])}
-    assert named == {("t3", "granted", "natural_person"), ("t3", "granted", "total")}
+    named = json.loads(r["cells"])
+    assert named == {"t3/granted/natural_person": [g, g + 1],
+                     "t3/granted/total": [doc["tables"]["t3"]["granted"]["total"],
+                                          doc["tables"]["t3"]["granted"]["total"] + 1]}
     # The old version's cells and checks are still there, no longer current.
     assert arc.db.conn.execute("SELECT COUNT(*) FROM cells WHERE version_id = ?", [v1]).fetchone()[0] > 0
     assert arc.db.conn.execute("SELECT COUNT(*) FROM checks WHERE version_id = ? AND is_current = 1",
@@ -101,8 +103,7 @@ def test_editions_that_disagree(tmp_path):
     for me in (rid, gid):
         r = current_checks(arc, me, "P-DUPLICATE")
         assert [x["status"] for x in r] == ["fail"]
-        assert {(c["table"], c["row"], c["col"]) for c in json.loads(r[0]["cells"])} == {
-            ("t4", "admin_review", "total")}
+        assert set(json.loads(r[0]["cells"])) == {"t4/admin_review/total"}
     # Cross-year checks follow the primary edition only.
     assert current_checks(arc, gid, "X-CARRY") == []
 

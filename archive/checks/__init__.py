@@ -63,7 +63,7 @@ def _row(report_id: int, version_id: int, r: dict) -> dict:
         "status": r["status"], "expression": r.get("expression"),
         "expected": text(r.get("expected")), "actual": text(r.get("actual")),
         "delta": r.get("delta"), "detail": r.get("detail"),
-        "cells": json.dumps(r.get("cells") or [], ensure_ascii=False, sort_keys=True),
+        "cells": json.dumps(r.get("cells") or {}, ensure_ascii=False, separators=(",", ":")),
         "if_blanks_zero": r.get("if_blanks_zero"), "is_current": 1,
     }
 

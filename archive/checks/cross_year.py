@@ -148,7 +148,8 @@ def run(conn, report_id: int) -> list[dict]:
 def _subtract_repealed(res: dict, both: _TwoYears, row: str, year: int) -> dict:
     """equation() only adds; fold `− repealed[y]` into the right-hand side by hand."""
     cell = both.get("yt2", row, "repealed_this_year")
-    res["cells"].append(_cell_ref("t2", row, "repealed_this_year", cell))
+    ref, raw = _cell_ref("yt2", row, "repealed_this_year", cell)
+    res["cells"][ref] = raw
     if res["status"] not in ("pass", "fail"):
         return res
     if cell is None or cell.get("semantic") not in ("NUMERIC", "ZERO") or cell.get("value") is None:
@@ -168,12 +169,12 @@ def _n(x: float):
 
 
 def _tag_years(res: dict, year: int, rid: int, prev: int) -> None:
-    for c in res["cells"]:
-        t = c["table"]
-        if t[0] in "yp" and t[1:] in canon.TABLES:
-            c["table"] = t[1:]
-            c["report_id"] = rid if t[0] == "y" else prev
-            c["year"] = year if t[0] == "y" else year - 1
+    """Operand keys name their year: "2023:t3/carried_over/total" (report ids in `detail`)."""
+    tagged = {}
+    for ref, raw in res["cells"].items():
+        which, rest = ref[0], ref[1:]
+        tagged[f"{year if which == 'y' else year - 1}:{rest}"] = raw
+    res["cells"] = tagged
 
 
 def _copy_check(cur: Cells, prev: Cells, body: str | None, pbody: str | None, pair: str,

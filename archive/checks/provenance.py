@@ -100,6 +100,11 @@ def _describe(diffs: list[dict]) -> str:
     return "; ".join(shown) + more
 
 
+def _refs(diffs: list[dict]) -> dict:
+    """The differing cells as stored with a result: "table/row/col" → [before, after]."""
+    return {f"{d['table']}/{d['row']}/{d['col']}": [d["a"], d["b"]] for d in diffs[:MAX_LISTED]}
+
+
 def changed_check(conn, report_id: int) -> dict:
     vid = conn.execute("SELECT current_version_id FROM reports WHERE id = ?", [report_id]).fetchone()[0]
     part, att, sha, csha, seen = conn.execute(
@@ -116,7 +121,7 @@ def changed_check(conn, report_id: int) -> dict:
     what = (f"{len(diffs)} cells differ: " + _describe(diffs)) if diffs else "tables identical; text changed"
     return _result("P-CHANGED", "warn", part, expr, None, None, len(diffs),
                    f"发布后有变动: version {prev[0]} (seen {prev[1][:10]}) → {vid} (seen {seen[:10]}); "
-                   + what, diffs[:MAX_LISTED])
+                   + what, _refs(diffs))
 
 
 def version_checks(conn, report_id: int) -> list[dict]:
@@ -160,7 +165,7 @@ def edition_checks(conn, report_id: int) -> list[dict]:
         expr = "cells common to both editions are equal"
         if diffs:
             out.append(_result("P-DUPLICATE", "fail", scope, expr, 0, len(diffs), len(diffs),
-                               f"version {vid} vs {other}: " + _describe(diffs), diffs[:MAX_LISTED]))
+                               f"version {vid} vs {other}: " + _describe(diffs), _refs(diffs)))
         else:
             common = len(mine.keys() & theirs.keys())
             out.append(_result("P-DUPLICATE", "pass" if common else "not_assessable", scope,

@@ -1,8 +1,8 @@
 """Within-report checks (spec/report-format.md §5): pure functions over the extract JSON.
 
 `run(doc)` returns one dict per result with keys id, status, scope, expression, expected,
-actual, delta, detail, cells (the operands: table/row/col/raw/value/semantic/locator) and
-if_blanks_zero. Sums state `actual = expected`: `actual` is the printed total, `expected` the sum
+actual, delta, detail, cells (the operands: {"t3/granted/total": "12", …}, printed text, ""
+for a blank, null for a missing cell) and if_blanks_zero. Sums state `actual = expected`: `actual` is the printed total, `expected` the sum
 of its parts, `delta = actual - expected`.
 
 A blank or NA operand is never 0: the result is `not_assessable`, and `if_blanks_zero` tells
@@ -49,12 +49,10 @@ class Cells:
         return r in self.rows.get(t, ())
 
 
-def _cell_ref(t: str, r: str, c: str, cell: dict | None) -> dict:
-    """An operand as stored with a result: its key, printed text and semantic (the value and
-    locator are on the cell's own row, found by key and version)."""
-    if cell is None:
-        return {"table": t, "row": r, "col": c, "raw": None, "semantic": "MISSING"}
-    return {"table": t, "row": r, "col": c, "raw": cell.get("raw"), "semantic": cell.get("semantic")}
+def _cell_ref(t: str, r: str, c: str, cell: dict | None) -> tuple[str, str | None]:
+    """An operand as stored with a result: "table/row/col" → printed text ("" blank, None when
+    the cell is missing). Value, semantic and locator are on the cell's own row (same version)."""
+    return f"{t}/{r}/{c}", (None if cell is None else (cell.get("raw") or ""))
 
 
 def _num(x: float) -> float | int:
@@ -66,7 +64,7 @@ def _result(cid: str, status: str, scope: str, expression: str = "", expected=No
             if_blanks_zero: str | None = None) -> dict:
     return {"id": cid, "version": _version(), "status": status, "scope": scope,
             "expression": expression, "expected": expected, "actual": actual, "delta": delta,
-            "detail": detail, "cells": cells or [], "if_blanks_zero": if_blanks_zero}
+            "detail": detail, "cells": dict(cells or {}), "if_blanks_zero": if_blanks_zero}
 
 
 def equation(cid: str, scope: str, cells: Cells, left: list[tuple[str, str, str]],
