@@ -280,30 +280,44 @@ def current_version(conn: sqlite3.Connection) -> int:
     return row[0] or 0
 
 
+def _statements(script: str):
+    """Split a script into complete statements (CREATE TRIGGER … END; stays whole)."""
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                yield buf
+            buf = ""
+    if buf.strip() and not all(l.strip().startswith("--") or not l.strip() for l in buf.splitlines()):
+        raise ValueError(f"incomplete SQL statement in migration: {buf[:200]!r}")
+
+
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply every migration newer than the file's version; returns the new version."""
+    """Apply every migration newer than the file's version; returns the new version.
+
+    Each migration runs in its own write transaction and re-reads the version inside it, so
+    several processes opening a fresh archive at once apply each migration exactly once.
+    """
     have = current_version(conn)
     for number, step in enumerate(MIGRATIONS, start=1):
         if number <= have:
             continue
-        if callable(step):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                step(conn)
-                conn.execute("INSERT INTO schema_version (version) VALUES (?)", [number])
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            continue
-        # executescript commits first; wrap each migration in its own transaction.
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executescript("BEGIN;\n" + step + "\nINSERT INTO schema_version (version) "
-                               f"VALUES ({number});\nCOMMIT;")
+            if current_version(conn) >= number:  # another process got there first
+                conn.execute("COMMIT")
+                continue
+            if callable(step):
+                step(conn)
+            else:
+                for stmt in _statements(step):
+                    conn.execute(stmt)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", [number])
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise
+        conn.execute("COMMIT")
     return len(MIGRATIONS)
 
 

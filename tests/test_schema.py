@@ -70,3 +70,17 @@ def test_failed_migration_rolls_back(tmp_path, monkeypatch):
     conn = sqlite3.connect(tmp_path / "b.db")
     assert "broken_probe" not in names(conn, "table")
     assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_concurrent_first_opens_apply_each_migration_once(tmp_path):
+    import multiprocessing as mp
+    ctx = mp.get_context("fork")
+    procs = [ctx.Process(target=open_db, args=(tmp_path / "race.db",)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    conn = sqlite3.connect(tmp_path / "race.db")
+    assert [v for (v,) in conn.execute("SELECT version FROM schema_version ORDER BY version")] == \
+        list(range(1, len(MIGRATIONS) + 1))
