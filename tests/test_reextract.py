@@ -94,3 +94,41 @@ def test_checks_version_bump_reruns_checks_only(archive_path, monkeypatch):
     assert {v for (v,) in conn.execute("SELECT DISTINCT check_version FROM checks "
                                        "WHERE is_current = 1")} == {"99"}
     assert conn.execute("SELECT COUNT(*) FROM report_versions").fetchone()[0] == len(SEEDS)
+
+
+def test_attachment_versions_are_reextracted_too(tmp_path, monkeypatch):
+    reports = pytest.importorskip("farm.reports")
+    from archive.schema import open_db
+    g = reports.generate(reports.ReportSpec(agency="清河县民政局", year=2023, layout="attachment_only",
+                                            attachment="docx"))
+    att = g.attachments[0]
+    arc = Archive(tmp_path / "a.db")
+    page = (f'<html><head><meta charset="utf-8"><title>{g.title}</title></head><body><h1>{g.title}'
+            f"</h1>{g.body_html}</body></html>").encode()
+    cap = arc.add_capture(run_id=None, source_id=None, url="http://t/p.html", status=200,
+                          headers=[("Content-Type", "text/html; charset=utf-8")], body=page)
+    arc.store_document(capture_id=cap.id, source_id=None, url="http://t/p.html",
+                       doc=document.extract_document(page, "http://t/p.html", {}),
+                       kind="attachment_only")
+    acap = arc.add_capture(run_id=None, source_id=None, url="http://t/" + att.filename, status=200,
+                           headers=[("Content-Type", att.mime)], body=att.data)
+    arc.store_attachment(report_url="http://t/p.html", capture_id=acap.id, url="http://t/" + att.filename,
+                         filename=att.filename,
+                         doc=document.extract_document(att.data, "http://t/" + att.filename,
+                                                       {"content-type": att.mime}))
+    arc.close()
+    conn = open_db(tmp_path / "a.db").conn
+    before = conn.execute("SELECT r.current_version_id, v.capture_id, v.part FROM reports r "
+                          "JOIN report_versions v ON v.id = r.current_version_id").fetchone()
+    assert before[1:] == (acap.id, "attachment")
+    n_cells = conn.execute("SELECT COUNT(*) FROM cells WHERE version_id = ?", [before[0]]).fetchone()[0]
+    assert n_cells == len(att.cells)
+    monkeypatch.setattr(document, "EXTRACTOR_VERSION", "nianbao-extract/99.0")
+    stats = reextract(tmp_path / "a.db", processes=2)
+    assert stats["reextracted"] == 2 and stats["errors"] == 0      # the page and the attachment
+    conn = open_db(tmp_path / "a.db").conn
+    after = conn.execute("SELECT r.current_version_id, v.capture_id, v.part, v.extractor_version "
+                         "FROM reports r JOIN report_versions v ON v.id = r.current_version_id").fetchone()
+    assert after[0] != before[0] and after[1:] == (acap.id, "attachment", "nianbao-extract/99.0")
+    assert conn.execute("SELECT COUNT(*) FROM cells WHERE version_id = ?", [after[0]]).fetchone()[0] == n_cells
+    assert conn.execute("SELECT COUNT(*) FROM report_versions WHERE is_current = 1").fetchone()[0] == 2
