@@ -9,10 +9,12 @@ from pathlib import Path
 KEYS = ("portals", "reports", "noise", "blocked", "broken")
 
 
-def build(farm) -> dict:
+def build(farm, variants: bool = False) -> dict:
     out = {"edition": farm.edition, **{k: [] for k in KEYS}, "list_pages": {},
            "changes": {"edited": [], "added": [], "deleted": []}}
     for p in farm.portals:
+        if p.extra and not variants:
+            continue
         part = p.manifest_part()
         for k in KEYS:
             out[k] += part[k]
@@ -22,8 +24,8 @@ def build(farm) -> dict:
     return out
 
 
-def write(farm, path: str | Path) -> Path:
+def write(farm, path: str | Path, variants: bool = False) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(build(farm), ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_text(json.dumps(build(farm, variants), ensure_ascii=False, indent=1), encoding="utf-8")
     return path

@@ -71,7 +71,7 @@ class Farm:
 
     def _warm_up(self):
         """Generate bodies in the background so the first crawl does not wait for them."""
-        for p in self.portals:
+        for p in sorted(self.portals, key=lambda p: p.extra):
             for e in p.entries:
                 if e.kind == "report":
                     try:
@@ -83,12 +83,16 @@ class Farm:
     def base(self, host: str) -> str:
         return f"http://{host}:{self.port}"
 
-    def sources(self) -> list[dict]:
-        return [s for p in self.portals for s in p.sources()]
+    def sources(self, variants: bool = False, blocked: bool = False) -> list[dict]:
+        """The 年报 columns for the crawler registry. `variants=True` adds the opt-in variant portals
+        (key "expect": "variant"); `blocked=True` adds sources whose column sits behind an anti-bot
+        wall ("expect": "blocked", "mode"). The default set never changes."""
+        return [s for p in self.portals if variants or not p.extra for s in p.sources(blocked=blocked)]
 
-    def manifest(self) -> dict:
+    def manifest(self, variants: bool = False) -> dict:
+        """Ground truth for `sources(blocked=True)` — plus the variant portals with `variants=True`."""
         from farm import manifest
-        return manifest.build(self)
+        return manifest.build(self, variants=variants)
 
     def set_edition(self, n: int):
         self.edition = int(n)

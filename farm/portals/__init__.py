@@ -6,7 +6,7 @@ def build_portals(farm) -> list:
     from farm.portals.gkmlpt import GkmlptPortal
     from farm.portals.hanweb import HanwebCountyPortal, HanwebProvPortal
     from farm.portals.hunan import HunanPortal
-    from farm.portals.trs import TrsPortal
+    from farm.portals.trs import TrsPortal, variant_portals
     from farm.portals.ylcms import YlcmsPortal
     classes = [HanwebCountyPortal, HanwebProvPortal, TrsPortal, GkmlptPortal, YlcmsPortal, HunanPortal]
-    return [cls(farm) for cls in classes]
+    return [cls(farm) for cls in classes] + variant_portals(farm)

@@ -23,6 +23,7 @@ class Portal:
     level = "county"
     site = ""          # SiteName
     idcode = ""        # SiteIDCode
+    extra = False      # an opt-in variant: its sources/manifest only with `variants=True`
 
     def __init__(self, farm, plan: Plan):
         self.farm = farm
@@ -56,7 +57,16 @@ class Portal:
         raise NotImplementedError
 
     def blocked(self) -> list[dict]:
+        """Every URL a complete crawl of this portal's sources (incl. `blocked_sources`) meets blocked."""
+        return [{"url": b["url"], "mode": b["mode"], "portal": b["id"]} for b in self.blocked_sources()]
+
+    def blocked_sources(self) -> list[dict]:
+        """Sources whose column sits behind an anti-bot wall: [{"id","name","url" (absolute),"mode"}]."""
         return []
+
+    def withheld(self, e: Entry) -> bool:
+        """A listed entry whose detail page never answers (blocked): not a manifest report."""
+        return False
 
     def broken(self) -> list[dict]:
         return []
@@ -151,6 +161,8 @@ class Portal:
         ed = self.edition
         reports, noise = [], []
         for e in self.live():
+            if self.withheld(e):
+                continue
             host = e.x.get("host", self.hosts[0])
             url = self.base(host) + self.detail_path(e)
             col = self.column_of(e)
@@ -183,10 +195,18 @@ class Portal:
                 "reports": reports, "noise": noise, "blocked": self.blocked(), "broken": self.broken(),
                 "list_pages": lp}
 
-    def sources(self) -> list[dict]:
-        return [{"id": c["id"], "name": c["name"], "url": self.base(c.get("host")) + c["url"],
-                 "platform": self.platform, "render": c["render"], "region": self.region, "level": self.level}
-                for c in self.columns()]
+    def sources(self, blocked: bool = False) -> list[dict]:
+        out = [{"id": c["id"], "name": c["name"], "url": self.base(c.get("host")) + c["url"],
+                "platform": self.platform, "render": c["render"], "region": self.region, "level": self.level}
+               for c in self.columns()]
+        if self.extra:
+            for s in out:
+                s["expect"] = "variant"
+        if blocked:
+            out += [{"id": b["id"], "name": b["name"], "url": b["url"], "platform": self.platform,
+                     "render": "static", "region": self.region, "level": self.level,
+                     "expect": "blocked", "mode": b["mode"]} for b in self.blocked_sources()]
+        return out
 
     def changes(self) -> dict:
         out = {"edited": [], "added": [], "deleted": []}

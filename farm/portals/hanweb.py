@@ -198,8 +198,9 @@ class HanwebCountyPortal(HanwebBase):
             pages.append((A_HOST, f"/module/jpage/dataproxy.jsp?startrecord={s}&endrecord={min(s + 44, n)}&perpage=15"))
         return {self.id: pages}
 
-    def blocked(self):
-        return [{"url": self.base() + f"/col/col{A_OTHER_COL}/index.html", "mode": "jsl_521", "portal": self.id}]
+    def blocked_sources(self):
+        return [{"id": "farm-blocked-jsl", "name": "清河县人民政府 政策解读（加速乐 521）",
+                 "url": self.base() + f"/col/col{A_OTHER_COL}/index.html", "mode": "jsl_521"}]
 
     def broken(self):
         return [{"url": self.base() + "/module/xxgk/xxgkAnnualReport.jsp?area=330122XXX00000&fbtime=2023",
@@ -334,6 +335,7 @@ def static_js(name: str) -> Resp:
 B_HOST = "www.hw-prov.gov.cn.test"
 B_RS_HOST = "zwfw.hw-prov.gov.cn.test"     # Ruishu-protected service hall
 B_COL, B_UNIT, B_JPAAS, B_TRUE = 60096, 212860, 70001, 80001
+B_RS_COL = 90001                           # a 年报 column on the Ruishu host: never readable without JS
 B_PERPAGE_DEFAULT = 25   # the mock's site default (Jiangsu HRSS uses 100); honoured up to 300
 
 B_PLAN = Plan(
@@ -414,8 +416,9 @@ class HanwebProvPortal(HanwebBase):
                 f"&tplSetId=5HrZi&pageType=column&tagId={quote('当前栏目list')}&editType=null&pageId={B_JPAAS}"
                 f"&paramJson={pj}")
 
-    def blocked(self):
-        return [{"url": self.base(B_RS_HOST) + "/", "mode": "ruishu_412", "portal": self.id}]
+    def blocked_sources(self):
+        return [{"id": "farm-blocked-ruishu", "name": "江南省政务服务网 政府信息公开年报（瑞数 412）",
+                 "url": self.base(B_RS_HOST) + f"/col/col{B_RS_COL}/index.html", "mode": "ruishu_412"}]
 
     def column_page(self) -> str:
         recs = self.records("farm-hw-prov")
