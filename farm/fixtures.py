@@ -80,8 +80,8 @@ def wangfang_403(req: Req) -> Resp:
 
 # ------------------------------------------------------------------ throttling
 class Throttle:
-    """More than `rate` requests in any 1-second window from one client → 403 访问过于频繁 until
-    `penalty` seconds have passed without a new burst."""
+    """More than `rate` requests in any 1-second window from one client to one host → 403
+    访问过于频繁 until `penalty` seconds have passed without a new burst."""
 
     def __init__(self, rate: int = 5, penalty: float = 2.0):
         self.rate, self.penalty = rate, penalty
@@ -94,15 +94,16 @@ class Throttle:
         if not self.enabled:
             return None
         now = time.monotonic()
+        who = (req.client, req.host)
         with self.lock:
-            q = self.hits[req.client]
+            q = self.hits[who]
             q.append(now)
             while q and q[0] < now - 1.0:
                 q.popleft()
-            if self.until.get(req.client, 0) > now:
+            if self.until.get(who, 0) > now:
                 return throttled()
             if len(q) > self.rate:
-                self.until[req.client] = now + self.penalty
+                self.until[who] = now + self.penalty
                 return throttled()
         return None
 

@@ -10,12 +10,16 @@ import email.utils
 import hashlib
 import random
 import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from farm import fixtures
 from farm.portals.base import Req, Resp, not_found
+
+THROTTLED_BY_DEFAULT = ("www.hn-county.gov.cn.test",)   # Mock F's county site (robots Crawl-delay: 2)
 
 
 class _Server(ThreadingHTTPServer):
@@ -45,6 +49,9 @@ class Farm:
         self.flaky_rate, self.flaky_modes, self._flaky_rng = 0.0, ("500",), random.Random(1)
         self.slow_ms = 0
         self.politeness = True
+        self.throttle = fixtures.Throttle(rate=5, penalty=2.0)
+        self.throttle_hosts: set[str] | None = set(THROTTLED_BY_DEFAULT)   # None = every host
+        self._dc_block: dict[str, int] = {}      # host → requests still answered by a connection reset
         self.request_log: list[dict] = []
         self._log_lock = threading.Lock()
         self._server = _Server((bind, port), _Handler)
@@ -107,6 +114,23 @@ class Farm:
         """False switches off throttling and the robots Crawl-delay fixture (for benchmarks)."""
         self.politeness = bool(on)
 
+    def set_throttle(self, rate: int = 5, penalty: float = 2.0, hosts=THROTTLED_BY_DEFAULT):
+        """More than `rate` requests in any 1-second window from one client to one host → 403
+        访问过于频繁 until `penalty` s pass without a burst. `hosts=None` throttles every host;
+        `hosts=()` none. Only while politeness is on (robots.txt is never counted)."""
+        self.throttle = fixtures.Throttle(rate=rate, penalty=penalty)
+        self.throttle_hosts = None if hosts is None else set(hosts)
+
+    def set_dc_block(self, n: int = 3, hosts=None):
+        """Guangdong's "datacenter-IP block": the next `n` requests to each of `hosts` (default the
+        gkmlpt portal's) are answered by a connection reset. `n=0` switches it off."""
+        if hosts is None:
+            from farm.portals import gkmlpt
+            hosts = gkmlpt.GkmlptPortal.hosts
+        with self._log_lock:
+            for h in hosts:
+                self._dc_block[h] = int(n)
+
     # -- request handling
     def _serve(self, h: _Handler):
         t0 = time.time()
@@ -122,6 +146,9 @@ class Farm:
         if resp.drop:
             self._log(req, 0, t0)
             h.close_connection = True
+            if resp.reset:   # SO_LINGER 0: close() sends RST instead of FIN
+                h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
             try:
                 h.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
@@ -164,6 +191,17 @@ class Farm:
                 return Resp(drop=True)
             if mode == "drop":
                 return Resp(drop=True)
+        if self._dc_block.get(req.host):
+            with self._log_lock:
+                left = self._dc_block.get(req.host, 0)
+                self._dc_block[req.host] = max(0, left - 1)
+            if left > 0:
+                return Resp(drop=True, reset=True)
+        if self.politeness and req.path != "/robots.txt" and (
+                self.throttle_hosts is None or req.host in self.throttle_hosts):
+            t = self.throttle.check(req)
+            if t is not None:
+                return t
         portal = self.by_host.get(req.host)
         if portal is None:
             return not_found("unknown host")

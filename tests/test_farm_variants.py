@@ -187,3 +187,199 @@ def test_trs_variant_attachments_referer_gated(farm, full, kind):
     assert fetch(farm, a["url"])[0] == 501
     st, _, data = fetch(farm, a["url"], headers={"Referer": rep["url"]})
     assert st == 200 and hashlib.sha256(data).hexdigest() == a["sha256"] and data.startswith(b"%PDF-")
+
+
+# ------------------------------------------------------------------ blocked sources and exact blocked/broken lists
+def test_blocked_sources_answer_with_their_wall(farm):
+    blocked = [s for s in farm.sources(blocked=True) if s.get("expect") == "blocked"]
+    assert {s["mode"] for s in blocked} == {"ruishu_412", "jsl_521", "wangfang_403"}
+    for s in blocked:
+        st, hd, body = fetch(farm, s["url"])
+        t = body.decode("utf-8", "replace")
+        if s["mode"] == "ruishu_412":
+            assert st == 412 and "$_ts" in t and "/col/" in s["url"]
+            cookie = re.search(r"(X5mockS=[^;]+)", hd["set-cookie"]).group(1)
+            assert fetch(farm, s["url"], headers={"Cookie": cookie})[0] == 412    # needs the JS-made T cookie
+        elif s["mode"] == "jsl_521":
+            assert st == 521 and "__jsl_clearance_s=" in t
+        else:
+            assert st == 403 and "网防G01" in t
+    # the default manifest's blocked list is exactly these walls plus the rate-only throttle
+    m = farm.manifest()
+    assert {b["url"] for b in m["blocked"] if b.get("when") != "over_rate"} == {s["url"] for s in blocked}
+    assert [b["mode"] for b in m["blocked"] if b.get("when") == "over_rate"] == ["throttle"]
+
+
+FILE = re.compile(r"\.(pdf|docx?|xlsx?|ofd)$|downfile\.jsp|/attachment/", re.I)
+ITEM = re.compile(r"/art/\d{4}/|/t\d{8}_\d+\.s?html?$|/\d{8}/[0-9a-f]{32}\.html$|/m?post_\d+\.html|/content_\d+\.html|"
+                  r"/cms/html/\w+/\d{4}-|publicInfo\.shtml|xxgkAnnualReport\.jsp")
+HW_ALIAS_FORM = "col=1&appid=1&webid=3621&path=/&columnid=1229100100&unitid=4852001&permissiontype=0"
+
+
+def list_links(farm, page_url, column_url):
+    from tests.test_farm_portals import _list_links
+    if "/jslib/jquery/jpage/dataproxy.jsp?startrecord" in page_url:
+        st, _, data = fetch(farm, page_url, "POST", HW_ALIAS_FORM)
+        assert st == 200
+        return {urljoin(page_url, h) for h in hrefs(data.decode())}
+    if "trs-gbk" in page_url:
+        return {urljoin(page_url, h) for h in hrefs(fetch(farm, page_url)[2].decode("gbk"))}
+    return _list_links(farm, page_url, column_url)
+
+
+def test_blocked_and_broken_equal_what_a_crawl_meets(farm, full):
+    """Walk every source the way a crawler does (list pages → items → files) and collect what is
+    blocked or broken; it must equal the manifest's lists (the rate-only throttle aside)."""
+    ok = {r["url"] for r in full["reports"] + full["noise"]}
+    files_ok = {a["url"] for r in full["reports"] for a in r["attachments"]}
+    met_blocked, met_broken = {}, {}
+    for s in farm.sources(variants=True, blocked=True):
+        if s.get("expect") == "blocked":
+            met_blocked[s["url"]] = s["mode"]
+    for p in full["portals"]:
+        pages = full["list_pages"][p["id"]]
+        items = set()
+        for u in pages:
+            items |= {x for x in list_links(farm, u, p["column_url"]) if ITEM.search(x.split("#")[0])}
+        # a stale pager promises one page more than exists (TRS soft-404 variant)
+        for b in full["broken"]:
+            if b["portal"] == p["id"] and b["reason"] == "soft_404" and "/index_" in b["url"]:
+                st, _, body = fetch(farm, b["url"])
+                met_broken[b["url"]] = "soft_404" if st == 200 and "页面不存在" in body.decode() else st
+        gk_jumps = {u for u in items if u not in ok and "/zfxxgkgzndbg/content/" in u}
+        for u in sorted(items - ok - gk_jumps):
+            st, _, body = fetch(farm, u)
+            t = decode(body)
+            if st == 403 and "网防G01" in t:
+                met_blocked[u] = "wangfang_403"
+            elif st == 200 and "暂无年报" in t:
+                met_broken[u] = "soft_404"
+            else:
+                raise AssertionError(f"{p['id']}: list links {u} ({st}) which the manifest does not know")
+    for r in full["reports"]:
+        page = decode(fetch(farm, r["url"])[2])
+        for h in hrefs(page):
+            u = urljoin(r["url"], h.replace("&amp;", "&"))
+            if not FILE.search(u.split("?")[0]) and "downfile.jsp" not in u:
+                continue
+            if u in files_ok:
+                continue
+            st, hd, body = fetch(farm, u, headers={"Referer": r["url"]})
+            if st == 404:
+                met_broken[u] = "404"
+            elif st == 200 and hd["content-type"].startswith("text/html"):
+                met_broken[u] = "pdf_is_html"
+            else:
+                raise AssertionError(f"{r['url']} links a file {u} ({st}) the manifest does not know")
+    assert met_blocked == {b["url"]: b["mode"] for b in full["blocked"] if b.get("when") != "over_rate"}
+    assert met_broken == {b["url"]: b["reason"] for b in full["broken"]}
+    assert {"404", "pdf_is_html", "soft_404"} <= set(met_broken.values())
+
+
+def test_throttle_per_client_and_host(farm):
+    a, b = farm.base("www.trs-site.gov.cn.test") + "/", farm.base("www.yl-county.gov.cn.test") + "/"
+    farm.set_politeness(True)
+    farm.set_throttle(rate=2, penalty=5.0, hosts=None)
+    try:
+        statuses = [fetch(farm, a)[0] for _ in range(10)]
+        assert statuses[0] == 200 and statuses[-1] == 403
+        assert "访问过于频繁" in fetch(farm, a)[2].decode()
+        assert fetch(farm, b)[0] == 200                  # another host keeps its own count
+        assert fetch(farm, a + "robots.txt")[0] == 200   # robots.txt is never throttled
+        farm.set_politeness(False)
+        assert fetch(farm, a)[0] == 200                  # benchmarks switch it off
+    finally:
+        farm.set_politeness(False)
+        farm.set_throttle()
+
+
+# ------------------------------------------------------------------ Hanweb legacy dataproxy alias
+HWA = "www.hw-town.gov.cn.test"
+
+
+def test_hanweb_alias_proxy_only_at_the_legacy_path(farm, full):
+    col = source(farm, "farm-hw-alias")["url"]
+    page = fetch(farm, col)[2].decode()
+    proxy = re.search(r"proxyUrl:\s*'([^']+)'", page).group(1)
+    assert proxy == "/module/jslib/jquery/jpage/dataproxy.jsp"
+    total = int(re.search(r"totalRecord:\s*(\d+)", page).group(1))
+    per, group = (int(x) for x in re.search(r"perPage:\s*(\d+),\s*groupSize:\s*(\d+)", page).groups())
+    store = re.search(r'<script type="text/xml">(.*?)</script>', page, re.S).group(1)
+    inline = [h for h in hrefs(store) if "dataproxy" not in h]
+    assert len(inline) == per * group < total
+    usual = farm.base(HWA) + f"/module/jpage/dataproxy.jsp?startrecord={per * group + 1}&endrecord={total}&perpage={per}"
+    assert fetch(farm, usual, "POST", HW_ALIAS_FORM)[0] == 404
+    st, hd, x = fetch(farm, farm.base(HWA) + proxy + f"?startrecord={per * group + 1}&endrecord={total}&perpage={per}",
+                      "POST", HW_ALIAS_FORM)
+    rest = [h for h in hrefs(x.decode()) if "dataproxy" not in h]
+    assert st == 200 and hd["content-type"].startswith("text/xml") and len(rest) == total - per * group
+    got = {urljoin(col, h) for h in inline + rest}
+    assert portal_items(full, "farm-hw-alias") <= got
+    st, hd, js = fetch(farm, farm.base(HWA) + "/module/jslib/jquery/jpage/jquery.page.min.js")
+    assert st == 200 and "javascript" in hd["content-type"] and b"proxyUrl" in js
+    rep = next(r for r in full["reports"] if r["portal"] == "farm-hw-alias" and r["attachments"])
+    st, hd, _ = fetch(farm, rep["attachments"][0]["url"])
+    assert st == 302
+    st, _, data = fetch(farm, urljoin(rep["url"], hd["location"]))
+    assert hashlib.sha256(data).hexdigest() == rep["attachments"][0]["sha256"]
+
+
+# ------------------------------------------------------------------ ylcms leaf directory
+def test_ylcms_leaf_directory_list(farm, full):
+    from lxml import html as lh
+    pid = "farm-yl-leaf"
+    col = source(farm, pid)["url"]
+    assert "leafInfoDirectoryPageEnable=true" in col and col.endswith("&page=1")
+    doc = lh.fromstring(fetch(farm, col)[2])
+    lis = doc.xpath("//ul[@id='infos']/div[@class='menuli']/li")
+    assert len(lis) == 10
+    n = max(int(k) for k in re.findall(r"&page=(\d+)", fetch(farm, col)[2].decode().replace("&amp;", "&")))
+    assert n == len(full["list_pages"][pid]) == 3
+    got = set()
+    for k in range(1, n + 1):
+        d = lh.fromstring(fetch(farm, col[:-1] + str(k))[2])
+        got |= {urljoin(col, h) for h in d.xpath("//ul[@id='infos']/div[@class='menuli']/li/a/@href")}
+    assert got == portal_items(full, pid)
+    past = lh.fromstring(fetch(farm, col[:-1] + str(n + 1))[2])
+    assert past.xpath("//ul[@id='infos']") and not past.xpath("//ul[@id='infos']//li")
+    st, _, body = fetch(farm, col.replace("directoryId=1", "directoryId=9"))
+    assert st == 200 and "页面不存在" in body.decode()
+    rep = next(r for r in full["reports"] if r["portal"] == pid and r["attachments"])
+    assert "publicInfo.shtml" in rep["url"]
+    page = fetch(farm, rep["url"])[2].decode()
+    assert 'id="pdfattachments"' in page and "/pdfjs/web/viewer.html?file=" in page
+
+
+# ------------------------------------------------------------------ gkmlpt datacenter-IP block
+def test_gkmlpt_datacenter_block_resets_the_first_requests(farm):
+    import http.client
+    gd = farm.base("www.gd-county.gov.cn.test") + "/gkmlpt/index"
+    farm.set_dc_block(2)
+    try:
+        for _ in range(2):
+            with pytest.raises((ConnectionResetError, http.client.RemoteDisconnected)):
+                fetch(farm, gd)
+        assert fetch(farm, gd)[0] == 200
+        farm.set_dc_block(1)
+        assert fetch(farm, farm.base("www.trs-site.gov.cn.test") + "/")[0] == 200   # other hosts unaffected
+    finally:
+        farm.set_dc_block(0)
+    assert fetch(farm, gd)[0] == 200
+    assert [r["status"] for r in farm.request_log if r["host"] == "www.gd-county.gov.cn.test"][-4:] == [0, 0, 200, 200]
+
+
+# ------------------------------------------------------------------ report cache
+def test_report_cache_round_trip(tmp_path, monkeypatch):
+    from farm import cache
+    from farm.reports import ReportSpec, generate
+    monkeypatch.setenv("NIANBAO_FARM_CACHE", str(tmp_path))
+    spec = ReportSpec(agency="缓存县人民政府", year=2023, layout="attachment_only", attachment="xlsx", seed=7)
+    assert cache.load(spec) is None
+    g = cache.generate_cached(spec)
+    files = list(tmp_path.rglob("*.pkl"))
+    assert len(files) == 1 and cache.code_hash() in str(files[0])
+    again = cache.load(spec)
+    assert again == g == generate(spec)
+    assert again.attachments[0].data[:4] == b"PK\x03\x04"
+    monkeypatch.setenv("NIANBAO_FARM_CACHE", "off")
+    assert cache.cache_dir() is None and cache.load(spec) is None

@@ -69,6 +69,7 @@ class Resp:
     headers: list[tuple[str, str]] = field(default_factory=list)
     last_modified: datetime | None = None   # set → ETag/Last-Modified + 304 handling
     drop: bool = False                      # close the connection without answering
+    reset: bool = False                     # with drop: abort with a TCP RST (connection reset by peer)
 
     def data(self) -> bytes:
         return self.body.encode("utf-8") if isinstance(self.body, str) else self.body

@@ -202,9 +202,6 @@ class HanwebCountyPortal(HanwebBase):
         return [{"id": "farm-blocked-jsl", "name": "清河县人民政府 政策解读（加速乐 521）",
                  "url": self.base() + f"/col/col{A_OTHER_COL}/index.html", "mode": "jsl_521"}]
 
-    def broken(self):
-        return [{"url": self.base() + "/module/xxgk/xxgkAnnualReport.jsp?area=330122XXX00000&fbtime=2023",
-                 "reason": "soft_404", "portal": self.id}]
 
     def column_page(self, col: int) -> str:
         recs = self.records(col)

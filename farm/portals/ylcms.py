@@ -41,6 +41,7 @@ class YlcmsPortal(Portal):
     region = "闽溪县"
     site = "闽溪县人民政府"
     idcode = "3506290001"
+    site_id = SITE_ID
 
     def __init__(self, farm):
         super().__init__(farm, PLAN)
@@ -50,7 +51,7 @@ class YlcmsPortal(Portal):
 
     def detail_path(self, e):
         if self.type_b(e):
-            return f"/cms/infopublic/publicInfo.shtml?id=2068499610{digits(7, e.num)}&siteId={SITE_ID}"
+            return f"/cms/infopublic/publicInfo.shtml?id=2068499610{digits(7, e.num)}&siteId={self.site_id}"
         return f"/cms/html/xxrmzf/{fmt_date(e.published)}/{e.num}.html"
 
     def att_href(self, e, kind, filename, index):
@@ -66,11 +67,11 @@ class YlcmsPortal(Portal):
 
     def list_pages(self, edition):
         n, _ = self.pages()
-        return {self.id: [(HOST, COL)] + [(HOST, f"/cms/sitemanage/index.shtml?siteId={SITE_ID}&page={k}")
+        return {self.id: [(HOST, COL)] + [(HOST, f"/cms/sitemanage/index.shtml?siteId={self.site_id}&page={k}")
                                           for k in range(2, n + 1)]}
 
     def frame(self, title, head, main):
-        return page(title, head + f'\n<meta name="siteIdMeta" content="{SITE_ID}">',
+        return page(title, head + f'\n<meta name="siteIdMeta" content="{self.site_id}">',
                     f'<div class="header"><a href="/cms/html/xxrmzf/index.html">{self.site}</a></div>' + main +
                     FOOTER.format(site=self.site, idcode=self.idcode))
 
@@ -79,7 +80,7 @@ class YlcmsPortal(Portal):
         chunk = items[(k - 1) * PER:k * PER]
         lis = "".join(f'<LI><A href="{self.detail_path(e)}" title="{esc(self.title(e))}" target="_blank">'
                       f'{esc(self.title(e))}</A><SPAN>{fmt_date(e.published)}</SPAN></LI>\n' for e in chunk)
-        pager = " ".join(f'<a href="/cms/sitemanage/index.shtml?siteId={SITE_ID}&page={i}">{i}</a>'
+        pager = " ".join(f'<a href="/cms/sitemanage/index.shtml?siteId={self.site_id}&page={i}">{i}</a>'
                          for i in range(1, n + 1))
         main = f'<div class="list-box"><UL id="resources">{lis}</UL></div><div class="pager">{pager}</div>'
         return self.frame("政府信息公开年报", metas(self.site, "www.yl-county.gov.cn", self.idcode,
@@ -106,7 +107,7 @@ class YlcmsPortal(Portal):
             pdf_links = "".join(f'<a href="{p}">{esc(n)}</a>' for k, n, p in paths if p.endswith(".pdf")) or "无pdf文件"
             word_links = "".join(f'<a href="{p}">{esc(n)}</a>' for n, p in words) or "无word文件"
             main = (f'<div class="title"><h1>{esc(title)}</h1></div><ul class="info">'
-                    f'<li>索引号：{SITE_ID[-6:]}-{e.published.year}-{e.num % 10000:04d}</li>'
+                    f'<li>索引号：{self.site_id[-6:]}-{e.published.year}-{e.num % 10000:04d}</li>'
                     f'<li>发文机关：{esc(e.agency)}</li><li>发布日期：{fmt_date(e.published)}</li></ul>'
                     f'<div id="Content"><div class="tsrc">{viewer}</div><div class="tsrc">{self.body(e)}</div></div>'
                     f'<ul><li id="wjxz">附件下载：<span id="pdfattachments">{pdf_links}</span> '
@@ -123,13 +124,13 @@ class YlcmsPortal(Portal):
         if p == "/cms/html/xxrmzf/zwgk/index.html":
             tabs = ('<ul><li id="tabstripButton_1">政府信息公开指南</li><li id="tabstripButton_2">政府信息公开年报</li></ul>'
                     '<div id="tabstripMore_1"><a href="/cms/html/xxrmzf/zfxxgkzn/index.html">更多</a></div>'
-                    f'<div id="tabstripMore_2"><a href="{COL}">index.shtml?siteId={SITE_ID}</a></div>')
+                    f'<div id="tabstripMore_2"><a href="{COL}">index.shtml?siteId={self.site_id}</a></div>')
             return html_resp(self.frame("政务公开", metas(self.site, "www.yl-county.gov.cn", self.idcode,
                                                        column="政务公开"), tabs))
         if p == COL:
             return html_resp(self.list_page(1))
         if p == "/cms/sitemanage/index.shtml":
-            if req.query.get("siteId") != SITE_ID:
+            if req.query.get("siteId") != self.site_id:
                 return fixtures.soft_404()
             k = int(req.query.get("page") or 1)
             n, _ = self.pages()
