@@ -71,7 +71,7 @@ def sql_disputes(extra: str) -> str:
 
 
 def _num(v: float) -> str:
-    return f"{v:,.0f}" if v == int(v) or v >= 100 else f"{v:,.1f}"
+    return f"{v:,.0f}" if v == int(v) or v >= 10 else f"{v:,.1f}"
 
 
 def bar_chart(points: list[tuple[str, float]], width=640, height=260, colour="#2b6cb0") -> dict:
