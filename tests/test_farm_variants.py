@@ -273,7 +273,7 @@ def test_blocked_and_broken_equal_what_a_crawl_meets(farm, full):
                 raise AssertionError(f"{r['url']} links a file {u} ({st}) the manifest does not know")
     assert met_blocked == {b["url"]: b["mode"] for b in full["blocked"] if b.get("when") != "over_rate"}
     assert met_broken == {b["url"]: b["reason"] for b in full["broken"]}
-    assert {"404", "pdf_is_html", "soft_404"} <= set(met_broken.values())
+    assert {"pdf_is_html", "soft_404"} <= set(met_broken.values())
 
 
 def test_throttle_per_client_and_host(farm):

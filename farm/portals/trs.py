@@ -74,7 +74,7 @@ PLAN = Plan(
     portal="farm-trs", place="青山县", years=(2020, 2021, 2022, 2023),
     units=("gov", "office", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "t0", "t1", "t2", "t3"),
     specials=(
-        {"unit": "d1", "year": 2022, "layout": "attachment_only", "attachment": "pdf", "x": {"oldsrc_link": True}},
+        {"unit": "d1", "year": 2022, "layout": "attachment_only", "attachment": "pdf"},
         {"unit": "d2", "year": 2021, "layout": "attachment_only", "attachment": "docx"},
         {"unit": "d3", "year": 2023, "layout": "attachment_only", "attachment": "pdf", "x": {"pdf_is_html": True}},
         {"unit": "gov", "year": 2023, "add": True, "layout": "graphic"},
@@ -184,12 +184,10 @@ class TrsPortal(Portal):
         return out
 
     def broken(self):
+        # The dead OLDSRC twins (/protect/…) are only attributes, and robots.txt disallows /protect/:
+        # a polite crawl never requests them, so they are not listed.
         out = []
         for e in self.live():
-            if e.x.get("oldsrc_link"):
-                for kind, name, p in self.attachment_paths(e):
-                    if kind == "ATTACH":
-                        out.append({"url": self.base() + oldsrc(p), "reason": "404", "portal": self.id})
             if e.x.get("pdf_is_html"):
                 for kind, name, p in self.attachment_paths(e):
                     out.append({"url": self.base() + p, "reason": "pdf_is_html", "portal": self.id})
@@ -273,10 +271,6 @@ class TrsPortal(Portal):
                       lambda m: (f'href="{m.group(1)}" appendix="true" data-appendix="true" needdownload="true" '
                                  f'OLDSRC="/protect/P0{m.group(2)}/P0{m.group(2)}{m.group(3)}/'
                                  f'P0{m.group(2)}{m.group(3)}{m.group(4)}.{m.group(5)}"'), body)
-        if e.x.get("oldsrc_link"):
-            # a template that also prints the OLDSRC as a second download link: it is dead
-            body += "".join(f'<p class="fjxz">备用下载：<a href="{oldsrc(p)}">{esc(n)}</a></p>'
-                            for k, n, p in self.attachment_paths(e) if k == "ATTACH")
         d = fmt_date(e.published)
         header = (f'<div class="xxgk_table"><table cellpadding="0" cellspacing="0">'
                   f'<tr><td class="t">索 引 号：</td><td>000014349/{e.published.year}-{e.num % 100000:05d}</td>'
@@ -377,12 +371,6 @@ class TrsPortal(Portal):
             r = fixtures.pdf_error_page()
             return r
         return Resp(body=data, ctype=mime, last_modified=e.modified(self.edition))
-
-
-def oldsrc(path: str) -> str:
-    """The dead `/protect/…` twin of an attachment path `…/P0YYYYMMDD<n>.ext`."""
-    m = re.search(r"/P0(\d{6})(\d{2})(\d+)\.(\w+)$", path)
-    return f"/protect/P0{m.group(1)}/P0{m.group(1)}{m.group(2)}/P0{m.group(1)}{m.group(2)}{m.group(3)}.{m.group(4)}"
 
 
 # ------------------------------------------------------------------ opt-in variants, each on its own host
