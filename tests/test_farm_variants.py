@@ -383,3 +383,35 @@ def test_report_cache_round_trip(tmp_path, monkeypatch):
     assert again.attachments[0].data[:4] == b"PK\x03\x04"
     monkeypatch.setenv("NIANBAO_FARM_CACHE", "off")
     assert cache.cache_dir() is None and cache.load(spec) is None
+
+
+@pytest.mark.browser
+def test_variant_scripts_render_in_chromium(farm, full):
+    """The pager scripts write the page links, and the jpage shim reads the alias proxy, in a real browser."""
+    import asyncio
+    import os
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("Debian chromium not installed")
+    from playwright.async_api import async_playwright
+
+    async def run():
+        got = {}
+        async with async_playwright() as p:
+            b = await p.chromium.launch(executable_path="/usr/bin/chromium",
+                                        args=["--host-resolver-rules=MAP *.test 127.0.0.1", "--no-sandbox"])
+            pg = await b.new_page()
+            for pid in ("farm-hw-alias", "farm-trs-onebased", "farm-trs-chongqing"):
+                await pg.goto(source(farm, pid)["url"])
+                await pg.wait_for_timeout(2000)
+                got[pid] = set(await pg.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"))
+                if pid == "farm-trs-onebased":
+                    got["pagination_index"] = set(await pg.eval_on_selector_all(
+                        "div.pagination_index a[href]", "els => els.map(e => e.href)"))
+            await b.close()
+        return got
+
+    got = asyncio.run(run())
+    assert portal_items(full, "farm-hw-alias") <= got["farm-hw-alias"]
+    for pid in ("farm-trs-onebased", "farm-trs-chongqing"):
+        assert set(full["list_pages"][pid][1:]) <= got[pid], pid
+    assert set(full["list_pages"]["farm-trs-onebased"][1:]) <= got["pagination_index"]
