@@ -129,7 +129,7 @@ class NianbaoSpider(scrapy.Spider):
                     or "getMessage" in out.url) else "list")
                 out.meta["is_followup"] = True
                 out.meta.setdefault("adapter", adapter.name)
-                if meta.get("playwright") and out.meta["role"] == "list":
+                if meta.get("playwright") and out.meta["role"] == "list" and not out.meta.get("probe"):
                     out.meta.update(playwright=True, dont_cache=True, **BROWSER_META)
                 self.state.list_open(source.id)
                 yield out.replace(callback=self.parse_list, errback=self.failed)
