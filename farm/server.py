@@ -1,6 +1,8 @@
 """The farm: one ThreadingHTTPServer on 127.0.0.1, virtual hosts routed by the Host header.
 
-Farm-wide switches (edition, flaky, slow, politeness) live here; conditional requests
+Farm-wide switches (edition, flaky, slow, politeness, throttle, datacenter-IP block) live here;
+opt-in portals (TRS variants, Hanweb alias, ylcms leaf) and blocked sources are served always but
+only listed by `sources(variants=True, blocked=True)` / `manifest(variants=True)`. Conditional requests
 (ETag / Last-Modified → 304) are answered here for every response a portal marks with
 `last_modified`.
 """
