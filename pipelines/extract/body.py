@@ -25,13 +25,22 @@ CONTAINERS = (
 
 
 def find_container(root):
+    """The CMS body container, by the priority of CONTAINERS; the largest match of a selector.
+    One pass over elements that carry an id or a class (XPath attribute tests run in C)."""
+    by_id: dict[str, list] = {}
+    by_class: dict[str, list] = {}
+    for el in root.xpath("//*[@id]"):
+        by_id.setdefault(el.get("id"), []).append(el)
+    for el in root.xpath("//*[@class]"):
+        for c in (el.get("class") or "").split():
+            by_class.setdefault(c, []).append(el)
     for kind, name in CONTAINERS:
         if kind == "id":
-            els = root.xpath(f'//*[@id="{name}"]')
+            els = by_id.get(name, [])
         elif kind == "tdclass":
-            els = root.xpath(f'//td[contains(concat(" ", normalize-space(@class), " "), " {name} ")]')
+            els = [e for e in by_class.get(name, []) if e.tag == "td"]
         else:
-            els = root.xpath(f'//*[contains(concat(" ", normalize-space(@class), " "), " {name} ")]')
+            els = by_class.get(name, [])
         best, best_len = None, -1
         for el in els:
             n = len(el.text_content().strip()) + 200 * len(el.xpath(".//table|.//img"))

@@ -118,8 +118,8 @@ def _extract(data, url, headers) -> dict:
                 if res2.cells:
                     res, grids = res2, grids2
             if cont is None:
-                tl = _trafilatura_lines(text, url)
-                _, _, walk_lines = html_stream(body_el)
+                walk_lines = lines
+                tl = _trafilatura_lines(text, url) if len(text) < 3_000_000 else []
                 lines = tl if len("".join(tl)) >= 0.3 * len("".join(walk_lines)) and tl else walk_lines
                 page_lines = walk_lines
             else:
@@ -265,6 +265,9 @@ def _extract(data, url, headers) -> dict:
                 "legacy_tables": legacy})
     if warn:
         doc["error"] = warn
+    elif any(g.truncated for g in grids):
+        doc["error"] = {"code": "table_too_large",
+                        "message": "a table exceeds the cell limit; it was read up to the limit"}
     elif not cells and not doc["body_text"].strip() and not links:
         doc["error"] = {"code": "no_content", "message": "no text and no tables found"}
     return doc

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .cells import clean_raw, looks_like_value
 
-MAX_GRID_CELLS = 200_000      # a 20 MB table is cut here rather than exhausting memory
+MAX_GRID_CELLS = 50_000       # a 20 MB table is cut here (a real 年报 table has < 400 cells)
 MAX_TOKENS = 400_000
 
 
@@ -41,6 +41,7 @@ class GCell:
 class Grid:
     prefix: str               # locator prefix, e.g. "html:table[2]"
     rows: list[list[GCell]] = field(default_factory=list)
+    truncated: bool = False   # cut at MAX_GRID_CELLS
 
     def texts(self) -> list[list[str]]:
         return [[c.text for c in r] for r in self.rows]
@@ -50,26 +51,26 @@ def expand(rows: list[list[tuple[str, int, int]]], prefix: str) -> Grid:
     """Rows of (text, rowspan, colspan) → rectangular grid with span copies marked."""
     g = Grid(prefix)
     taken: dict[tuple[int, int], GCell] = {}
+    width: dict[int, int] = {}
     total = 0
     for r, row in enumerate(rows):
         c = 0
-        out: list[GCell] = []
         for text, rs, cs in row:
             while (r, c) in taken:
                 c += 1
-            rs = max(1, min(rs, 1000))
+            rs = max(1, min(rs, len(rows) - r, 1000))   # a rowspan past the table's end is cut there
             cs = max(1, min(cs, 200))
             for dr in range(rs):
                 for dc in range(cs):
                     taken[(r + dr, c + dc)] = GCell(text, copy=(dr or dc) > 0)
+                width[r + dr] = max(width.get(r + dr, 0), c + cs)
             c += cs
             total += rs * cs
             if total > MAX_GRID_CELLS:
                 break
-        width = max([cc for (rr, cc) in taken if rr == r] + [-1]) + 1
-        out = [taken.get((r, cc), GCell("", copy=True)) for cc in range(width)]
-        g.rows.append(out)
+        g.rows.append([taken.pop((r, cc), None) or GCell("", copy=True) for cc in range(width.get(r, 0))])
         if total > MAX_GRID_CELLS:
+            g.truncated = True
             break
     return g
 
@@ -139,6 +140,7 @@ def _own_rows(table):
 
 def html_table_grid(table, prefix: str) -> Grid:
     rows = []
+    n = 0
     for tr in _own_rows(table):
         cells = []
         for td in tr:
@@ -146,6 +148,11 @@ def html_table_grid(table, prefix: str) -> Grid:
                 continue
             cells.append((_cell_text(td), _span(td, "rowspan"), _span(td, "colspan")))
         rows.append(cells)
+        n += len(cells)
+        if n > MAX_GRID_CELLS:
+            g = expand(rows, prefix)   # a giant table is read up to the cap, not to exhaustion
+            g.truncated = True
+            return g
     return expand(rows, prefix)
 
 
