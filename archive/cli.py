@@ -66,7 +66,7 @@ def crawl(db, registry, only, log_level, impolite, extra):
 
     overrides = dict(e.split("=", 1) for e in extra)
     settings = crawl_settings(db, registry, only, log_level, polite=not impolite, extra=overrides)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)   # root log handler: LOG_INSTALL_ROOT_HANDLER (default on)
     process.crawl("nianbao")
     process.start()
     click.echo(f"crawl finished; archive: {db}")

@@ -28,7 +28,7 @@ class Bare(scrapy.Spider):
                                  headers={"Referer": ref} if ref else {}, callback=self.ok)
     def ok(self, response):
         pass
-p = CrawlerProcess({"LOG_LEVEL": "ERROR", "DNS_RESOLVER": "crawler.resolver.FarmAwareResolver",
+p = CrawlerProcess({"LOG_LEVEL": "ERROR", "TWISTED_DNS_RESOLVER": "crawler.resolver.FarmAwareResolver",
                     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
                     "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DOWNLOAD_DELAY": 0,
                     "ROBOTSTXT_OBEY": False, "HTTPERROR_ALLOW_ALL": True, "REDIRECT_ENABLED": True,

@@ -18,7 +18,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5   # ±50% of the delay (RANDOMIZE_DOWNLOAD_DELAY is deprecated)
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -37,7 +37,7 @@ HTTPCACHE_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
 
-DNS_RESOLVER = "crawler.resolver.FarmAwareResolver"
+TWISTED_DNS_RESOLVER = "crawler.resolver.FarmAwareResolver"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 DOWNLOAD_HANDLERS = {
     "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
