@@ -28,9 +28,26 @@ def detect(status: int, body: bytes) -> str | None:
     return None
 
 
-_SOFT_404 = re.compile("您访问的页面不存在|页面不存在|页面已删除|已被删除|暂无年报|404 Not Found|文件下载失败".encode("utf-8"))
+# A soft 404: an error page served with 200. "暂无…" and download failures only mean an error on a
+# page that should carry a report or a file; on a list page "暂无" is an honest empty list.
+_SOFT_404_PAGE = re.compile(r"您访问的页面不存在[^<。！!]{0,12}|页面不存在|页面已删除|已被删除|页面未找到|找不到(该|您要访问的)?页面"
+                            r"|404 Not Found")
+_SOFT_404_ITEM = re.compile(r"暂无年报|暂无(相关)?(信息|数据|内容)|文件下载失败|附件不存在")
+SOFT_404_MAX = 6000   # real lists and reports are longer; error pages are short
 
 
-def soft_error(status: int, body: bytes) -> bool:
-    """A 200 answer that is really an error page (soft 404): short and saying so."""
-    return status == 200 and len(body) < 6000 and bool(_SOFT_404.search(body))
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("gb18030", "replace")
+
+
+def soft_error(status: int, body: bytes, role: str | None = "detail") -> str | None:
+    """The error a short 200 answer states (e.g. "您访问的页面不存在或已被删除"), or None.
+    `role`: list pages are only errors when they say the page is missing."""
+    if status != 200 or not body or len(body) >= SOFT_404_MAX:
+        return None
+    text = _text(body)
+    m = _SOFT_404_PAGE.search(text) or (role != "list" and _SOFT_404_ITEM.search(text))
+    return m.group(0) if m else None

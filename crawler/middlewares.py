@@ -71,8 +71,10 @@ class CaptureMiddleware:
             outcome, error, body = "too_large", f"rendered DOM of {len(body)} bytes > {maxsize}", None
         elif _html_instead_of_file(request, body):
             outcome, error = "error", "HTML page served under a file URL"
-        elif request.meta.get("role") in ("detail", "attachment") and antibot.soft_error(response.status, body):
-            outcome, error = "error", "soft 404 (error page served with 200)"
+        elif request.meta.get("role") in ("list", "detail", "attachment") and (
+                soft := antibot.soft_error(response.status, body, request.meta.get("role"))):
+            # Neither an empty list page (that would end a list) nor a report: an error.
+            outcome, error = "error", f"soft 404: HTTP 200 page says “{soft}”"
         else:
             outcome = "ok"
         capture = state.archive.add_capture(

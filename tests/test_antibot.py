@@ -28,3 +28,15 @@ def test_soft_404():
     r = fixtures.soft_404()
     assert antibot.soft_error(r.status, r.data())
     assert not antibot.soft_error(200, "<html><p>本报告根据条例编制</p></html>".encode())
+
+
+def test_soft_404_on_list_pages():
+    r = fixtures.soft_404()
+    assert antibot.soft_error(r.status, r.data(), "list") == "您访问的页面不存在或已被删除"
+    # "暂无年报" is an error where a report should be, an honest empty list on a list page
+    empty = "<html><title>暂无年报</title><p>暂无年报</p></html>".encode()
+    assert antibot.soft_error(200, empty, "detail") == "暂无年报"
+    assert antibot.soft_error(200, empty, "list") is None
+    # GBK error pages are recognised too; a 404 status is a plain error, not a soft one
+    assert antibot.soft_error(200, "<p>您访问的页面不存在！</p>".encode("gbk"), "list")
+    assert antibot.soft_error(404, r.data(), "list") is None
