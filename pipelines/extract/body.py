@@ -168,6 +168,10 @@ def agency_year(title: str | None) -> tuple[str | None, int | None]:
     t = to_simplified(for_matching(title))
     t = _TAG_PREFIX.sub("", _GRAPHIC_PREFIX.sub("", t))
     t = re.sub(r"[（(](图片版|超链版|文字版|图文版|更正|修订版)[）)]", "", t)
+    inner = re.search(r"《([^》]*(?:19|20)\d{2}[^》]*)》", t)   # 关于《…年度报告》的更正
+    if inner:
+        t = inner.group(1)
+    t = re.sub(r"^关于", "", t)
     m = _YEAR.search(t)
     if not m:
         pre = re.split(r"(?:政府信息公开|政务公开|信息公开)", t)[0]
