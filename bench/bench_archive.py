@@ -109,19 +109,24 @@ def bench_reextract(workdir: Path, docs: int) -> dict:
     build_extract_archive(path, docs)
     out = {"docs": docs, "build_s": round(time.perf_counter() - t, 1)}
     original = document.EXTRACTOR_VERSION
+    runs: dict[int, list[float]] = {1: [], 2: []}
     try:
-        for procs in (1, 2):
-            document.EXTRACTOR_VERSION = f"{original}+bench{procs}"   # everything is stale again
+        # Interleaved (1, 2, 2, 1) and best-of: the machine is shared, load comes and goes.
+        for i, procs in enumerate((1, 2, 2, 1)):
+            document.EXTRACTOR_VERSION = f"{original}+bench{i}"   # everything is stale again
             t = time.perf_counter()
             stats = reextract(path, processes=procs)
             dt = time.perf_counter() - t
-            out[f"p{procs}"] = {"reextracted": stats["reextracted"], "errors": stats["errors"],
-                                "seconds": round(dt, 2), "docs_per_s": round(stats["reextracted"] / dt, 1)}
+            assert stats["reextracted"] == docs and stats["errors"] == 0, stats
+            runs[procs].append(dt)
     finally:
         document.EXTRACTOR_VERSION = original
+    for procs, times in runs.items():
+        best = min(times)
+        out[f"p{procs}"] = {"seconds": [round(t, 2) for t in times], "docs_per_s": round(docs / best, 1)}
     out["ratio_2_vs_1"] = round(out["p2"]["docs_per_s"] / out["p1"]["docs_per_s"], 2)
     # Idempotence on the way: a further run with no bump has nothing to do.
-    document.EXTRACTOR_VERSION = f"{original}+bench2"
+    document.EXTRACTOR_VERSION = f"{original}+bench3"
     try:
         out["rerun_reextracted"] = reextract(path, processes=2)["reextracted"]
     finally:
