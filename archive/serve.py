@@ -49,6 +49,18 @@ def settle_wal(db_path: str | Path) -> bool:
     return busy == 0
 
 
+def prepare(db_path: str | Path) -> None:
+    """Before publishing: the derived `report_figures` table the canned queries read."""
+    import sqlite3
+
+    from archive.datasette import figures
+    try:
+        if figures.refresh(db_path):
+            print(f"rebuilt report_figures in {db_path}")
+    except sqlite3.OperationalError as exc:  # read-only file or busy writer: serve as is
+        print(f"could not refresh report_figures ({exc}); canned queries may be stale")
+
+
 def datasette_args(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001,
                    metadata: str | Path | None = None, immutable: bool = True,
                    settings: dict | None = None) -> list[str]:
@@ -76,6 +88,7 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001,
     """Serve `db_path` until interrupted (blocks). `immutable=False` for a file being written."""
     from datasette.cli import cli
 
+    prepare(db_path)
     if immutable and not settle_wal(db_path):
         print(f"{db_path} is being written: serving it read-only, not immutable")
         immutable = False
@@ -105,6 +118,8 @@ def background(db_path: str | Path, metadata: str | Path | None = None, immutabl
     import urllib.request
 
     port = free_port()
+    if not plain:
+        prepare(db_path)
     if immutable and not settle_wal(db_path):
         immutable = False
     if plain:

@@ -6,6 +6,7 @@ the SQL behind it so the numbers can be checked and exported.
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import Response
@@ -13,61 +14,41 @@ from datasette.utils.asgi import Response
 from archive.datasette.common import archive_database, rows
 from pipelines.extract import canon
 
-# Outcome groups of table 三 (the five 处理结果 the public asks about, plus 其他处理).
+# Outcome groups of table 三 (the five 处理结果 the public asks about, plus 其他处理): the
+# report_figures column and the label, from canon.py's group headings.
 OUTCOMES = [
-    ("granted", "予以公开", ["granted"]),
-    ("partially_granted", "部分公开", ["partially_granted"]),
-    ("denied", "不予公开", [k.key for k in canon.T3_ROWS if k.group == "denied"]),
-    ("unable", "无法提供", [k.key for k in canon.T3_ROWS if k.group == "unable"]),
-    ("not_processed", "不予处理", [k.key for k in canon.T3_ROWS if k.group == "not_processed"]),
-    ("other", "其他处理", [k.key for k in canon.T3_ROWS if k.group == "other"]),
+    ("granted", canon.row_label("t3", "granted")),
+    ("partially_granted", canon.row_label("t3", "partially_granted")),
+    ("denied", canon.T3_GROUPS["denied"]),
+    ("unable", canon.T3_GROUPS["unable"]),
+    ("not_processed", canon.T3_GROUPS["not_processed"]),
+    ("other", canon.T3_GROUPS["other"]),
 ]
 COLOURS = ["#2b7a4b", "#8fbf6a", "#c0392b", "#e6a23c", "#7f8c8d", "#5b7db1"]
+
+
+def short(label: str) -> str:
+    """（三）不予公开 → 不予公开: the heading without its numbering or notes."""
+    return canon.normalise_text(re.sub(r"^[（(][一二三四五六七八九十]+[)）]", "", label)).split("(")[0]
 
 
 def _filter(request) -> tuple[str, dict]:
     where, params = [], {}
     if request.args.get("agency"):
-        where.append("r.agency LIKE '%' || :agency || '%'")
+        where.append("agency LIKE '%' || :agency || '%'")
         params["agency"] = request.args["agency"]
     if request.args.get("region"):
-        where.append("s.region LIKE '%' || :region || '%'")
+        where.append("region LIKE '%' || :region || '%'")
         params["region"] = request.args["region"]
     return ("AND " + " AND ".join(where)) if where else "", params
 
 
-def outcome_case() -> str:
-    return "CASE " + " ".join(
-        f"WHEN c.row_key IN ({', '.join(repr(k) for k in keys)}) THEN '{name}'"
-        for name, _, keys in OUTCOMES) + " END"
-
-
-def sql_applications(extra: str) -> str:
-    return ("SELECT r.report_year AS year, SUM(c.value) AS applications, COUNT(*) AS reports "
-            "FROM reports r JOIN cells c ON c.version_id = r.current_version_id "
-            "AND c.tbl = 't3' AND c.row_key = 'new_received' AND c.col_key = 'total' "
-            "LEFT JOIN sources s ON s.id = r.source_id "
-            f"WHERE r.report_year IS NOT NULL {extra} GROUP BY r.report_year ORDER BY year")
-
-
-def sql_outcomes(extra: str) -> str:
-    keys = [k for _, _, ks in OUTCOMES for k in ks]
-    return (f"SELECT r.report_year AS year, {outcome_case()} AS outcome, SUM(c.value) AS n "
-            "FROM reports r JOIN cells c ON c.version_id = r.current_version_id "
-            "AND c.tbl = 't3' AND c.col_key = 'total' "
-            f"AND c.row_key IN ({', '.join(repr(k) for k in keys)}) "
-            "LEFT JOIN sources s ON s.id = r.source_id "
-            f"WHERE r.report_year IS NOT NULL {extra} GROUP BY year, outcome ORDER BY year")
-
-
-def sql_disputes(extra: str) -> str:
-    return ("SELECT r.report_year AS year, "
-            "SUM(CASE WHEN c.row_key = 'admin_review' THEN c.value END) AS review, "
-            "SUM(CASE WHEN c.row_key != 'admin_review' THEN c.value END) AS litigation "
-            "FROM reports r JOIN cells c ON c.version_id = r.current_version_id "
-            "AND c.tbl = 't4' AND c.col_key = 'total' "
-            "LEFT JOIN sources s ON s.id = r.source_id "
-            f"WHERE r.report_year IS NOT NULL {extra} GROUP BY year ORDER BY year")
+def sql_by_year(extra: str) -> str:
+    sums = ", ".join(f"SUM({name}) AS {name}" for name, _ in OUTCOMES)
+    return ("SELECT report_year AS year, COUNT(*) AS reports, SUM(new_received) AS applications, "
+            f"{sums}, SUM(admin_review) AS review, SUM(litigation) AS litigation "
+            f"FROM report_figures WHERE report_year IS NOT NULL {extra} "
+            "GROUP BY report_year ORDER BY report_year")
 
 
 def _num(v: float) -> str:
@@ -100,7 +81,8 @@ def stacked_shares(by_year: dict[str, dict[str, float]], width=640, height=280) 
     for i, y in enumerate(years):
         total = sum(by_year[y].values()) or 1
         acc = 0.0
-        for j, (name, label, _) in enumerate(OUTCOMES):
+        for j, (name, label) in enumerate(OUTCOMES):
+            label = short(label)
             share = (by_year[y].get(name) or 0) / total
             h = (height - bottom - top) * share
             bars.append({"x": left + i * step + step * 0.15, "w": step * 0.7,
@@ -110,39 +92,33 @@ def stacked_shares(by_year: dict[str, dict[str, float]], width=640, height=280) 
     labels = [{"cx": left + i * step + step / 2, "label": y} for i, y in enumerate(years)]
     ticks = [{"y": height - bottom - (height - bottom - top) * f, "label": f"{f:.0%}"}
              for f in (0, 0.5, 1)]
-    legend = [{"label": label, "colour": COLOURS[j]} for j, (_, label, _) in enumerate(OUTCOMES)]
+    legend = [{"label": short(label), "colour": COLOURS[j]} for j, (_, label) in enumerate(OUTCOMES)]
     return {"width": width, "height": height, "bars": bars, "labels": labels, "ticks": ticks,
             "legend": legend, "left": left, "base": height - bottom}
 
 
 async def charts_page(datasette, request):
     db = await archive_database(datasette, request)
-    extra, params = _filter(request)
-    apps = await rows(db, sql_applications(extra), params)
-    outcomes = await rows(db, sql_outcomes(extra), params)
-    disputes = await rows(db, sql_disputes(extra), params)
-    by_year: dict[str, dict[str, float]] = {}
-    for r in outcomes:
-        by_year.setdefault(str(r["year"]), {})[r["outcome"]] = r["n"] or 0
-
-    def sql_link(sql: str) -> str:
-        return datasette.urls.database(db.name) + "?" + urlencode({"sql": sql, **params})
-
-    context = {
-        "database": db.name,
-        "agency": request.args.get("agency") or "",
-        "region": request.args.get("region") or "",
-        "applications": bar_chart([(str(r["year"]), r["applications"] or 0) for r in apps]),
-        "reports": bar_chart([(str(r["year"]), r["reports"]) for r in apps], colour="#718096"),
-        "shares": stacked_shares(by_year),
-        "shares_table": [{"year": y, **v} for y, v in sorted(by_year.items())],
-        "outcomes": OUTCOMES,
-        "review": bar_chart([(str(r["year"]), r["review"] or 0) for r in disputes], colour="#9b2c2c"),
-        "litigation": bar_chart([(str(r["year"]), r["litigation"] or 0) for r in disputes],
-                                colour="#744210"),
-        "sql": {"applications": sql_link(sql_applications(extra)),
-                "outcomes": sql_link(sql_outcomes(extra)),
-                "disputes": sql_link(sql_disputes(extra))},
-    }
+    context = {"database": db.name, "agency": request.args.get("agency") or "",
+               "region": request.args.get("region") or "", "missing": False}
+    if not await db.table_exists("report_figures"):
+        context["missing"] = True  # built by `nianbao serve` (archive/datasette/figures.py)
+    else:
+        extra, params = _filter(request)
+        sql = sql_by_year(extra)
+        years = await rows(db, sql, params)
+        context.update({
+            "applications": bar_chart([(str(r["year"]), r["applications"] or 0) for r in years]),
+            "reports": bar_chart([(str(r["year"]), r["reports"]) for r in years], colour="#718096"),
+            "shares": stacked_shares({str(r["year"]): {n: r[n] or 0 for n, _ in OUTCOMES}
+                                      for r in years}),
+            "shares_table": [{"year": r["year"], **{n: r[n] for n, _ in OUTCOMES}} for r in years],
+            "outcomes": [(n, short(label)) for n, label in OUTCOMES],
+            "review": bar_chart([(str(r["year"]), r["review"] or 0) for r in years],
+                                colour="#9b2c2c"),
+            "litigation": bar_chart([(str(r["year"]), r["litigation"] or 0) for r in years],
+                                    colour="#744210"),
+            "sql": datasette.urls.database(db.name) + "?" + urlencode({"sql": sql, **params}),
+        })
     return Response.html(await datasette.render_template(
         "nianbao_charts.html", context, request=request, view_name="nianbao_charts"))

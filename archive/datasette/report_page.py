@@ -15,13 +15,23 @@ _T3_BAL_ROWS = ("new_received", "carried_over", "total_processed", "carried_forw
 _T3_RESULT_ROWS = tuple(k.key for k in canon.T3_ROWS if k.group and k.key != "total_processed")
 
 
-def involved_cells(check: dict) -> list[tuple[str, str, str]]:
-    """(tbl, row, col) the check is about, from its `cells` JSON, else from id + scope."""
+def involved_cells(check: dict, year: int | None = None) -> list[tuple[str, str, str]]:
+    """(tbl, row, col) of this report that the check is about, from its `cells` JSON (a list
+    of cell dicts, or a mapping "t3/row/col" → raw, "2021:t3/row/col" for cross-year checks),
+    else from the check id and scope."""
     out = []
     try:
         listed = json.loads(check.get("cells") or "[]")
     except ValueError:
         listed = []
+    if isinstance(listed, dict):
+        keys = []
+        for k in listed:
+            prefix, _, ref = k.rpartition(":")
+            if prefix and year is not None and prefix != str(year):
+                continue  # a cell of the other year's report
+            keys.append(ref)
+        listed = keys
     for c in listed if isinstance(listed, list) else []:
         if isinstance(c, dict):
             t = c.get("table") or c.get("tbl")
@@ -137,7 +147,7 @@ async def report_page(datasette, request):
                        [report_id, vid])
     failing: dict[tuple[str, str, str], set[str]] = {}
     for ch in checks:
-        ch["involved"] = involved_cells(ch)
+        ch["involved"] = involved_cells(ch, report["report_year"])
         if ch["status"] == "fail":
             for key in ch["involved"]:
                 failing.setdefault(key, set()).add(ch["check_id"])

@@ -1,0 +1,152 @@
+"""`report_figures`: one small row per report with the figures the canned queries aggregate.
+
+On 100,000 reports the canned queries cannot pivot 20 million `cells` rows or scan `reports`
+(whose rows carry whole bodies) within 200 ms. This table is derived (never edited by hand):
+the current version's table-三 totals by outcome, table-四 totals, the previous year's
+carried_forward of the same agency, check and version counts. `refresh()` rebuilds it when the
+archive changed; `nianbao serve` calls it before publishing.
+
+    python -m archive.datasette.figures data/archive.db
+"""
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from pipelines.extract import canon
+
+DENIED = [k.key for k in canon.T3_ROWS if k.group == "denied"]
+UNABLE = [k.key for k in canon.T3_ROWS if k.group == "unable"]
+NOT_PROCESSED = [k.key for k in canon.T3_ROWS if k.group == "not_processed"]
+OTHER = [k.key for k in canon.T3_ROWS if k.group == "other" and k.key != "other.total"]
+
+
+def denied_column(key: str) -> str:
+    return key.replace(".", "_")
+
+
+def _in(keys: list[str]) -> str:
+    return ", ".join(f"'{k}'" for k in keys)
+
+
+def _sum(cond: str) -> str:
+    return f"SUM(CASE WHEN c.tbl = 't3' AND {cond} THEN c.value END)"
+
+
+COLUMNS = [
+    ("new_received", _sum("c.row_key = 'new_received'")),
+    ("carried_over", _sum("c.row_key = 'carried_over'")),
+    ("granted", _sum("c.row_key = 'granted'")),
+    ("partially_granted", _sum("c.row_key = 'partially_granted'")),
+    ("denied", _sum(f"c.row_key IN ({_in(DENIED)})")),
+    ("unable", _sum(f"c.row_key IN ({_in(UNABLE)})")),
+    ("not_processed", _sum(f"c.row_key IN ({_in(NOT_PROCESSED)})")),
+    # 其他处理: the three 2021 rows, or the single 2019 row when the report has only that.
+    ("other", "COALESCE(" + _sum(f"c.row_key IN ({_in(OTHER)})") + ", "
+     + _sum("c.row_key = 'other.total'") + ")"),
+    ("total_processed", _sum("c.row_key = 'total_processed'")),
+    ("carried_forward", _sum("c.row_key = 'carried_forward'")),
+    *[(denied_column(k), _sum(f"c.row_key = '{k}'")) for k in DENIED],
+    ("admin_review", "SUM(CASE WHEN c.tbl = 't4' AND c.row_key = 'admin_review' THEN c.value END)"),
+    ("litigation", "SUM(CASE WHEN c.tbl = 't4' AND c.row_key != 'admin_review' THEN c.value END)"),
+]
+
+SCHEMA = f"""
+CREATE TABLE report_figures (
+    report_id INTEGER PRIMARY KEY,
+    version_id INTEGER,
+    title TEXT, agency TEXT, agency_key TEXT, report_year INTEGER,
+    source_id TEXT, region TEXT, level TEXT, format TEXT,
+    published TEXT, first_seen TEXT, url TEXT,
+    {", ".join(f"{name} REAL" for name, _ in COLUMNS)},
+    prev_report_id INTEGER, prev_carried_forward REAL,
+    failing_checks INTEGER, t3_bal_failures INTEGER,
+    versions INTEGER, distinct_contents INTEGER
+);
+CREATE INDEX idx_figures_year ON report_figures(report_year, region);
+CREATE INDEX idx_figures_agency_year ON report_figures(agency_key, report_year);
+CREATE TABLE report_figures_state (built_from TEXT NOT NULL, built_at TEXT NOT NULL);
+"""
+
+
+def _fingerprint(conn: sqlite3.Connection) -> str:
+    """Changes whenever reports, versions or checks change (rows are only ever added)."""
+    parts = [conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {t}").fetchone()[0]
+             for t in ("reports", "report_versions", "checks", "cells", "sources")]
+    parts.append(conn.execute("SELECT COALESCE(MAX(last_seen), '') FROM reports").fetchone()[0])
+    return "/".join(map(str, parts))
+
+
+def is_fresh(conn: sqlite3.Connection) -> bool:
+    try:
+        row = conn.execute("SELECT built_from FROM report_figures_state").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return bool(row) and row[0] == _fingerprint(conn)
+
+
+def rebuild(conn: sqlite3.Connection) -> int:
+    """(Re)create report_figures from the current versions; returns the number of reports."""
+    conn.execute("DROP TABLE IF EXISTS report_figures")
+    conn.execute("DROP TABLE IF EXISTS report_figures_state")
+    for statement in SCHEMA.split(";"):  # not executescript: it would commit
+        if statement.strip():
+            conn.execute(statement)
+    names = [n for n, _ in COLUMNS]
+    conn.execute(f"""
+        INSERT INTO report_figures (report_id, version_id, title, agency, agency_key,
+            report_year, source_id, region, level, format, published, first_seen, url,
+            {", ".join(names)}, failing_checks, t3_bal_failures, versions, distinct_contents)
+        SELECT r.id, r.current_version_id, r.title, r.agency, r.agency_key, r.report_year,
+            r.source_id, s.region, s.level, r.format, r.published, r.first_seen, r.url,
+            {", ".join(f"t.{n}" for n in names)},
+            (SELECT COUNT(*) FROM checks k WHERE k.report_id = r.id AND k.is_current = 1
+                AND k.status = 'fail' AND k.version_id = r.current_version_id),
+            (SELECT COUNT(*) FROM checks k WHERE k.report_id = r.id AND k.is_current = 1
+                AND k.status = 'fail' AND k.check_id = 'T3-BAL'),
+            (SELECT COUNT(*) FROM report_versions v WHERE v.report_id = r.id),
+            (SELECT COUNT(DISTINCT v.sha256) FROM report_versions v WHERE v.report_id = r.id)
+        FROM reports r LEFT JOIN sources s ON s.id = r.source_id
+        LEFT JOIN (
+            -- one pass over the total column of tables 三 and 四, all versions
+            SELECT c.version_id, {", ".join(f"{expr} AS {n}" for n, expr in COLUMNS)}
+            FROM cells c WHERE c.tbl IN ('t3', 't4') AND c.col_key = 'total'
+            GROUP BY c.version_id
+        ) t ON t.version_id = r.current_version_id""")
+    conn.execute("""
+        UPDATE report_figures SET (prev_report_id, prev_carried_forward) = (
+            SELECT p.report_id, p.carried_forward FROM report_figures p
+            WHERE p.agency_key = report_figures.agency_key
+              AND p.report_year = report_figures.report_year - 1
+            ORDER BY p.report_id DESC LIMIT 1)
+        WHERE agency_key IS NOT NULL""")
+    conn.execute("INSERT INTO report_figures_state VALUES (?, datetime('now'))",
+                 [_fingerprint(conn)])
+    conn.execute("ANALYZE report_figures")
+    return conn.execute("SELECT COUNT(*) FROM report_figures").fetchone()[0]
+
+
+def refresh(db_path: str | Path) -> bool:
+    """Rebuild report_figures if the archive changed since it was built; True if rebuilt."""
+    conn = sqlite3.connect(str(db_path), timeout=60, isolation_level=None)
+    try:
+        if is_fresh(conn):
+            return False
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            rebuild(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return True
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    started = time.time()
+    rebuilt = refresh(sys.argv[1])
+    print(("rebuilt" if rebuilt else "up to date") + f" in {time.time() - started:.1f}s")
