@@ -17,6 +17,9 @@ from pathlib import Path
 
 from pipelines.extract import canon
 
+FIGURES_VERSION = "2"   # bump when SCHEMA or the figures change: forces a rebuild
+# agency_key (archive/agency.py) ends in 政府 for a government itself (人民政府 is shortened).
+GOVERNMENT_SUFFIX = "政府"
 DENIED = [k.key for k in canon.T3_ROWS if k.group == "denied"]
 UNABLE = [k.key for k in canon.T3_ROWS if k.group == "unable"]
 NOT_PROCESSED = [k.key for k in canon.T3_ROWS if k.group == "not_processed"]
@@ -62,11 +65,13 @@ CREATE TABLE report_figures (
     published TEXT, first_seen TEXT, url TEXT,
     {", ".join(f"{name} REAL" for name, _ in COLUMNS)},
     prev_report_id INTEGER, prev_carried_forward REAL,
+    deadline TEXT, late_by_declared_date INTEGER, late_by_first_seen INTEGER,
     failing_checks INTEGER, t3_bal_failures INTEGER,
     versions INTEGER, distinct_contents INTEGER
 );
 CREATE INDEX idx_figures_year ON report_figures(report_year, region);
 CREATE INDEX idx_figures_agency_year ON report_figures(agency_key, report_year);
+CREATE INDEX idx_figures_late ON report_figures(late_by_declared_date, late_by_first_seen);
 CREATE TABLE report_figures_state (built_from TEXT NOT NULL, built_at TEXT NOT NULL);
 """
 
@@ -76,7 +81,7 @@ def _fingerprint(conn: sqlite3.Connection) -> str:
     parts = [conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {t}").fetchone()[0]
              for t in ("reports", "report_versions", "checks", "cells", "sources")]
     parts.append(conn.execute("SELECT COALESCE(MAX(last_seen), '') FROM reports").fetchone()[0])
-    return "/".join(map(str, parts))
+    return FIGURES_VERSION + ":" + "/".join(map(str, parts))
 
 
 def is_fresh(conn: sqlite3.Connection) -> bool:
@@ -122,6 +127,15 @@ def rebuild(conn: sqlite3.Connection) -> int:
               AND p.report_year = report_figures.report_year - 1
             ORDER BY p.report_id DESC LIMIT 1)
         WHERE agency_key IS NOT NULL""")
+    # 条例第五十条: 县级以上人民政府本级 by 3月31日, 部门 by 1月31日 of the next year.
+    conn.execute(f"""
+        UPDATE report_figures SET deadline = (report_year + 1) || CASE WHEN agency_key LIKE
+            '%{GOVERNMENT_SUFFIX}' THEN '-03-31' ELSE '-01-31' END
+        WHERE report_year IS NOT NULL""")
+    conn.execute("""
+        UPDATE report_figures SET late_by_declared_date = published > deadline,
+            late_by_first_seen = substr(first_seen, 1, 10) > deadline
+        WHERE deadline IS NOT NULL""")
     conn.execute("INSERT INTO report_figures_state VALUES (?, datetime('now'))",
                  [_fingerprint(conn)])
     conn.execute("ANALYZE report_figures")
