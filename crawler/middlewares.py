@@ -27,6 +27,11 @@ def _headers(h) -> list[tuple[str, str]]:
     return out
 
 
+def _no_fragment(url: str) -> str:
+    """A fragment never reaches the server (a gkmlpt `index#2611`): the capture is of the URL without it."""
+    return url.split("#", 1)[0]
+
+
 def _html_instead_of_file(request, body: bytes) -> bool:
     """An error page served with 200 under a .pdf/.doc… URL."""
     if request.meta.get("role") != "attachment":
@@ -79,8 +84,8 @@ class CaptureMiddleware:
             outcome = "ok"
         capture = state.archive.add_capture(
             run_id=state.run_id, source_id=request.meta.get("source_id"),
-            url=(request.meta.get("redirect_urls") or [request.url])[0],
-            final_url=response.url, status=response.status,
+            url=_no_fragment((request.meta.get("redirect_urls") or [request.url])[0]),
+            final_url=_no_fragment(response.url), status=response.status,
             headers=_headers(response.headers), body=body if outcome != "not_modified" else None,
             request_headers=_headers(request.headers), method=request.method, rendered=rendered,
             outcome=outcome, error=f"blocked: {blocked}" if blocked else error,
@@ -106,7 +111,7 @@ class CaptureMiddleware:
             outcome = "too_large" if ("maxsize" in low or "max size" in low) else "error"
         state = RunState.of(self.crawler)
         capture = state.archive.add_capture(
-            run_id=state.run_id, source_id=request.meta.get("source_id"), url=request.url,
+            run_id=state.run_id, source_id=request.meta.get("source_id"), url=_no_fragment(request.url),
             request_headers=_headers(request.headers), method=request.method,
             rendered=bool(request.meta.get("playwright")), outcome=outcome, error=text,
             role=self._role(request), referer=request.headers.get("Referer", b"").decode() or None)
