@@ -237,7 +237,9 @@ def html_stream(root, kind: str = "html") -> tuple[list[Tok], list[Grid], list[s
 
 
 # ------------------------------------------------------------------ text renderings
-_TRAILING_VALUES = re.compile(r"^(?P<label>.*?[^\d\s.,，+\-−/／—])\s+(?P<vals>(?:[+\-−]?\d[\d,，]*(?:\.\d+)?\s*){1,20})$")
+# a label, then its cells separated by spaces/tabs: numbers, or "/" "—" "-" for NA cells
+_VAL = r"(?:[+\-−]?\d[\d,，]*(?:\.\d+)?|[/／]|[—－\-]{1,2})"
+_TRAILING_VALUES = re.compile(r"^(?P<label>.*?[^\d\s+\-−/／—－])\s+(?P<vals>" + _VAL + r"(?:\s+" + _VAL + r"){0,19})\s*$")
 
 
 def text_stream(text: str, kind: str = "text") -> tuple[list[Tok], list[str]]:

@@ -66,6 +66,46 @@ def match_row(table: str, key: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=None)
+def _group_keys() -> tuple[str, ...]:
+    return tuple(label_key(g) for g in canon.T3_GROUPS.values())
+
+
+def _is_group_piece(piece: str) -> bool:
+    """A piece of a label that only names a row group (（三）不予公开, 三、本年度办理结果) or a
+    fragment of one — PDF text prints a merged left cell in pieces down the margin ("三、本年",
+    "度办理结", "果")."""
+    k = label_key(piece)
+    return not k or any(k in g for g in _group_keys())
+
+
+@lru_cache(maxsize=65536)
+def match_label(table: str, text: str) -> str | None:
+    """Canonical row key for a printed label that may carry group headings before it
+    ("（三）不予公开 1.属于国家秘密", "度办理结  5.属于三类内部事务信息") or be a whole label.
+    Group pieces are dropped only when what remains is an exact label, so a 2019 "（六）其他处理"
+    row stays other.total and "（六）其他处理 3.其他" becomes other.other."""
+    key = norm_key(text)
+    exact, _ = _row_index(table)
+    if key in exact:
+        return exact[key]
+    pieces = for_matching(text).split()
+    if len(pieces) > 1:
+        for s in range(1, len(pieces)):
+            if not _is_group_piece(pieces[s - 1]):
+                break
+            rest = label_key(" ".join(pieces[s:]))
+            if rest in exact:
+                return exact[rest]
+        for s in range(1, len(pieces)):
+            if not _is_group_piece(pieces[s - 1]):
+                break
+            rk = match_row(table, label_key(" ".join(pieces[s:])))
+            if rk:
+                return rk
+    return match_row(table, key)
+
+
 def match_col(table: str, key: str) -> str | None:
     if not key:
         return None
@@ -370,7 +410,7 @@ class Matcher:
         if self.ctx is None or (len(key) >= 4 and not self._is_col_label(key)):
             order += [t for t in ("t3", "t2", "t4") if t not in order]
         for t in order:
-            rk = match_row(t, key)
+            rk = self.resolve_row(t, i)
             if not rk:
                 continue
             if t == "t3":
@@ -397,6 +437,34 @@ class Matcher:
             if self.ctx == "t2" and (self.t2_cols or self.t2_hdr):
                 return self.emit_t2(extra, idx)
         return False
+
+    def label_lines_before(self, i: int, limit: int = 4) -> list[str]:
+        """Text lines right before label i with no value in between: the first lines of a label
+        that wrapped ("（二）部分公开（区分处理的，只计这一" / "情形，不计其他情形）") or a group
+        heading printed on its own line."""
+        out: list[str] = []
+        j = i - 1
+        while j >= 0 and len(out) < limit:
+            t = self.toks[j]
+            if t.grid is not None or self.is_value(j) or len(t.text) > 60 or heading_section(t.text):
+                break
+            out.insert(0, t.text)
+            j -= 1
+        return out
+
+    def resolve_row(self, table: str, i: int) -> str | None:
+        """Row key of label i, else of label i joined with the lines before it (shortest join
+        first, so a complete label on its own line never swallows its neighbour)."""
+        text = self.toks[i].text
+        rk = match_label(table, text)
+        if rk or self.toks[i].grid is not None or table == "t4":
+            return rk   # 表四's labels are short header words: never joined
+        back = self.label_lines_before(i)
+        for k in range(1, len(back) + 1):
+            rk = match_label(table, " ".join(back[-k:] + [text]))
+            if rk:
+                return rk
+        return None
 
     @staticmethod
     def _is_col_label(key: str) -> bool:

@@ -1,0 +1,259 @@
+"""Real-world renderings of one 2021-format report, written the way real tools print them.
+
+Each renderer imitates one tool or page seen in the wild (not the farm generator): the
+one-value-per-line text of a copied web page, `|` rows, a label followed by its numbers on one
+line (tabs or spaces), `pdftotext -layout` column-aligned rows with wrapped labels and a merged
+left column, `pdftotext` raw one token per line, page headers/footers interleaved. The numbers
+are the same in all of them, so every rendering must extract to `EXPECTED_*` below, which are
+written out literally (not computed by the extractor).
+"""
+from __future__ import annotations
+
+from pipelines.extract import canon
+
+T3C = [k.key for k in canon.T3_COLS]
+T4R = ["admin_review", "litigation_direct", "litigation_after_review"]
+T4C = ["upheld", "corrected", "other", "pending", "total"]
+
+# ------------------------------------------------------------------ the numbers (by hand)
+T2_ROWS = [  # (label, printed cells)
+    ("规章", ["1", "0", "3"]),
+    ("行政规范性文件", ["12", "4", "87"]),
+    ("行政许可", ["1,493"]),
+    ("行政处罚", ["58"]),
+    ("行政强制", ["9"]),
+    ("行政事业性收费", ["12.35"]),
+]
+EXPECTED_T2 = {
+    "regulations": {"issued_this_year": 1, "repealed_this_year": 0, "in_force": 3},
+    "normative_docs": {"issued_this_year": 12, "repealed_this_year": 4, "in_force": 87},
+    "admin_licensing": {"decisions": 1493},
+    "admin_penalty": {"decisions": 58},
+    "admin_coercion": {"decisions": 9},
+    "admin_fees": {"fee_amount_wan_yuan": 12.35},
+}
+# 表三: 25 rows × 7 columns, every row different so a row or column shift shows
+EXPECTED_T3 = {
+    "new_received":                  [41, 3, 0, 1, 2, 0, 47],
+    "carried_over":                  [2, 1, 0, 0, 0, 0, 3],
+    "granted":                       [11, 1, 0, 0, 1, 0, 13],
+    "partially_granted":             [4, 0, 0, 0, 0, 0, 4],
+    "denied.state_secret":           [1, 0, 0, 0, 0, 0, 1],
+    "denied.law_prohibited":         [0, 0, 0, 0, 0, 0, 0],
+    "denied.security_stability":     [0, 0, 0, 0, 0, 0, 0],
+    "denied.third_party":            [2, 0, 0, 0, 0, 0, 2],
+    "denied.internal_affairs":       [1, 0, 0, 0, 0, 0, 1],
+    "denied.process_info":           [3, 0, 0, 0, 0, 0, 3],
+    "denied.enforcement_file":       [0, 0, 0, 0, 0, 0, 0],
+    "denied.admin_inquiry":          [1, 0, 0, 0, 0, 0, 1],
+    "unable.not_held":               [9, 2, 0, 1, 0, 0, 12],
+    "unable.needs_creation":         [1, 0, 0, 0, 0, 0, 1],
+    "unable.unclear":                [0, 0, 0, 0, 0, 0, 0],
+    "not_processed.petition":        [3, 0, 0, 0, 0, 0, 3],
+    "not_processed.duplicate":       [2, 0, 0, 0, 0, 0, 2],
+    "not_processed.publication":     [0, 0, 0, 0, 0, 0, 0],
+    "not_processed.excessive":       [1, 0, 0, 0, 0, 0, 1],
+    "not_processed.confirm_reissue": [0, 0, 0, 0, 0, 0, 0],
+    "other.no_correction":           [2, 0, 0, 0, 0, 0, 2],
+    "other.fee_unpaid":              [0, 0, 0, 0, 0, 0, 0],
+    "other.other":                   [1, 0, 0, 0, 0, 0, 1],
+    "total_processed":               [42, 3, 0, 1, 1, 0, 47],
+    "carried_forward":               [1, 1, 0, 0, 1, 0, 3],
+}
+EXPECTED_T4 = [1, 0, 2, 1, 4, 0, 1, 0, 1, 2, 0, 0, 0, 0, 0]
+
+# 表三 label cells printed before each data row, in grid order (merged cells on their first row)
+T3_LABELS = {
+    "new_received": ["一、本年新收政府信息公开申请数量"],
+    "carried_over": ["二、上年结转政府信息公开申请数量"],
+    "granted": ["三、本年度办理结果", "（一）予以公开"],
+    "partially_granted": ["（二）部分公开（区分处理的，只计这一情形，不计其他情形）"],
+    "denied.state_secret": ["（三）不予公开", "1.属于国家秘密"],
+    "denied.law_prohibited": ["2.其他法律行政法规禁止公开"],
+    "denied.security_stability": ["3.危及“三安全一稳定”"],
+    "denied.third_party": ["4.保护第三方合法权益"],
+    "denied.internal_affairs": ["5.属于三类内部事务信息"],
+    "denied.process_info": ["6.属于四类过程性信息"],
+    "denied.enforcement_file": ["7.属于行政执法案卷"],
+    "denied.admin_inquiry": ["8.属于行政查询事项"],
+    "unable.not_held": ["（四）无法提供", "1.本机关不掌握相关政府信息"],
+    "unable.needs_creation": ["2.没有现成信息需要另行制作"],
+    "unable.unclear": ["3.补正后申请内容仍不明确"],
+    "not_processed.petition": ["（五）不予处理", "1.信访举报投诉类申请"],
+    "not_processed.duplicate": ["2.重复申请"],
+    "not_processed.publication": ["3.要求提供公开出版物"],
+    "not_processed.excessive": ["4.无正当理由大量反复申请"],
+    "not_processed.confirm_reissue": ["5.要求行政机关确认或重新出具已获取信息"],
+    "other.no_correction": ["（六）其他处理", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"],
+    "other.fee_unpaid": ["2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"],
+    "other.other": ["3.其他"],
+    "total_processed": ["（七）总计"],
+    "carried_forward": ["四、结转下年度继续办理"],
+}
+NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+TITLE = "清河县自然资源局2023年度政府信息公开工作年度报告"
+T4_HEAD_1 = ["行政复议", "行政诉讼"]
+T4_HEAD_2 = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"]
+T4_LEAF = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+
+
+def t3_printed(row: str) -> list[str]:
+    return [str(v) for v in EXPECTED_T3[row]]
+
+
+def prose_head(title: str = TITLE) -> list[str]:
+    return [title, "发布日期：2024-01-19 来源：县自然资源局", "一、总体情况",
+            "2023年，我局认真贯彻落实《中华人民共和国政府信息公开条例》，全年主动公开政府信息356条。",
+            "二、主动公开政府信息情况"]
+
+
+def prose_tail() -> list[str]:
+    return ["五、存在的主要问题及改进情况", "一是公开内容不够全面。二是解读形式较单一。",
+            "六、其他需要报告的事项", "本年度未收取信息处理费。", "清河县自然资源局", "2024年1月18日"]
+
+
+# ------------------------------------------------------------------ 1. one value per line
+def one_per_line(split_labels: bool = True, note: bool = True, header_order: str = "html") -> str:
+    """A copied web page: every cell on its own line, blank lines between paragraphs."""
+    out = prose_head()
+    clauses = [("第二十条第（一）项", ["本年制发件数", "本年废止件数", "现行有效件数"], T2_ROWS[0:2]),
+               ("第二十条第（五）项", ["本年处理决定数量"], T2_ROWS[2:3]),
+               ("第二十条第（六）项", ["本年处理决定数量"], T2_ROWS[3:5]),
+               ("第二十条第（八）项", ["本年收费金额（单位：万元）"], T2_ROWS[5:6])]
+    for clause, cols, rows in clauses:
+        out += [clause, "信息内容", *cols]
+        for lab, vals in rows:
+            out += [lab, *vals]
+    out.append("三、收到和处理政府信息公开申请情况")
+    if note:
+        out.append(NOTE)
+    com = ["商业", "企业"] if split_labels else ["商业企业"]
+    res = ["科研", "机构"] if split_labels else ["科研机构"]
+    if header_order == "html":
+        out += ["申请人情况", "自然人", "法人或其他组织", "总计", *com, *res, "社会公益组织", "法律服务机构", "其他"]
+    else:  # column order, as a PDF reader that reads header rows bottom-up gives it
+        out += ["申请人情况", "自然人", "法人或其他组织", *com, *res, "社会公益组织", "法律服务机构", "其他", "总计"]
+    for row, labels in T3_LABELS.items():
+        for lab in labels:
+            if split_labels and len(lab) > 22:   # a long label wraps in the source cell
+                out += [lab[:16], lab[16:]]
+            else:
+                out.append(lab)
+        out += t3_printed(row)
+    out += ["四、政府信息公开行政复议、行政诉讼情况", *T4_HEAD_1, *T4_HEAD_2, *T4_LEAF, *T4_LEAF, *T4_LEAF]
+    out += [str(v) for v in EXPECTED_T4]
+    out += prose_tail()
+    return "\n\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ 2. label + numbers on one line
+def label_then_numbers(sep: str = "\t") -> str:
+    out = prose_head()
+    out += ["第二十条第（一）项", sep.join(["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"])]
+    for lab, vals in T2_ROWS[0:2]:
+        out.append(sep.join([lab, *vals]))
+    out += ["第二十条第（五）项", sep.join(["信息内容", "本年处理决定数量"]), sep.join(["行政许可", "1,493"]),
+            "第二十条第（六）项", sep.join(["信息内容", "本年处理决定数量"]),
+            sep.join(["行政处罚", "58"]), sep.join(["行政强制", "9"]),
+            "第二十条第（八）项", sep.join(["信息内容", "本年收费金额（单位：万元）"]),
+            sep.join(["行政事业性收费", "12.35"])]
+    out += ["三、收到和处理政府信息公开申请情况", NOTE, "申请人情况",
+            sep.join(["自然人", "法人或其他组织", "总计"]),
+            sep.join(["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"])]
+    for row, labels in T3_LABELS.items():
+        out.append(sep.join([*labels, *t3_printed(row)]))
+    out += ["四、政府信息公开行政复议、行政诉讼情况", sep.join(T4_HEAD_1), sep.join(T4_HEAD_2),
+            sep.join(T4_LEAF * 3), sep.join(str(v) for v in EXPECTED_T4)]
+    out += prose_tail()
+    return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ 3. pdftotext -layout
+def _layout_row(labels: list[str], nums: list[str], width: int = 46, colw: int = 8) -> str:
+    left = "  ".join(labels)
+    return left.ljust(width) + "".join(n.rjust(colw) for n in nums)
+
+
+def pdftotext_layout(page_breaks: bool = True) -> str:
+    """`pdftotext -layout` of a Word report exported to PDF: labels left, numbers right-aligned in
+    fixed columns, long labels wrapped over two lines with the numbers on the first, the merged
+    三、本年度办理结果 cell printed in pieces down the left margin, page header/footer lines
+    between rows."""
+    out = ["                    " + TITLE, "", "      发布日期：2024-01-19", "", "一、总体情况",
+           "    2023年，我局认真贯彻落实《条例》，全年主动公开政府信息356条。", "", "二、主动公开政府信息情况",
+           "                          第二十条第（一）项",
+           "    信息内容                本年制发件数      本年废止件数      现行有效件数",
+           "    规章                          1                 0                 3",
+           "    行政规范性文件               12                 4                87",
+           "                          第二十条第（五）项",
+           "    信息内容                            本年处理决定数量",
+           "    行政许可                                 1,493",
+           "                          第二十条第（六）项",
+           "    信息内容                            本年处理决定数量",
+           "    行政处罚                                   58",
+           "    行政强制                                    9",
+           "                          第二十条第（八）项",
+           "    信息内容                      本年收费金额（单位：万元）",
+           "    行政事业性收费                            12.35",
+           "三、收到和处理政府信息公开申请情况",
+           "                                                         申请人情况",
+           "    （本列数据的勾稽关系为：第一                       法人或其他组织",
+           "    项加第二项之和，等于第三项加   自然人   商业   科研   社会公益  法律服务   其他    总计",
+           "    第四项之和）                            企业   机构    组织      机构"]
+    left_piece = {"denied.third_party": "三、本年", "denied.internal_affairs": "度办理结",
+                  "denied.process_info": "果"}
+    for row, labels in T3_LABELS.items():
+        labs = [l for l in labels if l != "三、本年度办理结果"]
+        first = labs[-1]
+        cont = None
+        if len(first) > 20:
+            first, cont = first[:14], first[14:]
+        shown = labs[:-1] + [first]
+        if row in left_piece:
+            shown = [left_piece[row]] + shown
+        out.append("    " + _layout_row(shown, t3_printed(row)))
+        if cont:
+            out.append("    " + " " * 14 + cont)
+        if page_breaks and row == "unable.unclear":
+            out += ["", "                                   — 3 —", "\f清河县自然资源局2023年度政府信息公开工作年度报告", ""]
+    out += ["四、政府信息公开行政复议、行政诉讼情况",
+            "                行政复议                                        行政诉讼",
+            "                                               未经复议直接起诉                 复议后起诉",
+            "  结果  结果  其他  尚未  总计    结果  结果  其他  尚未  总计    结果  结果  其他  尚未  总计",
+            "  维持  纠正  结果  审结          维持  纠正  结果  审结          维持  纠正  结果  审结",
+            "  " + "".join(str(v).rjust(6) for v in EXPECTED_T4),
+            "", "                                   第 4 页 共 5 页", ""]
+    out += prose_tail()
+    return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ 4. pdftotext raw: one token per line
+def pdftotext_raw() -> str:
+    """Plain `pdftotext` (no -layout) of a ruled table: one cell per line, wrapped labels broken
+    where the cell wrapped, page number lines between pages, no blank lines."""
+    out = [TITLE, "一、总体情况", "2023年，我局认真贯彻落实《条例》。", "二、主动公开政府信息情况",
+           "第二十条第（一）项", "信息内容", "本年制发件", "数", "本年废止件", "数", "现行有效件", "数"]
+    for lab, vals in T2_ROWS[0:2]:
+        out += [lab, *vals]
+    out += ["第二十条第（五）项", "信息内容", "本年处理决定数量", "行政许可", "1,493",
+            "第二十条第（六）项", "信息内容", "本年处理决定数量", "行政处罚", "58", "行政强制", "9",
+            "第二十条第（八）项", "信息内容", "本年收费金额（单位：", "万元）", "行政事业性收费", "12.35",
+            "- 2 -",
+            "三、收到和处理政府信息公开申请情况", "（本列数据的勾稽关系为：第一项加第二项之", "和，等于第三项加第四项之和）",
+            "申请人情况", "自然人", "法人或其他组织", "总计", "商业", "企业", "科研", "机构", "社会公益", "组织",
+            "法律服务", "机构", "其他"]
+    for row, labels in T3_LABELS.items():
+        for lab in labels:
+            while len(lab) > 12:
+                out.append(lab[:12])
+                lab = lab[12:]
+            out.append(lab)
+        out += t3_printed(row)
+        if row == "not_processed.publication":
+            out.append("- 3 -")
+    out += ["四、政府信息公开行政复议、行政诉讼情况", "行政复议", "行政诉讼", "结果", "维持", "结果", "纠正",
+            "其他", "结果", "尚未", "审结", "总计", "未经复议直接起诉", "复议后起诉"]
+    out += ["结果", "维持", "结果", "纠正", "其他", "结果", "尚未", "审结", "总计"] * 2
+    out += [str(v) for v in EXPECTED_T4]
+    out += prose_tail()
+    return "\n".join(out) + "\n"
