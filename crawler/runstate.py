@@ -105,6 +105,15 @@ class RunState:
     def attachment_archived(self, url: str) -> bool:
         return self.archive.db.execute("SELECT 1 FROM attachments WHERE url = ?", [url]).fetchone() is not None
 
+    def stored(self, url: str, role: str) -> bool:
+        """Is what `url` brought in the archive (a report reached by it, or a file/image)?"""
+        if role == "detail":
+            db = self.archive.db
+            return db.execute("SELECT 1 FROM report_urls u JOIN reports r ON r.id = u.report_id WHERE u.url = ?"
+                              " AND r.current_version_id IS NOT NULL", [url]).fetchone() is not None \
+                or self.report_archived(url)
+        return self.attachment_archived(url)
+
     def last_capture(self, url: str) -> dict | None:
         row = self.archive.db.execute(
             "SELECT id, warc_file, warc_offset, warc_length, final_url, headers FROM captures"

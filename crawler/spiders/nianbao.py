@@ -163,17 +163,20 @@ class NianbaoSpider(scrapy.Spider):
         self.state.seen_reports[source.id].add(entry.url)
         meta = {"source_id": source.id, "role": "detail", "list_title": entry.title,
                 "list_date": entry.date, "kind": kind, "referer": response.url}
-        if entry.url in self.state.resume_urls and self.state.report_archived(entry.url):
+        if entry.url in self.state.resume_urls and self.state.stored(entry.url, "detail"):
             # Archived by the interrupted run: re-read its attachments from the WARC, fetch nothing.
             self.state.counters["resume_skipped_details"] += 1
             yield from self.replay_detail(entry.url, meta)
             return
         yield scrapy.Request(entry.url, callback=self.parse_detail, errback=self.failed, meta=meta,
-                             headers={"Referer": response.url, **self.conditional(entry.url)})
+                             headers={"Referer": response.url, **self.conditional(entry.url, "detail")})
 
-    def conditional(self, url: str) -> dict:
+    def conditional(self, url: str, role: str) -> dict:
+        """If-None-Match / If-Modified-Since from the last capture — only when what that capture
+        brought was archived: a run killed between capture and storage must not earn a 304 for
+        bytes the archive never kept."""
         prev = self.state.archive.previous_capture(url)
-        if not prev:
+        if not prev or not self.state.stored(url, role):
             return {}
         h = {}
         if prev.get("etag"):
@@ -185,11 +188,16 @@ class NianbaoSpider(scrapy.Spider):
         return h
 
     def replay_detail(self, url, meta):
+        """Attachment requests from the WARC bytes of the page's last full capture."""
         cap = self.state.last_capture(url)
         if not cap:
+            self.state.counters["replay_missing_capture"] += 1
             return
         rec = read_record(self.state.archive.warc_dir, cap["warc_file"], cap["warc_offset"], cap["warc_length"])
         headers = dict(json.loads(cap["headers"] or "[]"))
+        ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        if "html" not in ctype.lower() and not rec.body.lstrip()[:1] == b"<":
+            return   # the "page" was itself a file: it links nothing
         resp = HtmlResponse(cap["final_url"] or url, body=rec.body, headers=headers,
                             request=scrapy.Request(url, meta=meta))
         yield from self.attachment_requests(resp, meta, url)
@@ -221,6 +229,11 @@ class NianbaoSpider(scrapy.Spider):
                          links=self.link_counts(response) if is_html else {})
         if is_html:
             yield from self.attachment_requests(response, meta, asked_url(response))
+        elif outcome == "not_modified":
+            # An unchanged page still links files that may have changed: read the links from the
+            # page's last capture and ask for each file conditionally.
+            self.state.counters["replayed_not_modified_details"] += 1
+            yield from self.replay_detail(asked_url(response), meta)
 
     def looks_like_list(self, response) -> bool:
         if not isinstance(response, HtmlResponse):
@@ -278,7 +291,7 @@ class NianbaoSpider(scrapy.Spider):
                 self.state.counters["resume_skipped_attachments"] += 1
                 continue
             yield scrapy.Request(url, callback=self.parse_attachment, errback=self.failed, meta=m,
-                                 headers={"Referer": response.url, **self.conditional(url)})
+                                 headers={"Referer": response.url, **self.conditional(url, role)})
 
     def parse_attachment(self, response):
         meta = response.meta
