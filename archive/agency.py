@@ -10,7 +10,21 @@ _SPACES = re.compile(r"[\s\u3000\xa0]+")
 _SUFFIXES = (("人民政府办公室", "政府办"), ("政府办公室", "政府办"), ("人民政府", "政府"))
 
 
-def agency_key(name: str | None) -> str | None:
+_ADMIN_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|自治旗|地区|省|市|区|县|州|旗|盟)")
+
+
+def region_unit(region: str | None) -> str | None:
+    """The smallest administrative unit named by a source's region (浙江省嘉兴市海宁市 → 海宁市)."""
+    if not region:
+        return None
+    r = _SPACES.sub("", unicodedata.normalize("NFKC", region))
+    units = _ADMIN_UNIT.findall(r)
+    return units[-1] if units else r or None
+
+
+def agency_key(name: str | None, region: str | None = None) -> str | None:
+    """Normalised agency key. Names like 城关镇人民政府 or 教育局 recur all over China, so a name
+    that does not itself name its place is qualified by the source's region: 岭南县/城关镇政府."""
     if not name:
         return None
     s = unicodedata.normalize("NFKC", name)
@@ -20,7 +34,18 @@ def agency_key(name: str | None) -> str | None:
         if s.endswith(long):
             s = s[: -len(long)] + short
             break
+    unit = region_unit(region)
+    if s and unit and unit not in s:
+        s = f"{unit}/{s}"
     return s or None
+
+
+def source_region(db, source_id: str | None) -> str | None:
+    if not source_id:
+        return None
+    conn = getattr(db, "conn", db)
+    row = conn.execute("SELECT region FROM sources WHERE id = ?", [source_id]).fetchone()
+    return row[0] if row else None
 
 
 def resolve(db, key: str | None) -> str | None:
@@ -54,13 +79,14 @@ def level(name: str | None) -> str | None:
     return "department"
 
 
-def link(db, alias_name: str, canonical_name: str, note: str | None = None) -> list[int]:
+def link(db, alias_name: str, canonical_name: str, note: str | None = None,
+         region: str | None = None) -> list[int]:
     """Record by hand that `alias_name` is the same agency as `canonical_name` (rename, 机构改革)
     and re-run the cross-year checks of the reports concerned. Returns their ids."""
     from archive.checks import refresh_cross_year
     from archive.checks.cross_year import agency_group
     conn = getattr(db, "conn", db)
-    alias, canonical = agency_key(alias_name), agency_key(canonical_name)
+    alias, canonical = agency_key(alias_name, region), agency_key(canonical_name, region)
     if not alias or not canonical or alias == canonical:
         return []
     conn.execute("INSERT INTO agency_aliases (alias_key, agency_key, note) VALUES (?, ?, ?) "

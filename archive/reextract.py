@@ -81,7 +81,8 @@ def _write(db, row: tuple, doc: dict) -> None:
             store.write_version(db, report_id=rid, capture_id=cap_id, doc=doc, seen_at=seen_at,
                                 sha=row[10])
             meta = {"title": doc.get("title"), "agency": doc.get("agency"),
-                    "agency_key": agency_key(doc.get("agency")), "report_year": doc.get("report_year"),
+                    "agency_key": agency_key(doc.get("agency"), _region_of(conn, rid)),
+                    "report_year": doc.get("report_year"),
                     "published": doc.get("published"), "format": doc.get("format")}
             # A field the new extractor cannot read keeps what the crawl recorded (list title…).
             sets = {k: v for k, v in meta.items() if v is not None}
@@ -148,3 +149,9 @@ def reextract(db_path: str | Path, since_version: str | None = None, processes: 
         stats["checks_rerun"] += 1
     conn.close()
     return stats
+
+
+def _region_of(conn, report_id: int) -> str | None:
+    from archive.agency import source_region
+    row = conn.execute("SELECT source_id FROM reports WHERE id = ?", [report_id]).fetchone()
+    return source_region(conn, row[0] if row else None)

@@ -27,7 +27,7 @@ import sqlite_utils
 
 from archive import checks as checks_engine
 from archive import search
-from archive.agency import agency_key
+from archive.agency import agency_key, source_region
 from archive.checks.cross_year import agency_group
 
 # Which edition stands for the report when several kinds exist for one agency-year.
@@ -97,9 +97,11 @@ def store_document(db: sqlite_utils.Database, *, capture_id: int, source_id: str
                    seen_at: str) -> tuple[int, int, bool]:
     conn = _conn(db)
     kind = kind or doc.get("kind") or "report"
-    key = agency_key(doc.get("agency"))
-    year = doc.get("report_year")
     report_id = find_report(conn, url)
+    if source_id is None and report_id is not None:
+        source_id = conn.execute("SELECT source_id FROM reports WHERE id = ?", [report_id]).fetchone()[0]
+    key = agency_key(doc.get("agency"), source_region(conn, source_id))
+    year = doc.get("report_year")
     if report_id is None:
         # The same agency + year + edition reached by another URL is the same report.
         same = [r for r in _same_agency_year(conn, key, year) if r[1] == kind]

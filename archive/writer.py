@@ -167,18 +167,22 @@ class Archive:
     def touch_report(self, url: str, when: str | None = None) -> None:
         """The report was seen again unchanged (e.g. 304): only last_seen moves."""
         with self.transaction() as db:
-            db.execute("UPDATE reports SET last_seen = ?, gone_at = NULL WHERE url = ?",
-                       [when or utcnow(), url])
+            db.execute("UPDATE reports SET last_seen = ?, gone_at = NULL WHERE id IN "
+                       "(SELECT report_id FROM report_urls WHERE url = ? UNION "
+                       "SELECT id FROM reports WHERE url = ?)", [when or utcnow(), url, url])
 
     def mark_gone(self, source_id: str, seen_urls: set[str], when: str | None = None) -> list[str]:
         """Reports of `source_id` that the finished crawl no longer found: mark, never delete."""
         when = when or utcnow()
+        # A report is gone when none of the URLs it was reached by is listed any more.
         rows = self.db.execute(
-            "SELECT id, url FROM reports WHERE source_id = ? AND gone_at IS NULL", [source_id]).fetchall()
-        gone = [(rid, u) for rid, u in rows if u not in seen_urls]
+            "SELECT r.id, r.url, u.url FROM reports r LEFT JOIN report_urls u ON u.report_id = r.id"
+            " WHERE r.source_id = ? AND r.gone_at IS NULL", [source_id]).fetchall()
+        urls: dict[int, tuple[str, set[str]]] = {}
+        for rid, main_url, other in rows:
+            urls.setdefault(rid, (main_url, {main_url}))[1].add(other or main_url)
+        gone = [(rid, main) for rid, (main, known) in urls.items() if not known & seen_urls]
         with self.transaction() as db:
             for rid, _ in gone:
                 db["reports"].update(rid, {"gone_at": when})
-            for u in seen_urls:
-                db.execute("UPDATE reports SET gone_at = NULL WHERE url = ? AND gone_at IS NOT NULL", [u])
         return [u for _, u in gone]
