@@ -257,3 +257,69 @@ def pdftotext_raw() -> str:
     out += [str(v) for v in EXPECTED_T4]
     out += prose_tail()
     return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ 5. cell variants in a layout dump
+# Printed cells that differ from the plain numbers: blanks (a gap between columns), "/", "—",
+# full-width digits, "0.00", and what each must become (None = not a number, never 0).
+CELL_VARIANTS_T3 = {
+    "carried_over": (["", "", "", "", "", "", "0"], [None, None, None, None, None, None, 0]),
+    "denied.law_prohibited": (["/"] * 7, [None] * 7),
+    "denied.security_stability": (["—", "—", "—", "—", "—", "—", "—"], [None] * 7),
+    "unable.not_held": (["９", "２", "０", "１", "０", "０", "１２"], [9, 2, 0, 1, 0, 0, 12]),
+    "total_processed": (["42", "3", "", "1", "1", "", "47"], [42, 3, None, 1, 1, None, 47]),
+}
+CELL_VARIANTS_T2 = {  # label: (printed, expected)
+    "规章": (["", "", "3"], {"issued_this_year": None, "repealed_this_year": None, "in_force": 3}),
+    "行政事业性收费": (["0.00"], {"fee_amount_wan_yuan": 0}),
+}
+
+
+def expected_cell_variants() -> tuple[dict, dict]:
+    t3 = dict(EXPECTED_T3)
+    t3.update({r: exp for r, (_, exp) in CELL_VARIANTS_T3.items()})
+    t2 = dict(EXPECTED_T2)
+    t2["regulations"] = CELL_VARIANTS_T2["规章"][1]
+    t2["admin_fees"] = CELL_VARIANTS_T2["行政事业性收费"][1]
+    return t2, t3
+
+
+def layout_cell_variants() -> str:
+    """`pdftotext -layout` of a report whose table cells are blank, "/", "—", full-width or
+    0.00; labels wrapped over three lines with the numbers on the middle line; the 表三 header
+    repeated at the top of the next page, a bare page number line between pages."""
+    colw = 18
+    out = [TITLE, "发布日期：2024-01-19", "一、总体情况", "2023年，我局全年主动公开政府信息356条。",
+           "二、主动公开政府信息情况", "第二十条第（一）项",
+           "信息内容".ljust(12) + "".join(h.rjust(colw) for h in ["本年制发件数", "本年废止件数", "现行有效件数"])]
+    for lab, vals in T2_ROWS[0:2]:
+        vals = CELL_VARIANTS_T2.get(lab, (vals,))[0]
+        out.append(lab.ljust(12) + "".join(v.rjust(colw) for v in vals))
+    out += ["第二十条第（五）项", "信息内容        本年处理决定数量", "行政许可" + "1,493".rjust(20),
+            "第二十条第（六）项", "信息内容        本年处理决定数量", "行政处罚" + "58".rjust(20),
+            "行政强制" + "9".rjust(20),
+            "第二十条第（八）项", "信息内容        本年收费金额（单位：万元）", "行政事业性收费" + "0.00".rjust(16)]
+    header = ["                                      申请人情况",
+              "                                         法人或其他组织",
+              "                       自然人   商业   科研   社会公益  法律服务  其他    总计",
+              "                                企业   机构    组织      机构"]
+    out += ["三、收到和处理政府信息公开申请情况"] + header
+    for row, labels in T3_LABELS.items():
+        printed = CELL_VARIANTS_T3.get(row, (t3_printed(row),))[0]
+        nums = "".join(v.rjust(7) for v in printed)
+        lab = labels[-1]
+        group = "  ".join(labels[:-1])
+        if len(lab) > 24:   # three lines, numbers on the middle one
+            a, b, c = lab[:12], lab[12:24], lab[24:]
+            out += [("    " + group).ljust(4) + "  " + a if group else "      " + a,
+                    "      " + b.ljust(40) + nums, "      " + c]
+        else:
+            out.append(("    " + "  ".join(labels)).ljust(46) + nums)
+        if row == "denied.admin_inquiry":
+            out += ["", "3", "\f" + header[0]] + header[1:]
+    out += ["四、政府信息公开行政复议、行政诉讼情况", "    行政复议                      行政诉讼",
+            "                        未经复议直接起诉      复议后起诉",
+            "结果维持 结果纠正 其他结果 尚未审结 总计 " * 3,
+            " ".join(str(v) for v in EXPECTED_T4), "4"]
+    out += prose_tail()
+    return "\n".join(out) + "\n"

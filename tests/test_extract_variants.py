@@ -52,3 +52,36 @@ def test_text_renderings(name):
     assert_meta(d, published="2024-01-18" if name == "pdftotext_raw" else "2024-01-19")
     # every printed number of the official layout, nothing more (no page numbers, no extras)
     assert len(d["cells"]) == 10 + 175 + 15
+
+
+def test_layout_cell_variants():
+    """Blank cells are gaps between columns in `pdftotext -layout`: they come back EMPTY in their
+    own column (never 0, never shifting the next number left); "/" and "—" are NA."""
+    t2, t3 = V.expected_cell_variants()
+    d = extract_document(V.layout_cell_variants().encode("utf-8"))
+    assert_report(d, t2=t2, t3=t3)
+    assert_meta(d)
+    assert len(d["cells"]) == 10 + 175 + 15
+    cell = {(c["table"], c["row"], c["col"]): c for c in d["cells"]}
+    assert cell[("t3", "carried_over", "natural_person")]["semantic"] == "EMPTY"
+    assert cell[("t3", "total_processed", "legal_research")]["semantic"] == "EMPTY"
+    assert cell[("t3", "total_processed", "legal_law_service")]["raw"] == "1"
+    assert cell[("t3", "denied.law_prohibited", "total")]["semantic"] == "NA"
+    assert cell[("t3", "denied.security_stability", "natural_person")]["semantic"] == "NA"
+    assert cell[("t3", "unable.not_held", "total")]["raw"] == "１２"
+    assert cell[("t2", "regulations", "issued_this_year")]["semantic"] == "EMPTY"
+    assert cell[("t2", "admin_fees", "fee_amount_wan_yuan")]["semantic"] == "ZERO"
+
+
+def test_vanished_blanks_are_not_guessed():
+    """In a one-value-per-line copy a blank cell leaves no line: the row cannot be placed and is
+    left out rather than shifted."""
+    text = V.one_per_line(split_labels=False)
+    text = text.replace("规章\n\n1\n\n0\n\n3", "规章\n\n1\n\n3")           # one 表二 blank vanished
+    i = text.index("四、结转下年度继续办理")
+    text = text[:i] + text[i:].replace("1\n\n1\n\n0\n\n0\n\n1\n\n0\n\n3", "1\n\n1\n\n1\n\n3", 1)
+    d = extract_document(text.encode())
+    assert "regulations" not in d["tables"]["t2"]
+    assert "carried_forward" not in d["tables"]["t3"]
+    t3 = {k: v for k, v in V.EXPECTED_T3.items() if k != "carried_forward"}
+    assert_report(d, t2={k: v for k, v in V.EXPECTED_T2.items() if k != "regulations"}, t3=t3)

@@ -28,6 +28,7 @@ class Tok:
     row: int | None = None
     col: int | None = None
     number: float | None = None   # the stored number of a spreadsheet cell
+    x: float | None = None        # centre column of a value in a column-aligned text line
 
 
 @dataclass
@@ -263,15 +264,25 @@ def text_stream(text: str, kind: str = "text") -> tuple[list[Tok], list[str]]:
             continue
         m = _TRAILING_VALUES.match(s)
         if m and not looks_like_value(s):
-            vals = m.group("vals").split()
             toks.append(Tok(clean_raw(m.group("label")), loc))
-            for k, v in enumerate(vals):
-                toks.append(Tok(v, f"{loc}/v{k + 1}"))
+            # positions (in the unstripped line) let a blank cell of `pdftotext -layout` show
+            # as a gap between columns
+            off = len(line) - len(line.lstrip()) + m.start("vals")
+            for k, v in enumerate(re.finditer(r"\S+", m.group("vals"))):
+                toks.append(Tok(v.group(), f"{loc}/v{k + 1}", x=off + v.start() + len(v.group()) / 2))
             continue
         # a bare run of numbers on one line ("2 0 5 2 9 …", table 四 in PDF text)
         if len(s.split()) > 1 and all(looks_like_value(p) for p in s.split()):
-            for k, v in enumerate(s.split()):
-                toks.append(Tok(v, f"{loc}/v{k + 1}"))
+            off = len(line) - len(line.lstrip())
+            for k, v in enumerate(re.finditer(r"\S+", s)):
+                toks.append(Tok(v.group(), f"{loc}/v{k + 1}", x=off + v.start() + len(v.group()) / 2))
+            continue
+        # column-aligned header words ("信息内容      本年制发件数      本年废止件数"): one token
+        # each, with its position; a justified label ("规    章") stays whole
+        pieces = list(re.finditer(r"\S+(?: \S+)*", line)) if re.search(r"\S(?: {2,}|\t)\S", s) else []
+        if len(pieces) > 1 and all(len(p.group()) >= 2 for p in pieces):
+            for k, p in enumerate(pieces):
+                toks.append(Tok(clean_raw(p.group()), f"{loc}/w{k + 1}", x=p.start() + len(p.group()) / 2))
             continue
         toks.append(Tok(clean_raw(s), loc))
         if len(toks) > MAX_TOKENS:

@@ -196,6 +196,8 @@ class Matcher:
         self.t2_hdr_row: dict[int, int] = {}
         self.t3_hdr: dict[int, dict[int, str]] = {}
         self.t4_done = False
+        self.t2_hdr_x: dict[str, float] = {}   # 表二 header word centres in a layout text dump
+        self.col_x: dict = {}    # (table, columns) → value centres of the last complete text row
 
     def is_value(self, i: int) -> bool:
         v = self.vals[i]
@@ -237,12 +239,45 @@ class Matcher:
                         self.res.add("t3", row, c, self.toks[j])
                 self.res.t3_rows.add(row)
                 return True
-        if len(idx) < len(T3_COL_ORDER):
+        placed = self.place(("t3",), T3_COL_ORDER, idx)
+        if placed is None:
             return False  # blanks vanished from a text rendering: position would lie
-        for c, j in zip(T3_COL_ORDER, idx):
-            self.res.add("t3", row, c, self.toks[j])
+        for c, j in placed:
+            self.res.add("t3", row, c, self.toks[j] if j >= 0 else self.gap(idx, c))
         self.res.t3_rows.add(row)
         return True
+
+    def place(self, where: tuple, cols, idx: list[int]) -> list[tuple[str, int]] | None:
+        """Columns for the values of a text row: in order when all are there; when fewer values
+        than columns, by position under the columns of the last complete row of the same
+        (sub)table (`pdftotext -layout` leaves a gap for a blank cell; j = -1 marks it); None
+        when that cannot be known."""
+        cols = list(cols)
+        xs = [self.toks[j].x for j in idx]
+        full = len(idx) >= len(cols)
+        if full:
+            if len(idx) == len(cols) and all(x is not None for x in xs):
+                self.col_x[(where, tuple(cols))] = xs
+            return list(zip(cols, idx))
+        ref = self.col_x.get((where, tuple(cols)))
+        if ref is None and where == ("t2",) and all(c in self.t2_hdr_x for c in cols):
+            ref = [self.t2_hdr_x[c] for c in cols]
+        if not ref or any(x is None for x in xs) or not idx:
+            return None
+        gap = min((b - a for a, b in zip(ref, ref[1:])), default=8.0)
+        out, used = [], set()
+        for j, x in zip(idx, xs):
+            k = min(range(len(ref)), key=lambda n: abs(ref[n] - x))
+            if abs(ref[k] - x) > gap / 2 or k in used or (used and k < max(used)):
+                return None
+            used.add(k)
+            out.append((cols[k], j))
+        out += [(c, -1) for n, c in enumerate(cols) if n not in used]
+        return sorted(out, key=lambda cj: cols.index(cj[0]))
+
+    def gap(self, idx: list[int], col: str) -> Tok:
+        t = self.toks[idx[0]]
+        return Tok("", t.locator.rsplit("/", 1)[0] + f"/gap:{col}")
 
     def emit_t2(self, row: str, idx: list[int]) -> bool:
         g = self.toks[idx[0]].grid if idx else None
@@ -262,8 +297,11 @@ class Matcher:
                     if lay and len(lay) == len(idx):
                         cols = list(lay)
                         break
-            for c, j in zip(cols, idx):
-                self.res.add("t2", row, c, self.toks[j])
+            placed = self.place(("t2",), cols, idx) if cols else []
+            if placed is None:
+                placed = []   # cells vanished from a text rendering: position would lie
+            for c, j in placed:
+                self.res.add("t2", row, c, self.toks[j] if j >= 0 else self.gap(idx, c))
                 done = True
         if done:
             self.res.t2_rows.add(row)
@@ -296,6 +334,7 @@ class Matcher:
             self.ctx = "t2"
             if _T2_CUE.match(key):
                 self.t2_cols = []
+                self.t2_hdr_x = {}
                 if tok.grid is not None:
                     self.t2_hdr.pop(tok.grid, None)
             return True
@@ -316,6 +355,8 @@ class Matcher:
                     return True
                 if ck not in self.t2_cols:
                     self.t2_cols.append(ck)
+                    if tok.x is not None:
+                        self.t2_hdr_x[ck] = tok.x
                 self.res.t2_cols.add(ck)
                 return True
         if self.ctx == "t3" or (self.ctx is None and key in ("自然人",)):
