@@ -323,3 +323,80 @@ def layout_cell_variants() -> str:
             " ".join(str(v) for v in EXPECTED_T4), "4"]
     out += prose_tail()
     return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------ 6. PDF without ruling lines
+def pdf_text_only(blank_cells: bool = True, repeat_header: bool = True) -> bytes:
+    """A Word/WPS report exported to PDF whose tables have no border lines (pdfplumber finds no
+    table): reportlab tables without GRID, long labels wrapped in their cells, 三、本年度办理结果
+    spanning the result rows, 表三 running onto the next page with its header repeated."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    st = ParagraphStyle("zh", fontName="STSong-Light", fontSize=9, leading=12)
+    small = ParagraphStyle("zs", fontName="STSong-Light", fontSize=7, leading=9)
+    P = lambda t, s=small: Paragraph(t, s)  # noqa: E731
+    base = [("FONTNAME", (0, 0), (-1, -1), "STSong-Light"), ("FONTSIZE", (0, 0), (-1, -1), 7),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (1, 0), (-1, -1), "CENTER")]
+    story = [Paragraph(TITLE, st), Paragraph("发布日期：2024-01-19", st), Paragraph("一、总体情况", st),
+             Paragraph("2023年，我局认真贯彻落实《条例》，全年主动公开政府信息356条。", st),
+             Paragraph("二、主动公开政府信息情况", st)]
+    t2 = [["第二十条第（一）项", "", "", ""], ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+          ["规章", "" if blank_cells else "1", "0", "3"], ["行政规范性文件", "12", "4", "87"],
+          ["第二十条第（五）项", "", "", ""], ["信息内容", "本年处理决定数量", "", ""], ["行政许可", "1,493", "", ""],
+          ["第二十条第（六）项", "", "", ""], ["信息内容", "本年处理决定数量", "", ""], ["行政处罚", "58", "", ""],
+          ["行政强制", "9", "", ""],
+          ["第二十条第（八）项", "", "", ""], ["信息内容", "本年收费金额（单位：万元）", "", ""],
+          ["行政事业性收费", "12.35", "", ""]]
+    t = Table(t2, colWidths=[110, 110, 110, 110])
+    spans = [("SPAN", (0, r), (3, r)) for r in (0, 4, 7, 11)] + \
+            [("SPAN", (1, r), (3, r)) for r in (5, 6, 8, 9, 10, 12, 13)]
+    t.setStyle(TableStyle(base + spans))
+    story += [t, Paragraph("三、收到和处理政府信息公开申请情况", st)]
+    head = [[P(NOTE), "", "", "申请人情况", "", "", "", "", "", ""],
+            ["", "", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
+            ["", "", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""]]
+    rows = list(head)
+    spans = [("SPAN", (0, 0), (2, 2)), ("SPAN", (3, 0), (9, 0)), ("SPAN", (3, 1), (3, 2)),
+             ("SPAN", (4, 1), (8, 1)), ("SPAN", (9, 1), (9, 2))]
+    first_result = None
+    for row, labels in T3_LABELS.items():
+        r = len(rows)
+        vals = t3_printed(row)
+        if blank_cells and row == "carried_over":
+            vals = ["", "", "", "", "", "", "0"]
+        labs = [l for l in labels if l != "三、本年度办理结果"]
+        if row in ("new_received", "carried_over", "carried_forward"):
+            cells = [P(labs[0]), "", ""]
+            spans.append(("SPAN", (0, r), (2, r)))
+        elif len(labs) == 2 or "." in labs[0][:3]:
+            cells = ["", P(labs[0]) if len(labs) == 2 else "", P(labs[-1])]
+        else:
+            cells = ["", P(labs[0]), ""]
+            spans.append(("SPAN", (1, r), (2, r)))
+        if row == "granted":
+            first_result = r
+            cells[0] = P("三、本年度办理结果")
+        rows.append(cells + vals)
+    last_result = len(rows) - 2
+    spans.append(("SPAN", (0, first_result), (0, last_result)))
+    t = Table(rows, colWidths=[40, 55, 120] + [38] * 7, repeatRows=3 if repeat_header else 0)
+    t.setStyle(TableStyle(base + spans))
+    story += [t, Paragraph("四、政府信息公开行政复议、行政诉讼情况", st)]
+    leaf = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    t4 = [["行政复议"] + [""] * 4 + ["行政诉讼"] + [""] * 9,
+          [""] * 5 + ["未经复议直接起诉"] + [""] * 4 + ["复议后起诉"] + [""] * 4,
+          [P(x) for x in leaf * 3], [str(v) for v in EXPECTED_T4]]
+    t = Table(t4, colWidths=[34] * 15)
+    t.setStyle(TableStyle(base + [("ALIGN", (0, 0), (-1, -1), "CENTER"), ("SPAN", (0, 0), (4, 1)),
+                                  ("SPAN", (5, 0), (14, 0)), ("SPAN", (5, 1), (9, 1)), ("SPAN", (10, 1), (14, 1))]))
+    story += [t] + [Paragraph(x, st) for x in prose_tail()]
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, topMargin=40, bottomMargin=40).build(story)
+    return buf.getvalue()

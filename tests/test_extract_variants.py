@@ -85,3 +85,21 @@ def test_vanished_blanks_are_not_guessed():
     assert "carried_forward" not in d["tables"]["t3"]
     t3 = {k: v for k, v in V.EXPECTED_T3.items() if k != "carried_forward"}
     assert_report(d, t2={k: v for k, v in V.EXPECTED_T2.items() if k != "regulations"}, t3=t3)
+
+
+@pytest.mark.parametrize("blank_cells,repeat_header", [(True, True), (False, False)])
+def test_pdf_tables_without_ruling_lines(blank_cells, repeat_header):
+    """Word/WPS → PDF with borderless tables: pdfplumber finds no table, the page's layout text
+    is read instead (wrapped labels, merged 三、本年度办理结果 printed mid-column, 表三 header
+    repeated on page 2, blank cells as gaps)."""
+    data = V.pdf_text_only(blank_cells=blank_cells, repeat_header=repeat_header)
+    t2, t3 = dict(V.EXPECTED_T2), dict(V.EXPECTED_T3)
+    if blank_cells:
+        t2["regulations"] = {"issued_this_year": None, "repealed_this_year": 0, "in_force": 3}
+        t3["carried_over"] = [None, None, None, None, None, None, 0]
+    d = extract_document(data)
+    assert d["doc_type"] == "pdf" and d["metadata"]["pages"] == 2
+    assert_report(d, t2=t2, t3=t3)
+    assert_meta(d)
+    assert len(d["cells"]) == 10 + 175 + 15
+    assert all(c["locator"].startswith("pdf:p") for c in d["cells"])

@@ -243,6 +243,11 @@ _VAL = r"(?:[+\-−]?\d[\d,，]*(?:\.\d+)?|[/／]|[—－\-]{1,2})"
 _TRAILING_VALUES = re.compile(r"^(?P<label>.*?[^\d\s+\-−/／—－])\s+(?P<vals>" + _VAL + r"(?:\s+" + _VAL + r"){0,19})\s*$")
 
 
+# Positions mean something only in a column-aligned dump (pdftotext -layout, pdfplumber
+# layout=True): there cells are separated by runs of spaces; a single-space join is not aligned.
+_ALIGNED = re.compile(r"\S {2,}\S")
+
+
 def text_stream(text: str, kind: str = "text") -> tuple[list[Tok], list[str]]:
     """Text renderings of tables: one cell per line (blank lines ignored), `|`-separated rows
     where empty cells are real cells, or a label followed by whitespace-separated numbers
@@ -268,14 +273,18 @@ def text_stream(text: str, kind: str = "text") -> tuple[list[Tok], list[str]]:
             # positions (in the unstripped line) let a blank cell of `pdftotext -layout` show
             # as a gap between columns
             off = len(line) - len(line.lstrip()) + m.start("vals")
+            aligned = _ALIGNED.search(s) is not None
             for k, v in enumerate(re.finditer(r"\S+", m.group("vals"))):
-                toks.append(Tok(v.group(), f"{loc}/v{k + 1}", x=off + v.start() + len(v.group()) / 2))
+                toks.append(Tok(v.group(), f"{loc}/v{k + 1}",
+                                x=off + v.start() + len(v.group()) / 2 if aligned else None))
             continue
         # a bare run of numbers on one line ("2 0 5 2 9 …", table 四 in PDF text)
         if len(s.split()) > 1 and all(looks_like_value(p) for p in s.split()):
             off = len(line) - len(line.lstrip())
+            aligned = _ALIGNED.search(s) is not None
             for k, v in enumerate(re.finditer(r"\S+", s)):
-                toks.append(Tok(v.group(), f"{loc}/v{k + 1}", x=off + v.start() + len(v.group()) / 2))
+                toks.append(Tok(v.group(), f"{loc}/v{k + 1}",
+                                x=off + v.start() + len(v.group()) / 2 if aligned else None))
             continue
         # column-aligned header words ("信息内容      本年制发件数      本年废止件数"): one token
         # each, with its position; a justified label ("规    章") stays whole
@@ -298,6 +307,12 @@ def _pdf_cell(t) -> str:
     if t is None:
         return ""
     return clean_raw(_SPLIT_NUMBER.sub("", str(t)))
+
+
+def _layout_text(page) -> str:
+    """Page text with columns kept (pdfplumber layout=True), blank margin lines dropped."""
+    txt = page.extract_text(layout=True, x_density=4, y_density=13) or ""
+    return "\n".join(ln.rstrip() for ln in txt.splitlines() if ln.strip())
 
 
 def pdf_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str], int]:
@@ -332,9 +347,14 @@ def pdf_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str], int]:
 
             try:
                 tp = page.filter(outside) if boxes else page
-                words_text = tp.extract_text(keep_blank_chars=False) or ""
-                # line tops for ordering against tables
-                wlines = tp.extract_text_lines() if hasattr(tp, "extract_text_lines") else []
+                if boxes:
+                    words_text = tp.extract_text(keep_blank_chars=False) or ""
+                    # line tops for ordering against tables
+                    wlines = tp.extract_text_lines() if hasattr(tp, "extract_text_lines") else []
+                else:
+                    # no ruled table on the page: Word/WPS tables without borders are only text;
+                    # the layout rendering keeps columns aligned, so blank cells stay visible
+                    words_text, wlines = _layout_text(tp), []
             except Exception:  # noqa: BLE001
                 words_text, wlines = "", []
             if wlines:

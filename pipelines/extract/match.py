@@ -103,6 +103,13 @@ def match_label(table: str, text: str) -> str | None:
             rk = match_row(table, label_key(" ".join(pieces[s:])))
             if rk:
                 return rk
+        # a PDF layout line can carry a group fragment between two lines of one label:
+        # "1.申请人无正当理由逾期不补正、" / "（六）其他处   行政机关不再处理其政府信息公开"
+        kept = [p for p in pieces if not _is_group_piece(p)]
+        if 0 < len(kept) < len(pieces):
+            rk = match_row(table, label_key(" ".join(kept)))
+            if rk:
+                return rk
     return match_row(table, key)
 
 
