@@ -400,3 +400,123 @@ def pdf_text_only(blank_cells: bool = True, repeat_header: bool = True) -> bytes
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=A4, topMargin=40, bottomMargin=40).build(story)
     return buf.getvalue()
+
+
+# ------------------------------------------------------------------ 7. HTML from real portals
+def t3_rows_html(total_col: bool = True, subtotal_col: bool = False, rows=None, note: bool = True,
+                 values=None) -> list[list[tuple]]:
+    """表三 as (text, rowspan, colspan, tag) rows: `<th>` header, 3 label columns with the
+    result group merged down, optional 法人小计 column (not in the format) or no 总计 column."""
+    values = values or EXPECTED_T3
+    rows = rows or list(T3_LABELS)
+    ncol = 6 + (1 if total_col else 0) + (1 if subtotal_col else 0)
+    legal = ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"] + (["小计"] if subtotal_col else [])
+    out = [[(NOTE if note else "", 3, 3, "th"), ("申请人情况", 1, ncol, "th")],
+           [("自然人", 2, 1, "th"), ("法人或其他组织", 1, len(legal), "th")] + ([("总计", 2, 1, "th")] if total_col else []),
+           [(x.replace("企业", "<br>企业"), 1, 1, "th") for x in legal]]
+
+    def vals(r):
+        v = [str(x) for x in values[r]]
+        if subtotal_col:
+            v = v[:6] + [str(sum(values[r][1:6]))] + v[6:]
+        return [(x, 1, 1, "td") for x in (v if total_col else v[:6])]
+
+    result = [r for r in rows if r not in ("new_received", "carried_over", "carried_forward")]
+    groups_seen = set()
+    for r in rows:
+        labels = [l for l in T3_LABELS.get(r, ["（六）其他处理"]) if l != "三、本年度办理结果"]
+        if r in ("new_received", "carried_over", "carried_forward"):
+            out.append([(labels[0], 1, 3, "td")] + vals(r))
+            continue
+        row = []
+        if r == result[0]:
+            row.append(("三、本年度办理结果", len(result), 1, "td"))
+        g = r.split(".")[0] if "." in r and r != "other.total" else None
+        if g:
+            if g not in groups_seen:
+                groups_seen.add(g)
+                n = sum(1 for x in result if x.startswith(g + ".") and x != "other.total")
+                row.append((labels[0], n, 1, "td"))
+            row.append((labels[-1], 1, 1, "td"))
+        else:
+            row.append((labels[0], 1, 2, "td"))
+        out.append(row + vals(r))
+    return out
+
+
+def t4_rows_html(split_litigation: bool = False) -> list[list[tuple]]:
+    leaf = [(x[:2] + "<br>" + x[2:] if len(x) == 4 else x, 1, 1, "th") for x in T4_LEAF]
+    if split_litigation:   # 行政诉讼 printed in its own header row above the two sub-groups
+        head = [[("行政复议", 3, 5, "th"), ("行政诉讼", 1, 10, "th")],
+                [("未经复议直接起诉", 1, 5, "th"), ("复议后起诉", 1, 5, "th")],
+                leaf + leaf]
+        head[2] = [(x, 1, 1, "th") for x in []] + leaf + leaf
+        head = [[("行政复议", 2, 5, "th"), ("行政诉讼", 1, 10, "th")],
+                [("未经复议直接起诉", 1, 5, "th"), ("复议后起诉", 1, 5, "th")],
+                leaf + leaf + leaf]
+    else:
+        head = [[("行政复议", 1, 5, "th"), ("行政诉讼", 1, 10, "th")],
+                [(x, 2, 1, "th") for x in T4_LEAF] + [("未经复议直接起诉", 1, 5, "th"), ("复议后起诉", 1, 5, "th")],
+                leaf + leaf]
+    return head + [[(str(v), 1, 1, "td") for v in EXPECTED_T4]]
+
+
+def t2_rows_html(clause_row: bool = True) -> list[list[list[tuple]]]:
+    """表二 as four tables, each with its own 信息内容 header (and the clause as a title row)."""
+    subs = [("第二十条第（一）项", ["本年制发件数", "本年废止件数", "现行有效件数"], T2_ROWS[0:2]),
+            ("第二十条第（五）项", ["本年处理决定数量"], T2_ROWS[2:3]),
+            ("第二十条第（六）项", ["本年处理决定数量"], T2_ROWS[3:5]),
+            ("第二十条第（八）项", ["本年收费金额（单位：万元）"], T2_ROWS[5:6])]
+    out = []
+    for clause, cols, rows in subs:
+        span = 3 // len(cols)
+        t = [[(clause, 1, 4, "th")]] if clause_row else []
+        t.append([("信息内容", 1, 1, "th")] + [(c, 1, span, "th") for c in cols])
+        for lab, vals in rows:
+            t.append([(lab, 1, 1, "td")] + [(v, 1, span, "td") for v in vals])
+        out.append(t)
+    return out
+
+
+def html_table_word(rows, nested: bool = True) -> str:
+    """Word-pasted table markup: every cell text inside <p><span>, padding with &nbsp;."""
+    out = ['<table class="MsoNormalTable" border="1" cellspacing="0" style="border-collapse:collapse">']
+    for row in rows:
+        out.append("<tr>")
+        for text, rs, cs, tag in row:
+            attrs = (f' rowspan="{rs}"' if rs > 1 else "") + (f' colspan="{cs}"' if cs > 1 else "")
+            inner = (f'<p class="MsoNormal" align="center"><span style="font-size:10.5pt">&nbsp;{text}&nbsp;</span>'
+                     f'<span lang="EN-US"><o:p></o:p></span></p>') if nested else text
+            out.append(f"<{tag}{attrs}>{inner}</{tag}>")
+        out.append("</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def portal_page(body: str, title: str = TITLE, meta: bool = True, info: str = "发布时间：2024-01-19 09:30",
+                charset: str = "utf-8") -> str:
+    metas = (f'<meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="2024-01-19 09:30">'
+             '<meta name="ContentSource" content="清河县自然资源局">') if meta else ""
+    return (f'<!DOCTYPE html><html><head><meta charset="{charset}">{metas}<title>{title}-清河县人民政府</title></head>'
+            '<body><div class="header">清河县人民政府 繁體版 无障碍</div><div class="crumb">首页 &gt; 政府信息公开 &gt; 年报</div>'
+            f'<div class="article"><h2 class="title">{title}</h2><div class="info">{info} 来源：县自然资源局</div>'
+            f'<div class="TRS_Editor">{body}</div></div><div class="footer">网站地图 | 冀ICP备00000000号</div></body></html>')
+
+
+def html_body(t2_tables=None, t3=None, t4=None, one_table: bool = False) -> str:
+    t2_tables = t2_tables if t2_tables is not None else t2_rows_html()
+    t3 = t3 if t3 is not None else t3_rows_html()
+    t4 = t4 if t4 is not None else t4_rows_html()
+    head = ("<p>一、总体情况</p><p>2023年，我局认真贯彻落实《中华人民共和国政府信息公开条例》。</p>"
+            "<p><b>二、主动公开政府信息情况</b></p>")
+    tail = ("<p>五、存在的主要问题及改进情况</p><p>一是公开内容不够全面。</p><p>六、其他需要报告的事项</p>"
+            "<p>本年度未收取信息处理费。</p><p style='text-align:right'>清河县自然资源局</p>"
+            "<p style='text-align:right'>2024年1月18日</p>")
+    if one_table:   # the three tables typed as one Word table, section titles in full-width rows
+        rows = [r for t in t2_tables for r in t]
+        rows += [[("三、收到和处理政府信息公开申请情况", 1, 10, "td")]] + t3
+        rows += [[("四、政府信息公开行政复议、行政诉讼情况", 1, 15, "td")]] + t4
+        return head + html_table_word(rows) + tail
+    return (head + "".join(html_table_word(t) for t in t2_tables)
+            + "<p><b>三、收到和处理政府信息公开申请情况</b></p>" + html_table_word(t3)
+            + "<p><b>四、政府信息公开行政复议、行政诉讼情况</b></p>" + html_table_word(t4) + tail)

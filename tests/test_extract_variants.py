@@ -103,3 +103,70 @@ def test_pdf_tables_without_ruling_lines(blank_cells, repeat_header):
     assert_meta(d)
     assert len(d["cells"]) == 10 + 175 + 15
     assert all(c["locator"].startswith("pdf:p") for c in d["cells"])
+
+
+# ------------------------------------------------------------------ HTML from real portals
+def _page(**kw) -> bytes:
+    return V.portal_page(V.html_body(**kw)).encode("utf-8")
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("th_header_nested_spans", {}),
+    ("one_table_for_all_three", {"one_table": True}),
+    ("extra_subtotal_column", {"t3": V.t3_rows_html(subtotal_col=True)}),
+    ("litigation_header_split", {"t4": V.t4_rows_html(split_litigation=True)}),
+    ("t2_without_clause_rows", {"t2_tables": V.t2_rows_html(clause_row=False)}),
+])
+def test_html_portal_variants(name, kw):
+    d = extract_document(_page(**kw), url="http://www.qinghe.gov.cn/art/2024/1/19/art_123_456.html")
+    assert_report(d)
+    assert_meta(d)
+    assert d["metadata"]["container"] == ".TRS_Editor"
+    assert len(d["cells"]) == 10 + 175 + 15    # the 法人小计 column is not a canonical cell
+
+
+def test_html_without_total_column():
+    d = extract_document(_page(t3=V.t3_rows_html(total_col=False)))
+    t3 = {r: v[:6] + ["MISSING"] for r, v in V.EXPECTED_T3.items()}
+    assert_report(d, t3=t3)
+
+
+def test_html_t3_split_over_two_tables():
+    """A Word page break splits 表三 into two tables; the second has no header."""
+    t3 = V.t3_rows_html()
+    body = V.html_body().replace(V.html_table_word(t3),
+                                 V.html_table_word(t3[:14]) + "<p>&nbsp;</p>" + V.html_table_word(t3[14:]))
+    assert_report(extract_document(V.portal_page(body).encode()))
+
+
+def test_html_2021_report_with_single_other_row():
+    rows = [r for r in V.T3_LABELS if not r.startswith("other.")]
+    rows.insert(rows.index("total_processed"), "other.total")
+    vals = dict(V.EXPECTED_T3, **{"other.total": [3, 0, 0, 0, 0, 0, 3]})
+    d = extract_document(_page(t3=V.t3_rows_html(rows=rows, values=vals)))
+    assert_report(d, t3={r: vals[r] for r in rows})      # format still 2021: 表二 has 2021 columns
+
+
+def test_html_2019_labels_in_a_2022_report():
+    """S-FORMAT mismatch: the format is what the labels say (2019), the year what the title says."""
+    t2 = [[("第二十条第（一）项", 1, 4, "th")],
+          [("信息内容", 1, 1, "th"), ("本年新制作数量", 1, 1, "th"), ("本年新公开数量", 1, 1, "th"), ("对外公开总数量", 1, 1, "th")],
+          [("规章", 1, 1, "td"), ("0", 1, 1, "td"), ("0", 1, 1, "td"), ("2", 1, 1, "td")],
+          [("规范性文件", 1, 1, "td"), ("5", 1, 1, "td"), ("5", 1, 1, "td"), ("31", 1, 1, "td")],
+          [("第二十条第（五）项", 1, 4, "th")],
+          [("信息内容", 1, 1, "th"), ("上一年项目数量", 1, 1, "th"), ("本年增/减", 1, 1, "th"), ("处理决定数量", 1, 1, "th")],
+          [("行政许可", 1, 1, "td"), ("45", 1, 1, "td"), ("-3", 1, 1, "td"), ("1,208", 1, 1, "td")],
+          [("其他对外管理服务事项", 1, 1, "td"), ("12", 1, 1, "td"), ("0", 1, 1, "td"), ("/", 1, 1, "td")]]
+    rows = [r for r in V.T3_LABELS if not r.startswith("other.")]
+    rows.insert(rows.index("total_processed"), "other.total")
+    vals = dict(V.EXPECTED_T3, **{"other.total": [3, 0, 0, 0, 0, 0, 3]})
+    title = "清河县自然资源局2022年度政府信息公开工作年度报告"
+    body = V.html_body(t2_tables=[t2], t3=V.t3_rows_html(rows=rows, values=vals))
+    d = extract_document(V.portal_page(body, title=title).encode())
+    assert d["report_year"] == 2022 and d["format"] == "2019"
+    assert d["tables"]["t2"] == {
+        "regulations": {"newly_made": 0, "newly_published": 0, "total_published": 2},
+        "normative_docs": {"newly_made": 5, "newly_published": 5, "total_published": 31},
+        "admin_licensing": {"items_prev_year": 45, "items_change": -3, "decisions": 1208},
+        "other_external_services": {"items_prev_year": 12, "items_change": 0, "decisions": None}}
+    assert_report(d, t2=None, t3={r: vals[r] for r in rows}, fmt="2019")

@@ -238,9 +238,11 @@ class Matcher:
     # -------------------------------------------------------------- emitters
     def emit_t3(self, row: str, idx: list[int]) -> bool:
         hdr = self.t3_hdr.get(self.toks[idx[0]].grid) if idx else None
-        if hdr and len(set(hdr.values())) == len(T3_COL_ORDER):
+        # by header label when the grid has one (an extra 法人小计 column is skipped, a missing
+        # 总计 column is simply absent); at least the six applicant columns must be named
+        if hdr and len(set(hdr.values())) >= len(T3_COL_ORDER) - 1:
             mapped = [(hdr.get(self.toks[j].col), j) for j in idx]
-            if sum(1 for c, _ in mapped if c) >= len(T3_COL_ORDER):
+            if sum(1 for c, _ in mapped if c) >= len(set(hdr.values())):
                 for c, j in mapped:
                     if c:
                         self.res.add("t3", row, c, self.toks[j])
