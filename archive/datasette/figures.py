@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipelines.extract import canon
 
-FIGURES_VERSION = "2"   # bump when SCHEMA or the figures change: forces a rebuild
+FIGURES_VERSION = "4"   # bump when SCHEMA or the figures change: forces a rebuild
 # agency_key (archive/agency.py) ends in 政府 for a government itself (人民政府 is shortened).
 GOVERNMENT_SUFFIX = "政府"
 DENIED = [k.key for k in canon.T3_ROWS if k.group == "denied"]
@@ -65,13 +65,19 @@ CREATE TABLE report_figures (
     published TEXT, first_seen TEXT, url TEXT,
     {", ".join(f"{name} REAL" for name, _ in COLUMNS)},
     prev_report_id INTEGER, prev_carried_forward REAL,
-    deadline TEXT, late_by_declared_date INTEGER, late_by_first_seen INTEGER,
+    deadline TEXT, late_by_declared_date INTEGER, late_by_first_seen INTEGER, late INTEGER,
+    carry_mismatch INTEGER,
     failing_checks INTEGER, t3_bal_failures INTEGER,
     versions INTEGER, distinct_contents INTEGER
 );
-CREATE INDEX idx_figures_year ON report_figures(report_year, region);
+-- Covering indexes: the yearly aggregates read an index, never the wider table rows.
+CREATE INDEX idx_figures_year ON report_figures(report_year, region, new_received);
+CREATE INDEX idx_figures_year_agency ON report_figures(report_year DESC, agency);
+CREATE INDEX idx_figures_denied ON report_figures(report_year, agency,
+    {", ".join(denied_column(k) for k in DENIED)});
 CREATE INDEX idx_figures_agency_year ON report_figures(agency_key, report_year);
-CREATE INDEX idx_figures_late ON report_figures(late_by_declared_date, late_by_first_seen);
+CREATE INDEX idx_figures_late ON report_figures(late, report_year);
+CREATE INDEX idx_figures_carry ON report_figures(carry_mismatch, report_year);
 CREATE TABLE report_figures_state (built_from TEXT NOT NULL, built_at TEXT NOT NULL);
 """
 
@@ -96,6 +102,7 @@ def rebuild(conn: sqlite3.Connection) -> int:
     """(Re)create report_figures from the current versions; returns the number of reports."""
     conn.execute("DROP TABLE IF EXISTS report_figures")
     conn.execute("DROP TABLE IF EXISTS report_figures_state")
+    conn.execute("DROP TABLE IF EXISTS report_figures_years")
     for statement in SCHEMA.split(";"):  # not executescript: it would commit
         if statement.strip():
             conn.execute(statement)
@@ -136,6 +143,17 @@ def rebuild(conn: sqlite3.Connection) -> int:
         UPDATE report_figures SET late_by_declared_date = published > deadline,
             late_by_first_seen = substr(first_seen, 1, 10) > deadline
         WHERE deadline IS NOT NULL""")
+    conn.execute("UPDATE report_figures SET late = MAX(COALESCE(late_by_declared_date, 0), "
+                 "COALESCE(late_by_first_seen, 0))")
+    # X-CARRY from 2020 on: this year's 上年结转 differs from last year's 结转下年度 (总计).
+    conn.execute("UPDATE report_figures SET carry_mismatch = (report_year >= 2020 AND "
+                 "prev_report_id IS NOT NULL AND carried_over IS NOT prev_carried_forward)")
+    # Yearly sums, so that questions over every agency read a few hundred rows.
+    denied = [denied_column(k) for k in DENIED]
+    conn.execute("CREATE TABLE report_figures_years AS SELECT report_year, region, "
+                 "COUNT(*) AS reports, SUM(new_received) AS new_received, "
+                 + ", ".join(f"SUM({d}) AS {d}, SUM({d} > 0) AS {d}_reports" for d in denied)
+                 + " FROM report_figures GROUP BY report_year, region")
     conn.execute("INSERT INTO report_figures_state VALUES (?, datetime('now'))",
                  [_fingerprint(conn)])
     conn.execute("ANALYZE report_figures")
