@@ -520,3 +520,18 @@ def html_body(t2_tables=None, t3=None, t4=None, one_table: bool = False) -> str:
     return (head + "".join(html_table_word(t) for t in t2_tables)
             + "<p><b>三、收到和处理政府信息公开申请情况</b></p>" + html_table_word(t3)
             + "<p><b>四、政府信息公开行政复议、行政诉讼情况</b></p>" + html_table_word(t4) + tail)
+
+
+def pipes_with_subtotal() -> str:
+    """`|` rows of a report that added a 法人小计 column after 其他 (8 numbers per 表三 row)."""
+    out = []
+    for ln in label_then_numbers(" | ").split("\n"):
+        if ln.startswith("商业企业 |"):
+            ln += " | 小计"
+        parts = ln.split(" | ")
+        row = next((r for r, labs in T3_LABELS.items() if parts[:len(labs)] == labs), None)
+        if row:
+            n, vals = len(T3_LABELS[row]), EXPECTED_T3[row]
+            parts = parts[:n + 6] + [str(sum(vals[1:6]))] + parts[n + 6:]
+        out.append(" | ".join(parts))
+    return "\n".join(out)

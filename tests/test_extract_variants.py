@@ -170,3 +170,11 @@ def test_html_2019_labels_in_a_2022_report():
         "admin_licensing": {"items_prev_year": 45, "items_change": -3, "decisions": 1208},
         "other_external_services": {"items_prev_year": 12, "items_change": 0, "decisions": None}}
     assert_report(d, t2=None, t3={r: vals[r] for r in rows}, fmt="2019")
+
+
+def test_text_pipes_with_subtotal_column():
+    text = V.pipes_with_subtotal()
+    assert "| 41 | 3 | 0 | 1 | 2 | 0 | 6 | 47" in text
+    d = extract_document(text.encode())
+    assert_report(d)
+    assert len(d["cells"]) == 10 + 175 + 15

@@ -107,6 +107,8 @@ T3_COLS: tuple[Key, ...] = (
 T3_APPLICANT_COLS = tuple(k.key for k in T3_COLS if k.key != "total")
 T3_COL_GROUP_LEGAL = "法人或其他组织"
 T3_HEADER_LABELS = ("申请人情况", T3_COL_GROUP_LEGAL)
+# A 法人 subtotal column some reports add after 其他 (not in the format): skipped, never a cell.
+T3_SUBTOTAL_LABELS = ("小计", "法人小计", "法人或其他组织小计", "法人或其他组织合计", "法人合计")
 
 T3_GROUPS = {
     "result": "三、本年度办理结果",

@@ -189,6 +189,7 @@ class Result:
 _NUMBERED = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十]+[)）、.．]|[（(]\d+[)）]|\d+\s*[.．、)）])")
 _T2_CUE = re.compile(r"^第二十条第[（(]?[一二三四五六七八九十\d]+[)）]?项")
 _T3_CUES = ("勾稽关系", "申请人情况")
+_T3_SUBTOTAL_KEYS = {label_key(x) for x in canon.T3_SUBTOTAL_LABELS}
 
 
 class Matcher:
@@ -203,6 +204,7 @@ class Matcher:
         self.t2_hdr_row: dict[int, int] = {}
         self.t3_hdr: dict[int, dict[int, str]] = {}
         self.t4_done = False
+        self.t3_subtotal = False   # a text rendering printed a 法人小计 header
         self.t2_hdr_x: dict[str, float] = {}   # 表二 header word centres in a layout text dump
         self.col_x: dict = {}    # (table, columns) → value centres of the last complete text row
 
@@ -248,6 +250,8 @@ class Matcher:
                         self.res.add("t3", row, c, self.toks[j])
                 self.res.t3_rows.add(row)
                 return True
+        if self.t3_subtotal and len(idx) == len(T3_COL_ORDER) + 1:
+            idx = idx[:6] + idx[7:]   # the printed 法人小计 sits after the five 法人 columns
         placed = self.place(("t3",), T3_COL_ORDER, idx)
         if placed is None:
             return False  # blanks vanished from a text rendering: position would lie
@@ -368,6 +372,9 @@ class Matcher:
                         self.t2_hdr_x[ck] = tok.x
                 self.res.t2_cols.add(ck)
                 return True
+        if self.ctx == "t3" and tok.grid is None and key in _T3_SUBTOTAL_KEYS:
+            self.t3_subtotal = True
+            return True
         if self.ctx == "t3" or (self.ctx is None and key in ("自然人",)):
             ck = match_col("t3", key)
             if ck:
