@@ -178,3 +178,51 @@ def test_text_pipes_with_subtotal_column():
     d = extract_document(text.encode())
     assert_report(d)
     assert len(d["cells"]) == 10 + 175 + 15
+
+
+# ------------------------------------------------------------------ metadata from real pages
+AG = "清河县自然资源局"
+
+
+@pytest.mark.parametrize("title,meta,info,url,want", [
+    # title forms → (title, agency, year, published)
+    ("清河县自然资源局2023年政府信息公开工作年度报告", True, "", None,
+     ("清河县自然资源局2023年政府信息公开工作年度报告", AG, 2023, "2024-01-19")),
+    ("2023年清河县自然资源局政府信息公开工作年度报告", False, "发布日期：2024-01-21", None,
+     ("2023年清河县自然资源局政府信息公开工作年度报告", AG, 2023, "2024-01-21")),
+    ("清河县自然资源局关于2023年度政府信息公开工作的报告", False, "发布时间：2024年01月22日 10:05", None,
+     ("清河县自然资源局关于2023年度政府信息公开工作的报告", AG, 2023, "2024-01-22")),
+    ("清河县自然资源局２０２３年度政府信息公开工作年度报告", False, "日期：2024-01-23", None,
+     ("清河县自然资源局２０２３年度政府信息公开工作年度报告", AG, 2023, "2024-01-23")),
+    ("清河县自然资源局二〇二三年度政府信息公开工作年度报告", False, "", "http://www.qinghe.gov.cn/zwgk/t20240125_123.html",
+     ("清河县自然资源局二〇二三年度政府信息公开工作年度报告", AG, 2023, "2024-01-18")),   # signature before URL
+    ("清河县自然资源局政府信息公开工作年度报告（2023年度）", False, "来源：县自然资源局", None,
+     ("清河县自然资源局政府信息公开工作年度报告（2023年度）", AG, 2023, "2024-01-18")),
+])
+def test_metadata_variants(title, meta, info, url, want):
+    page = V.portal_page(V.html_body(), title=title, meta=meta, info=info)
+    d = extract_document(page.encode("utf-8"), url=url)
+    assert (d["title"], d["agency"], d["report_year"], d["published"]) == want
+
+
+def test_agency_from_publisher_when_title_has_none():
+    title = "2023年度政府信息公开工作年度报告"
+    page = V.portal_page(V.html_body(), title=title, meta=True)
+    d = extract_document(page.encode("utf-8"))
+    assert (d["title"], d["agency"], d["report_year"], d["published"]) == (title, AG, 2023, "2024-01-19")
+
+
+def test_published_from_url_only():
+    body = V.html_body().replace("<p style='text-align:right'>2024年1月18日</p>", "")
+    page = V.portal_page(body, meta=False, info="")
+    d = extract_document(page.encode(), url="http://www.qinghe.gov.cn/art/2024/1/26/art_1229_5.html")
+    assert d["published"] == "2024-01-26"
+    d = extract_document(page.encode(), url="http://www.qinghe.gov.cn/zwgk/202401/t20240127_3322.html")
+    assert d["published"] == "2024-01-27"
+
+
+def test_signature_in_chinese_numerals():
+    text = V.label_then_numbers(" | ").replace("2024年1月18日", "二〇二四年一月十八日").replace(
+        "发布日期：2024-01-19 来源：县自然资源局", "")
+    d = extract_document(text.encode())
+    assert d["published"] == "2024-01-18"

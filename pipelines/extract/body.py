@@ -89,7 +89,7 @@ def parse_date(s: str | None) -> str | None:
 # ------------------------------------------------------------------ 索引号 header
 HEADER_LABELS = ("索引号", "发布机构", "发文机关", "发文单位", "发布单位", "成文日期", "发布日期", "公布日期",
                  "发文日期", "发布时间", "文号", "发文字号", "信息来源", "来源", "主题分类", "分类", "名称", "标题",
-                 "公开方式", "有效性", "统一编号", "主题词")
+                 "公开方式", "有效性", "统一编号", "主题词", "日期", "时间")
 _HDR_LABEL_RE = re.compile("(" + "|".join(sorted(HEADER_LABELS, key=len, reverse=True)) + r")\s*[:：]?")
 
 
@@ -115,7 +115,7 @@ def header_fields(lines: list[str], limit: int = 80) -> dict[str, str]:
         m = _HDR_LABEL_RE.match(sq)
         if not m:
             # inline pairs anywhere in a short line: "发布日期:2024-02-08 14:35 访问次数: 信息来源:海宁市"
-            for mm in re.finditer(r"(发布日期|发布时间|公布日期|信息来源|来源|发布机构|成文日期)\s*[:：]\s*([^\s:：]+(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)", c):
+            for mm in re.finditer(r"(发布日期|发布时间|公布日期|信息来源|来源|发布机构|成文日期|日期|时间)\s*[:：]\s*([^\s:：]+(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)", c):
                 out.setdefault(mm.group(1), mm.group(2).strip())
             i += 1
             continue
@@ -141,7 +141,7 @@ def header_fields(lines: list[str], limit: int = 80) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ title → agency, year
-_TITLE_HINT = re.compile(r"(年度报告|年报|工作报告|年度工作报告)")
+_TITLE_HINT = re.compile(r"(年度报告|年报|工作报告|年度工作报告|公开工作的报告|公开工作情况的报告)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _TAG_PREFIX = re.compile(r"^\s*(?:[（(【\[][^）)】\]]{1,8}[）)】\]]\s*)+")
 _GRAPHIC_PREFIX = re.compile(r"^\s*(?:图解|一图读懂|图说|一图看懂|图文解读)\s*[:：|｜丨\-—]*\s*")
@@ -162,10 +162,20 @@ def is_title(t: str) -> bool:
     return 6 <= len(m) <= 120 and bool(_TITLE_HINT.search(m)) and not m.startswith(("本报告", "根据", "按照"))
 
 
+_CN_DIGIT = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
+             "六": "6", "七": "7", "八": "8", "九": "9"}
+_CN_YEAR = re.compile("([二一][〇零○Ｏ一二三四五六七八九]{3})(?=\\s*年)")
+
+
+def arabic_years(s: str) -> str:
+    """二〇二三年 / 二零二三年 → 2023年 (titles and signatures written in Chinese numerals)."""
+    return _CN_YEAR.sub(lambda m: "".join(_CN_DIGIT[c] for c in m.group(1)), s)
+
+
 def agency_year(title: str | None) -> tuple[str | None, int | None]:
     if not title:
         return None, None
-    t = to_simplified(for_matching(title))
+    t = arabic_years(to_simplified(for_matching(title)))
     t = _TAG_PREFIX.sub("", _GRAPHIC_PREFIX.sub("", t))
     t = re.sub(r"[（(](图片版|超链版|文字版|图文版|更正|修订版)[）)]", "", t)
     inner = re.search(r"《([^》]*(?:19|20)\d{2}[^》]*)》", t)   # 关于《…年度报告》的更正
@@ -178,6 +188,9 @@ def agency_year(title: str | None) -> tuple[str | None, int | None]:
         return (pre.strip(" :：") or None), None
     year = int(m.group(1))
     pre = t[: m.start()].strip(" :：,，、")
+    if re.search(r"[（(]\s*$", pre):   # "XX政府信息公开工作年度报告（2023年度）"
+        pre = re.split(r"(?:政府信息公开|政务信息公开|政务公开|信息公开)", pre)[0]
+    pre = re.sub(r"关于$", "", pre)     # "XX关于2023年度政府信息公开工作的报告"
     if not pre:
         post = t[m.end():]
         post = re.sub(r"^度", "", post)
@@ -215,7 +228,7 @@ def title_from_lines(lines: list[str]) -> str | None:
         t = for_matching(ln).strip()
         if "|" in t or ">" in t or len(t) > 80 or "当前位置" in t or "报告" not in t:
             continue
-        if is_title(t) and _YEAR.search(t) and not heading_section(t):
+        if is_title(t) and _YEAR.search(arabic_years(t)) and not heading_section(t):
             return clean_title(strip_pinyin_noise(ln))
     # a report without a title line names itself in its first paragraph
     head = to_simplified(for_matching(" ".join(lines[:5])))
@@ -228,7 +241,7 @@ def title_from_lines(lines: list[str]) -> str | None:
 
 
 def report_year_from_text(text: str) -> int | None:
-    t = for_matching(text[:5000])
+    t = arabic_years(for_matching(text[:5000]))
     m = re.search(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日", t)
     if m:
         return int(m.group(1))
@@ -238,10 +251,24 @@ def report_year_from_text(text: str) -> int | None:
 
 def signature_date(lines: list[str]) -> str | None:
     for ln in reversed(lines[-12:]):
-        t = for_matching(ln).strip()
+        t = arabic_dates(for_matching(ln).strip())
         if len(t) <= 20 and re.fullmatch(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", t):
             return parse_date(t)
     return None
+
+
+_CN_NUM = re.compile("[〇零○一二三四五六七八九十]{1,3}(?=\\s*[月日])")
+
+
+def arabic_dates(s: str) -> str:
+    """二〇二四年一月二十日 → 2024年1月20日 (signatures written in Chinese numerals)."""
+    def num(m):
+        w = m.group()
+        if "十" in w:
+            a, _, b = w.partition("十")
+            return str((int(_CN_DIGIT.get(a, "1")) if a else 1) * 10 + (int(_CN_DIGIT[b]) if b else 0))
+        return "".join(_CN_DIGIT.get(c, c) for c in w)
+    return _CN_NUM.sub(num, arabic_years(s))
 
 
 def url_date(url: str | None) -> str | None:

@@ -194,9 +194,10 @@ def _extract(data, url, headers) -> dict:
     published_sources = [
         ("meta:PubDate", meta_get(meta, "PubDate", "firstpublishedtime", "publishdate", "article:published_time")),
         ("header:发布日期", fields.get("发布日期")), ("header:公布日期", fields.get("公布日期")),
-        ("header:发布时间", fields.get("发布时间")), ("header:发文日期", fields.get("发文日期")),
-        ("header:成文日期", fields.get("成文日期")), ("url", url_date(url)),
-        ("signature", signature_date(lines)),
+        ("header:发布时间", fields.get("发布时间")), ("header:日期", fields.get("日期")),
+        ("header:时间", fields.get("时间")), ("header:发文日期", fields.get("发文日期")),
+        ("header:成文日期", fields.get("成文日期")), ("signature", signature_date(lines)),
+        ("url", url_date(url)),
     ]
     dates = {}
     published = None
