@@ -226,3 +226,28 @@ def test_signature_in_chinese_numerals():
         "发布日期：2024-01-19 来源：县自然资源局", "")
     d = extract_document(text.encode())
     assert d["published"] == "2024-01-18"
+
+
+# ------------------------------------------------------------------ Traditional, reading aids, full-width
+_NOISE = {"報": "報(bào)", "開": "開(kāi)", "請": "請(qǐng)", "處": "處(chù)", "關": "關(guān)", "決": "決(jué)", "數": "數(shù)"}
+
+
+@pytest.mark.parametrize("name", ["one_per_line_split_labels", "pdftotext_layout", "label_tab_numbers"])
+def test_traditional_with_pinyin_reading_aid(name):
+    """A 繁體 page copied with the site's reading aid on (seed 001: "報(bào)告")."""
+    import opencc
+    text = "".join(_NOISE.get(c, c) for c in opencc.OpenCC("s2t").convert(TEXTS[name]()))
+    assert "數(shù)量" in text and "開(kāi)" in text
+    d = extract_document(text.encode("utf-8"))
+    assert_report(d)
+    assert d["title"] == "清河縣自然資源局2023年度政府信息公開工作年度報告"   # as printed, aid removed
+    assert d["agency"] == "清河县自然资源局" and d["report_year"] == 2023
+    assert "(kāi)" not in d["body_text"]
+
+
+@pytest.mark.parametrize("name", ["one_per_line_split_labels", "pdftotext_layout", "label_tab_numbers"])
+def test_full_width_digits_everywhere(name):
+    text = TEXTS[name]().translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    d = extract_document(text.encode("utf-8"))
+    assert_report(d)
+    assert d["report_year"] == 2023 and d["published"] == "2024-01-19"
