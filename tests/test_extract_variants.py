@@ -251,3 +251,21 @@ def test_full_width_digits_everywhere(name):
     d = extract_document(text.encode("utf-8"))
     assert_report(d)
     assert d["report_year"] == 2023 and d["published"] == "2024-01-19"
+
+
+T4_TEXTS = {
+    "three_labelled_rows": "类别  结果维持  结果纠正  其他结果  尚未审结  总计\n行政复议  1  0  2  1  4\n"
+                           "行政诉讼（未经复议直接起诉）  0  1  0  1  2\n行政诉讼（复议后起诉）  0  0  0  0  0\n",
+    "fifteen_wrapped_over_two_lines": "行政复议  行政诉讼\n结果维持 结果纠正 其他结果 尚未审结 总计\n"
+                                      "1 0 2 1 4 0 1 0\n1 2 0 0 0 0 0\n",
+    "fifteen_lines": "行政复议\n行政诉讼\n" + "\n".join(str(v) for v in V.EXPECTED_T4) + "\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(T4_TEXTS))
+def test_table_four_text_shapes(name):
+    base = V.label_then_numbers("  ")
+    i = base.index("四、政府信息公开行政复议、行政诉讼情况")
+    j = base.index("五、存在的主要问题")
+    text = base[:i] + "四、政府信息公开行政复议、行政诉讼情况\n" + T4_TEXTS[name] + base[j:]
+    assert_report(extract_document(text.encode()))

@@ -159,8 +159,10 @@ T3_BALANCE_NOTE = "本列数据的勾稽关系为：第一项加第二项之和�
 # ---------------------------------------------------------------- table 四
 T4_ROWS: tuple[Key, ...] = (
     Key("admin_review", "行政复议"),
-    Key("litigation_direct", "未经复议直接起诉"),
-    Key("litigation_after_review", "复议后起诉"),
+    Key("litigation_direct", "未经复议直接起诉",
+        aliases=("行政诉讼未经复议直接起诉", "行政诉讼（未经复议直接起诉）")),
+    Key("litigation_after_review", "复议后起诉",
+        aliases=("行政诉讼复议后起诉", "行政诉讼（复议后起诉）")),
 )
 T4_ROW_GROUP_LITIGATION = "行政诉讼"
 T4_COLS: tuple[Key, ...] = (
