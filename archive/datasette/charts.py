@@ -43,11 +43,14 @@ def _filter(request) -> tuple[str, dict]:
     return ("AND " + " AND ".join(where)) if where else "", params
 
 
-def sql_by_year(extra: str) -> str:
+def sql_by_year(extra: str, by_agency: bool) -> str:
+    """Per-year sums: from the yearly table unless one agency is asked for (then its rows)."""
+    table = "report_figures" if by_agency else "report_figures_years"
+    count = "COUNT(*)" if by_agency else "SUM(reports)"
     sums = ", ".join(f"SUM({name}) AS {name}" for name, _ in OUTCOMES)
-    return ("SELECT report_year AS year, COUNT(*) AS reports, SUM(new_received) AS applications, "
+    return (f"SELECT report_year AS year, {count} AS reports, SUM(new_received) AS applications, "
             f"{sums}, SUM(admin_review) AS review, SUM(litigation) AS litigation "
-            f"FROM report_figures WHERE report_year IS NOT NULL {extra} "
+            f"FROM {table} WHERE report_year IS NOT NULL {extra} "
             "GROUP BY report_year ORDER BY report_year")
 
 
@@ -101,11 +104,11 @@ async def charts_page(datasette, request):
     db = await archive_database(datasette, request)
     context = {"database": db.name, "agency": request.args.get("agency") or "",
                "region": request.args.get("region") or "", "missing": False}
-    if not await db.table_exists("report_figures"):
+    if not await db.table_exists("report_figures_years"):
         context["missing"] = True  # built by `nianbao serve` (archive/datasette/figures.py)
     else:
         extra, params = _filter(request)
-        sql = sql_by_year(extra)
+        sql = sql_by_year(extra, by_agency="agency" in params)
         years = await rows(db, sql, params)
         context.update({
             "applications": bar_chart([(str(r["year"]), r["applications"] or 0) for r in years]),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipelines.extract import canon
 
-FIGURES_VERSION = "4"   # bump when SCHEMA or the figures change: forces a rebuild
+FIGURES_VERSION = "5"   # bump when SCHEMA or the figures change: forces a rebuild
 # agency_key (archive/agency.py) ends in 政府 for a government itself (人民政府 is shortened).
 GOVERNMENT_SUFFIX = "政府"
 DENIED = [k.key for k in canon.T3_ROWS if k.group == "denied"]
@@ -150,8 +150,11 @@ def rebuild(conn: sqlite3.Connection) -> int:
                  "prev_report_id IS NOT NULL AND carried_over IS NOT prev_carried_forward)")
     # Yearly sums, so that questions over every agency read a few hundred rows.
     denied = [denied_column(k) for k in DENIED]
+    totals = ["granted", "partially_granted", "denied", "unable", "not_processed", "other",
+              "admin_review", "litigation"]
     conn.execute("CREATE TABLE report_figures_years AS SELECT report_year, region, "
                  "COUNT(*) AS reports, SUM(new_received) AS new_received, "
+                 + "".join(f"SUM({t}) AS {t}, " for t in totals)
                  + ", ".join(f"SUM({d}) AS {d}, SUM({d} > 0) AS {d}_reports" for d in denied)
                  + " FROM report_figures GROUP BY report_year, region")
     conn.execute("INSERT INTO report_figures_state VALUES (?, datetime('now'))",

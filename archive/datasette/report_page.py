@@ -164,9 +164,10 @@ async def report_page(datasette, request):
     attachments = await rows(db, "SELECT a.*, c.fetched_at FROM attachments a LEFT JOIN "
                                  "captures c ON c.id = a.capture_id WHERE a.report_id = ? "
                                  "ORDER BY a.id", [report_id])
-    editions = await rows(db, "SELECT id, url, title, kind FROM reports WHERE id != ? AND "
-                              "(edition_of = ? OR id = ?)",
-                          [report_id, report_id, report["edition_of"] or -1])
+    # Two indexed lookups (an OR here would scan every report).
+    editions = await rows(db, "SELECT id, url, title, kind FROM reports WHERE edition_of = ? "
+                              "AND id != ? UNION SELECT id, url, title, kind FROM reports "
+                              "WHERE id = ?", [report_id, report_id, report["edition_of"] or -1])
     counts = {s: sum(1 for c in checks if c["status"] == s)
               for s in ("fail", "warn", "not_assessable", "pass")}
     context = {
