@@ -269,3 +269,16 @@ def test_table_four_text_shapes(name):
     j = base.index("五、存在的主要问题")
     text = base[:i] + "四、政府信息公开行政复议、行政诉讼情况\n" + T4_TEXTS[name] + base[j:]
     assert_report(extract_document(text.encode()))
+
+
+@pytest.mark.parametrize("furniture", ["— 3 —", "- 3 -", "第 3 页", "第3页 共5页", "3/5"])
+def test_page_number_inside_a_row(furniture):
+    """A page break falls inside a 表三 row of a one-value-per-line rendering: the page number
+    line is not a cell and does not cut the row in two."""
+    text = V.one_per_line(split_labels=False)
+    i = text.index("4.保护第三方合法权益")
+    j = text.index("\n\n0", i + 12)   # after the row's first two values
+    text = text[:j] + "\n\n" + furniture + "\n\n清河县自然资源局2023年度政府信息公开工作年度报告" + text[j:]
+    d = extract_document(text.encode())
+    assert_report(d)
+    assert len(d["cells"]) == 10 + 175 + 15

@@ -246,6 +246,9 @@ _TRAILING_VALUES = re.compile(r"^(?P<label>.*?[^\d\s+\-−/／—－])\s+(?P<val
 # Positions mean something only in a column-aligned dump (pdftotext -layout, pdfplumber
 # layout=True): there cells are separated by runs of spaces; a single-space join is not aligned.
 _ALIGNED = re.compile(r"\S {2,}\S")
+# page numbers printed by Word/WPS/PDF converters: "— 3 —", "- 3 -", "第 3 页", "第3页 共5页", "3/5"
+_PAGE_FURNITURE = re.compile(r"^\s*(?:[-—–－]+\s*\d{1,3}\s*[-—–－]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
+                             r"|\d{1,3}\s*/\s*\d{1,3}|[Pp]age\s*\d{1,3}(?:\s*of\s*\d{1,3})?)\s*$")
 
 
 def text_stream(text: str, kind: str = "text") -> tuple[list[Tok], list[str]]:
@@ -254,11 +257,18 @@ def text_stream(text: str, kind: str = "text") -> tuple[list[Tok], list[str]]:
     (PDF text). Returns (tokens, lines)."""
     toks: list[Tok] = []
     lines = []
+    running: set[str] = set()
     for n, line in enumerate(text.splitlines(), 1):
         s = line.strip()
         if not s:
             continue
         lines.append(clean_raw(s))
+        if _PAGE_FURNITURE.match(s):
+            continue   # a page number between two halves of a row must not split the row
+        if len(s) <= 80 and ("报告" in s or "報告" in s):
+            if s in running:
+                continue   # the title repeated as a running page header
+            running.add(s)
         loc = f"{kind}:line {n}"
         if "|" in s:
             parts = s.split("|")
