@@ -148,6 +148,9 @@ def reextract(db_path: str | Path, since_version: str | None = None, processes: 
         conn.execute("COMMIT")
         stats["checks_rerun"] += 1
     conn.close()
+    if stats.get("reextracted") or stats.get("checks_rerun"):
+        from archive import figures
+        figures.refresh(db_path)
     return stats
 
 

@@ -53,7 +53,7 @@ def prepare(db_path: str | Path) -> None:
     """Before publishing: the derived `report_figures` table the canned queries read."""
     import sqlite3
 
-    from archive.datasette import figures
+    from archive import figures
     try:
         if figures.refresh(db_path):
             print(f"rebuilt report_figures in {db_path}")

@@ -38,6 +38,9 @@ class CrawlRunExtension:
         state.archive.finish_run(state.run_id, "finished" if reason == "finished" else "aborted",
                                  reason, stats)
         state.archive.close()
+        # The derived per-report figures the canned queries read (archive/figures.py).
+        from archive import figures
+        figures.refresh(state.archive.path)
 
 
 class PoliteAutoThrottle(AutoThrottle):

@@ -105,7 +105,7 @@ async def charts_page(datasette, request):
     context = {"database": db.name, "agency": request.args.get("agency") or "",
                "region": request.args.get("region") or "", "missing": False}
     if not await db.table_exists("report_figures_years"):
-        context["missing"] = True  # built by `nianbao serve` (archive/datasette/figures.py)
+        context["missing"] = True  # built by `nianbao serve` (archive/figures.py)
     else:
         extra, params = _filter(request)
         sql = sql_by_year(extra, by_agency="agency" in params)

@@ -2,7 +2,7 @@
 
 The indexes are built by archive/search.py: `reports_fts` (trigram FTS5, terms of three or more
 characters) and `reports_seg` (jieba words plus their two-character pieces, for 复议, 公开).
-Results come from the small `report_figures` rows (archive/datasette/figures.py) so that a word
+Results come from the small `report_figures` rows (archive/figures.py) so that a word
 found in every report still answers quickly; bodies are read only for the snippets shown.
 """
 from __future__ import annotations

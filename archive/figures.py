@@ -4,9 +4,9 @@ On 100,000 reports the canned queries cannot pivot 20 million `cells` rows or sc
 (whose rows carry whole bodies) within 200 ms. This table is derived (never edited by hand):
 the current version's table-三 totals by outcome, table-四 totals, the previous year's
 carried_forward of the same agency, check and version counts. `refresh()` rebuilds it when the
-archive changed; `nianbao serve` calls it before publishing.
+archive changed; `nianbao serve` calls it before publishing, and every crawl and re-extraction at its end.
 
-    python -m archive.datasette.figures data/archive.db
+    python -m archive.figures data/archive.db
 """
 from __future__ import annotations
 
