@@ -282,3 +282,12 @@ def test_page_number_inside_a_row(furniture):
     d = extract_document(text.encode())
     assert_report(d)
     assert len(d["cells"]) == 10 + 175 + 15
+
+
+def test_annotated_row_labels():
+    """Labels carrying notes (湖北 2020 style) still name their rows."""
+    text = V.label_then_numbers(" | ").replace("规章 |", "规章（设区的市、自治州人民政府应提供相关数据） |").replace(
+        "二、上年结转政府信息公开申请数量 |", "二、上年结转政府信息公开申请数量（须与2022年度年报结转数一致） |").replace(
+        "行政事业性收费 |", "行政事业性收费（单位：万元） |")
+    assert "应提供相关数据" in text and "须与2022年度" in text
+    assert_report(extract_document(text.encode()))

@@ -57,7 +57,8 @@ def match_row(table: str, key: str) -> str | None:
     if key in exact:
         return exact[key]
     for lab, rk in prefixes:
-        if len(lab) >= 4 and key.startswith(lab):
+        # a short label only with a bracketed note after it: 规章（设区的市…应提供相关数据）
+        if key.startswith(lab) and (len(lab) >= 4 or key[len(lab):].startswith("（")):
             return rk
     if len(key) >= 6:
         hits = {rk for lab, rk in prefixes if lab.startswith(key)}
