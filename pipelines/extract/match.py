@@ -156,7 +156,7 @@ def heading_section(text: str) -> str | None:
     if has_ord:
         if "存在的主要问题" in key or ("存在" in key and "问题" in key and "改进" in key):
             return "s5"
-        if "行政复议" in key and "诉讼" in key and len(key) < 30:
+        if _T4_REVIEW in key and "诉讼" in key and len(key) < 30:
             return "s4"
         if key.startswith("其他需要报告"):
             return "s6"
@@ -191,6 +191,11 @@ _NUMBERED = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十]+[)）、
 _T2_CUE = re.compile(r"^第二十条第[（(]?[一二三四五六七八九十\d]+[)）]?项")
 _T3_CUES = ("勾稽关系", "申请人情况")
 _T3_SUBTOTAL_KEYS = {label_key(x) for x in canon.T3_SUBTOTAL_LABELS}
+# Header cues that open table 三 / table 四 when no table context is known yet (labels: canon).
+_T3_FIRST_COL = label_key(canon.col_label("t3", "natural_person"))
+_T4_REVIEW = label_key(canon.row_label("t4", "admin_review"))
+_T4_HEADER_KEYS = (_T4_REVIEW, label_key(canon.T4_ROW_GROUP_LITIGATION),
+                   label_key(canon.col_label("t4", "upheld")))
 
 
 class Matcher:
@@ -376,14 +381,14 @@ class Matcher:
         if self.ctx == "t3" and tok.grid is None and key in _T3_SUBTOTAL_KEYS:
             self.t3_subtotal = True
             return True
-        if self.ctx == "t3" or (self.ctx is None and key in ("自然人",)):
+        if self.ctx == "t3" or (self.ctx is None and key == _T3_FIRST_COL):
             ck = match_col("t3", key)
             if ck:
                 self.ctx = "t3"
                 if tok.grid is not None:
                     self.t3_hdr.setdefault(tok.grid, {})[tok.col] = ck
                 return True
-        if key in ("行政复议", canon.T4_ROW_GROUP_LITIGATION, "结果维持") and self.ctx != "t4" \
+        if key in _T4_HEADER_KEYS and self.ctx != "t4" \
                 and not self.t4_done:
             self.ctx = "t4"
             return True
