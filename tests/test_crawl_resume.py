@@ -43,6 +43,9 @@ def test_sigkill_and_resume(tmp_path):
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         first_reports = {u for (u,) in q(db, "SELECT url FROM reports")}
+        # pages the killed run fetched but never stored (killed between capture and pipeline)
+        unstored = {u for (u,) in q(db, "SELECT url FROM captures WHERE role = 'detail' AND outcome = 'ok'")} \
+            - {u for (u,) in q(db, "SELECT url FROM report_urls")}
         assert q(db, "SELECT status FROM crawl_runs") == [("running",)]
 
         crawl(db, registry)
@@ -61,5 +64,8 @@ def test_sigkill_and_resume(tmp_path):
         refetched = {u for (u,) in q(db, "SELECT url FROM captures WHERE run_id = ? AND role = 'detail'", [run2])}
         assert refetched & first_reports == set()
         assert dict(q(db, "SELECT id, status FROM crawl_runs")) == {1: "interrupted", 2: "finished"}
+        # ...are fetched again in full: a conditional request would earn a 304 for bytes never kept
+        again = dict(q(db, "SELECT url, outcome FROM captures WHERE run_id = ? AND role = 'detail'", [run2]))
+        assert {u: again.get(u) for u in unstored} == {u: "ok" for u in unstored}
         assert last_run_stats(db)["nianbao/resume_skipped_details"] >= len(first_reports)
         assert q(db, "PRAGMA integrity_check") == [("ok",)]
