@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_PACKAGES := chromium antiword redis-server fonts-wqy-microhei
 
-.PHONY: setup demo test bench clean apt
+.PHONY: setup demo test bench screenshots clean apt
 
 setup: apt $(STAMP)
 
@@ -30,6 +30,9 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+screenshots: setup
+	$(BIN)/python bench/screenshots.py --db data/demo.db --out screenshots/
 
 bench: setup
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
