@@ -10,7 +10,7 @@ from archive.checks import tables
 from bench.synthetic import make_doc, set_cell
 from pipelines.extract import canon
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).parent / "data" / "seeds"
 
 
 def by(results, cid):

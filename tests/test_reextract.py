@@ -10,7 +10,7 @@ from archive.writer import Archive
 from archive_helpers import dump
 
 document = pytest.importorskip("pipelines.extract.document")
-SEEDS = sorted(Path("/work/shared/seeds").glob("*.txt"))
+SEEDS = sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))
 pytestmark = pytest.mark.skipif(not SEEDS, reason="seeds not available")
 
 
