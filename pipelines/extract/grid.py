@@ -94,6 +94,19 @@ _SKIP = {"script", "style", "noscript", "template", "iframe", "object", "select"
          "button", "svg"}
 
 
+
+def add_grid(g: Grid, grids: list, toks: list, lines: list) -> None:
+    """Append a table to the document stream: its grid, its tokens, and a `|` line per row
+    (so body text and section splitting see the table as the reader does)."""
+    gid = len(grids)
+    grids.append(g)
+    toks.extend(grid_tokens(g, gid))
+    for row in g.rows:
+        t = " | ".join(c.text for c in row if not c.copy)
+        if t.strip(" |"):
+            lines.append(t)
+
+
 def _cell_text(td) -> str:
     """Text of a table cell: <br>/<p> become spaces, nested tables excluded."""
     parts: list[str] = []
@@ -189,8 +202,6 @@ def html_stream(root, kind: str = "html") -> tuple[list[Tok], list[Grid], list[s
     def walk(el):
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if tag in _SKIP or not tag:
-            if tag != "" or not isinstance(el.tag, str):
-                pass
             if el.tail:
                 buf.append(el.tail)
             return
@@ -198,13 +209,7 @@ def html_stream(root, kind: str = "html") -> tuple[list[Tok], list[Grid], list[s
             flush()
             counter["table"] += 1
             g = html_table_grid(el, f"{kind}:table[{counter['table']}]")
-            gid = len(grids)
-            grids.append(g)
-            toks.extend(grid_tokens(g, gid))
-            for row in g.rows:
-                t = " | ".join(c.text for c in row if not c.copy)
-                if t.strip(" |"):
-                    lines.append(t)
+            add_grid(g, grids, toks, lines)
             if el.tail:
                 buf.append(el.tail)
             return
@@ -376,13 +381,7 @@ def pdf_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str], int]:
             items.sort(key=lambda x: (x[0], 0 if x[1] == "line" else 1))
             for _, kind, payload in items:
                 if kind == "grid":
-                    gid = len(grids)
-                    grids.append(payload)
-                    toks.extend(grid_tokens(payload, gid))
-                    for row in payload.rows:
-                        t = " | ".join(c.text for c in row if not c.copy)
-                        if t.strip(" |"):
-                            lines.append(t)
+                    add_grid(payload, grids, toks, lines)
                 else:
                     t, ls = text_stream(payload, f"pdf:p{pno}")
                     for tk in t:
@@ -465,13 +464,7 @@ def docx_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str]]:
                     continue
                 nt += 1
                 g = _docx_table(el, f"docx:table[{nt}]")
-                gid = len(grids)
-                grids.append(g)
-                toks.extend(grid_tokens(g, gid))
-                for row in g.rows:
-                    t = " | ".join(c.text for c in row if not c.copy)
-                    if t.strip(" |"):
-                        lines.append(t)
+                add_grid(g, grids, toks, lines)
             elif el.tag in (_W + "sdt", _W + "sdtContent", _W + "customXml"):
                 walk(el)
 
@@ -510,13 +503,7 @@ def xlsx_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str]]:
             g.rows.append([GCell(_num_text(v), copy=(r, c) in covered,
                                  number=float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None)
                            for c, v in enumerate(row, 1)])
-        gid = len(grids)
-        grids.append(g)
-        toks.extend(grid_tokens(g, gid))
-        for row in g.rows:
-            t = " | ".join(c.text for c in row if not c.copy)
-            if t.strip(" |"):
-                lines.append(t)
+        add_grid(g, grids, toks, lines)
     return toks, grids, lines
 
 
@@ -547,13 +534,7 @@ def xls_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str]]:
                 row.append(GCell(_num_text(v), copy=(r, c) in covered,
                                  number=float(v) if cell.ctype == xlrd.XL_CELL_NUMBER else None))
             g.rows.append(row)
-        gid = len(grids)
-        grids.append(g)
-        toks.extend(grid_tokens(g, gid))
-        for row in g.rows:
-            t = " | ".join(c.text for c in row if not c.copy)
-            if t.strip(" |"):
-                lines.append(t)
+        add_grid(g, grids, toks, lines)
     return toks, grids, lines
 
 
