@@ -60,16 +60,47 @@ def crawl_settings(db: str, registry: str, only: tuple[str, ...] = (), log_level
 @click.option("--impolite", is_flag=True, hidden=True, help="No throttling (local benchmarks only).")
 @click.option("-s", "--set", "extra", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting.")
-def crawl(db, registry, only, log_level, impolite, extra):
-    """Crawl the 年报 columns of the registry into the archive (incremental, resumable)."""
+@click.option("--redis", "redis_url", default=None, metavar="URL",
+              help="Distributed mode: Redis (redis://host:port/db) holding the shared queue and dupefilter.")
+@click.option("--workers", default=2, show_default=True,
+              help="With --redis: worker processes to start here (all write into --db).")
+@click.option("--worker", "join", is_flag=True,
+              help="With --redis: join the distributed crawl in progress as one more worker.")
+def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, join):
+    """Crawl the 年报 columns of the registry into the archive (incremental, resumable).
+
+    With --redis, several worker processes share one queue (see README, Distributed crawling)."""
     from scrapy.crawler import CrawlerProcess
 
     overrides = dict(e.split("=", 1) for e in extra)
     settings = crawl_settings(db, registry, only, log_level, polite=not impolite, extra=overrides)
+    if redis_url:
+        _crawl_distributed(settings, redis_url, workers, join, db, registry, only, log_level, impolite, extra)
+        return
     process = CrawlerProcess(settings)   # root log handler: LOG_INSTALL_ROOT_HANDLER (default on)
     process.crawl("nianbao")
     process.start()
     click.echo(f"crawl finished; archive: {db}")
+
+
+def _crawl_distributed(settings, redis_url, workers, join, db, registry, only, log_level, impolite, extra):
+    from crawler import distributed
+    try:
+        if join:
+            distributed.run_worker(settings, redis_url)
+            return
+        cmd = [sys.executable, "-m", "archive.cli", "crawl", "--db", db, "--registry", registry,
+               "--redis", redis_url, "--worker", *[a for sid in only for a in ("--source", sid)],
+               *(["--log-level", log_level] if log_level else []), *(["--impolite"] if impolite else []),
+               *[a for e in extra for a in ("-s", e)]]
+        summary = distributed.coordinate(settings, redis_url, workers, cmd, echo=click.echo)
+    except (RuntimeError, OSError, distributed.redis.RedisError) as e:   # no Redis, nothing to join, busy
+        click.echo(f"nianbao crawl: {e}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    click.echo(f"crawl {summary['status']}; archive: {db}")
+    if summary["status"] != "finished":
+        sys.exit(1)
 
 
 # ---------------------------------------------------------------- extract
