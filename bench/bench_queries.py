@@ -5,7 +5,8 @@
 
 The archive comes from bench/synthetic.py (real checks, search indexes). Building 100,000
 reports one by one takes over an hour (jieba, checks), so a `--base` archive is built and
-copied with SQL into distinct agencies until it has `--n` reports: the row counts, index sizes
+copied with SQL (bench/synthetic.amplify) into distinct agencies until it has `--n` reports:
+the row counts, index sizes
 and query plans are those of a 100,000-report archive.
 
 Two figures per query, median of `--repeat` runs: the SQL alone (sqlite3 with the plugin's SQL
@@ -51,85 +52,17 @@ BLANK = {name: {k: ("复议" if k == "q" else "") for k in p} for name, p in PAR
 BLANK["agency_t3_across_years"] = PARAMS["agency_t3_across_years"]
 BLANK["agency_tables_across_years"] = PARAMS["agency_tables_across_years"]
 
-COPY_TABLES = ("captures", "reports", "report_versions", "cells", "checks")
-
-
-def amplify(path: Path, n: int, base: int) -> int:
-    """Copy the first `base` reports (with captures, versions, cells, checks, search rows) under
-    new ids and agency names until the archive holds `n` reports. Indexes and the FTS trigger
-    are dropped during the copy and rebuilt once at the end (much faster than row by row)."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA synchronous=OFF")
-    conn.execute("PRAGMA journal_mode=OFF")
-    conn.execute("PRAGMA cache_size=-400000")
-    have = conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
-    copy = have // base - 1
-    saved = conn.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ((type = 'index' AND "
-        f"tbl_name IN ({','.join(repr(t) for t in COPY_TABLES)})) OR (type = 'trigger' AND "
-        "tbl_name = 'reports'))").fetchall()
-    for kind, name, _ in saved:
-        conn.execute(f"DROP {kind.upper()} {name}")
-    while have < n:
-        copy += 1
-        off = copy * base
-        take = min(base, n - have)
-        conn.execute("BEGIN")
-        conn.execute(
-            "INSERT INTO captures (id, run_id, source_id, url, final_url, status, content_type, "
-            "sha256, size, fetched_at, outcome, role) SELECT id + ?1, run_id, source_id, "
-            "url || '#' || ?2, final_url, status, content_type, sha256, size, fetched_at, outcome, "
-            "role FROM captures WHERE id <= ?3", [off, copy, take])
-        conn.execute(
-            "INSERT INTO reports (id, source_id, url, title, agency, agency_key, report_year, "
-            "published, first_seen, last_seen, format, kind, current_version_id, body_text) "
-            "SELECT id + ?1, source_id, url || '#' || ?2, title, agency || '第' || ?2 || '组', "
-            "agency_key || '第' || ?2 || '组', report_year, published, first_seen, last_seen, "
-            "format, kind, current_version_id + ?1, body_text FROM reports WHERE id <= ?3",
-            [off, copy, take])
-        conn.execute(
-            "INSERT INTO report_versions (id, report_id, capture_id, sha256, seen_at, "
-            "extractor_version, is_current, doc_type, format, title, document, part, content_sha) "
-            "SELECT id + ?1, report_id + ?1, capture_id + ?1, sha256, seen_at, extractor_version, "
-            "is_current, doc_type, format, title, document, part, content_sha "
-            "FROM report_versions WHERE report_id <= ?2", [off, take])
-        conn.execute(
-            "INSERT INTO cells (report_id, version_id, tbl, row_key, col_key, value, raw, "
-            "semantic, locator, capture_id) SELECT report_id + ?1, version_id + ?1, tbl, row_key, "
-            "col_key, value, raw, semantic, locator, capture_id + ?1 FROM cells "
-            "WHERE report_id <= ?2", [off, take])
-        conn.execute(
-            "INSERT INTO checks (report_id, version_id, check_id, check_version, scope, status, "
-            "expression, expected, actual, delta, detail, cells, is_current, if_blanks_zero) "
-            "SELECT report_id + ?1, version_id + ?1, check_id, check_version, scope, status, "
-            "expression, expected, actual, delta, detail, cells, is_current, if_blanks_zero "
-            "FROM checks WHERE report_id <= ?2", [off, take])
-        conn.execute("INSERT INTO reports_seg (rowid, title, body_text) SELECT rowid + ?1, "
-                     "title, body_text FROM reports_seg WHERE rowid <= ?2", [off, take])
-        conn.execute("COMMIT")
-        have += take
-        print(f"  copied to {have} reports", flush=True)
-    for _, name, sql in saved:
-        conn.execute(sql)
-        print(f"  rebuilt {name}", flush=True)
-    conn.execute("INSERT INTO reports_fts (reports_fts) VALUES ('rebuild')")
-    conn.execute("ANALYZE")
-    conn.close()
-    return have
-
-
 def prepare(out: Path, n: int, base: int) -> Path:
     path = out / f"queries-{n}.db"
     if path.exists():
         return path
-    from bench.synthetic import build
+    from bench.synthetic import amplify, build
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / f"queries-{n}.building.db"
     started = time.time()
-    if not tmp.exists():  # a half-amplified file is resumed
-        print(f"building a {base}-report synthetic archive…", flush=True)
-        build(tmp, min(base, n), 0, progress=True)
-    amplify(tmp, n, min(base, n))
+    print(f"building a {base}-report synthetic archive…", flush=True)
+    build(tmp, min(base, n), 0, progress=True)   # replaces a half-built file
+    print(amplify(tmp, n, progress=True), flush=True)
     tmp.rename(path)
     print(f"archive ready in {time.time() - started:.0f}s: {path}", flush=True)
     return path

@@ -7,6 +7,8 @@ benchmarks.
 - `render_text(doc)` → a plain-text rendering (like the seeds) of a document.
 - `build(path, n, seed)` → an archive at `path` with `n` reports (cells, checks, bodies, search
   indexes) written in bulk; importable by other benchmarks (Datasette canned queries).
+- `amplify(path, n)` → copies every report of an archive under new agencies until it has `n`
+  reports (the one way both archive benchmarks reach 100,000).
 
     python -m bench.synthetic /tmp/synth.db --n 2000
 """
@@ -16,6 +18,7 @@ import argparse
 import hashlib
 import json
 import random
+import sqlite3
 import time
 from pathlib import Path
 
@@ -276,6 +279,92 @@ def build(path: str | Path, n: int = 100_000, seed: int = 0, years: tuple[int, .
     db.conn.close()
     counts["seconds"] = round(time.time() - started, 1)
     return counts
+
+
+# ---------------------------------------------------------------- amplification
+# Tables copied per report copy, with the columns that must change (everything else is copied
+# as is, so columns added by later migrations follow). ?1 = copy number; :R, :C, :V, :A are the
+# id offsets of reports, captures, versions and attachments for that copy.
+_HOST = "replace({col}, '://', '://copy' || ?1 || '.')"   # a distinct host per copy
+_AGENCY = "x.agency || '第' || ?1 || '组'"
+_COPY_PLAN: list[tuple[str, str, dict[str, str]]] = [
+    ("captures", "id", {"id": "x.id + :C", "url": _HOST.format(col="x.url"),
+                        "final_url": _HOST.format(col="x.final_url")}),
+    ("reports", "id", {"id": "x.id + :R", "url": _HOST.format(col="x.url"), "agency": _AGENCY,
+                       "agency_key": "x.agency_key || '第' || ?1 || '组'",
+                       "title": f"replace(x.title, x.agency, {_AGENCY})",
+                       "edition_of": "x.edition_of + :R", "current_version_id": "x.current_version_id + :V"}),
+    ("report_urls", "rowid", {"url": _HOST.format(col="x.url"), "report_id": "x.report_id + :R"}),
+    ("attachments", "id", {"id": "x.id + :A", "report_id": "x.report_id + :R",
+                           "url": _HOST.format(col="x.url"), "capture_id": "x.capture_id + :C"}),
+    ("report_versions", "id", {"id": "x.id + :V", "report_id": "x.report_id + :R",
+                               "capture_id": "x.capture_id + :C",
+                               "attachment_id": "x.attachment_id + :A"}),
+    ("cells", "id", {"id": None, "report_id": "x.report_id + :R", "version_id": "x.version_id + :V",
+                     "capture_id": "x.capture_id + :C"}),
+    ("checks", "id", {"id": None, "report_id": "x.report_id + :R", "version_id": "x.version_id + :V"}),
+    ("reports_seg", "rowid", {"rowid": "x.rowid + :R"}),
+]
+
+
+def amplify(path: str | Path, n: int, progress: bool = False) -> dict:
+    """Copy every report of the archive at `path` (with its captures, URLs, attachments,
+    versions, cells, checks and search rows) under new ids, hosts and agency names (…第k组)
+    until it holds `n` reports; `n` must be a multiple of the reports it has.
+
+    Building 100,000 reports one by one takes an hour; the copies give the row counts, index
+    sizes and query plans of a 100,000-report archive in minutes. Indexes and the trigram FTS
+    trigger stay in place, so they grow row by row as in an archive filled by crawls (dropping
+    and rebuilding them makes denser, smaller indexes and costs more CPU). Word-index rows are
+    copied; ANALYZE runs at the end. Returns timings.
+    """
+    started = time.time()
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    base = conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+    if not base or n % base:
+        raise ValueError(f"n={n} is not a multiple of the {base} reports in {path}")
+    tables = [t for t in _COPY_PLAN if conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = ?", [t[0]]).fetchone()]
+    top = {t: conn.execute(f"SELECT COALESCE(MAX({key}), 0) FROM {t}").fetchone()[0]
+           for t, key, _ in tables}
+    offsets = {"R": top["reports"], "C": top["captures"], "V": top["report_versions"],
+               "A": top.get("attachments", 0)}
+    conn.execute("PRAGMA journal_mode=OFF")   # a benchmark file: rebuilt, never recovered
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-400000")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    statements = []
+    for table, key, over in tables:
+        cols = [c[1] for c in conn.execute(f"PRAGMA table_info({table})")]
+        if key == "rowid" and table != "report_urls":   # FTS table: rowid is its own column
+            cols = ["rowid", *cols]
+        # The base rows once in a temp table: INSERT INTO t SELECT … FROM t would materialise
+        # its own input again on every copy.
+        conn.execute(f"CREATE TEMP TABLE base_{table} AS SELECT {', '.join(cols)} FROM {table} "
+                     f"ORDER BY {key}")
+        cols = [c for c in cols if over.get(c, "") is not None]
+        exprs = [over.get(c, f"x.{c}") for c in cols]
+        sql = (f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} "
+               f"FROM temp.base_{table} AS x")
+        for k, v in offsets.items():
+            sql = sql.replace(f":{k}", f"(?1 * {v})")
+        statements.append(sql)
+    copies = n // base
+    for k in range(1, copies):
+        conn.execute("BEGIN")
+        for sql in statements:
+            conn.execute(sql, [k])
+        conn.execute("COMMIT")
+        if progress and (k % 10 == 0 or k == copies - 1):
+            print(f"  copied to {(k + 1) * base} reports, {time.time() - started:.0f}s", flush=True)
+    timings = {"copy_s": round(time.time() - started, 1)}
+    t = time.time()
+    conn.execute("ANALYZE")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    timings["analyze_s"] = round(time.time() - t, 1)
+    timings["reports"] = n
+    return timings
 
 
 def _s(x):
