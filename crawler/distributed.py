@@ -29,11 +29,13 @@ no request can be in flight unseen. A worker whose heartbeat is older than `STAL
 
 Politeness across workers: Scrapy's per-host concurrency and delay are per process, so N workers
 would hit a host N times as often. Here the per-host concurrency is divided by the planned worker
-count, and every request waits, right before it is sent (in the download handler, after the local
-slot's delay), for a per-host time slot reserved in Redis: consecutive requests to one host from
-all workers together are at least the local slot's delay apart (DOWNLOAD_DELAY, AutoThrottle,
-robots.txt Crawl-delay and the source's own `download_delay` all land in that delay). Requests
-Chromium makes itself for a rendered page (scripts, XHR) are not paced.
+count, and (stricter) each request holds a per-host lock in Redis from right before it is sent
+until its answer is in, then leaves a cooldown of the local slot's delay (DOWNLOAD_DELAY,
+AutoThrottle, robots.txt Crawl-delay and the source's own `download_delay` all land in that
+delay): across all workers, one request in flight per host, and the delay between one answer and
+the next request. A plain time-slot reservation is not enough: a worker busy extracting a report
+sends its reserved request late, bunched with the next worker's. Requests Chromium makes itself
+for a rendered page (scripts, XHR) are not paced (the page holds the lock while it renders).
 """
 from __future__ import annotations
 
@@ -101,16 +103,20 @@ end
 return 1
 """
 _BEAT = "redis.call('HSET', KEYS[1], ARGV[1], redis.call('TIME')[1]) return 1"
-# Reserve the next send time for one host: milliseconds to wait (Redis's clock, so workers on
-# several machines agree).
-_PACE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
-local at = math.max(now, nxt)
-redis.call('SET', KEYS[1], at + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) + 60000)
-return at - now
+# One request in flight per host across all workers, then a cooldown of the delay before the next
+# one may start. 0 = claimed; > 0 = cooling down for that many ms; -1 = in flight elsewhere.
+_CLAIM = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+if redis.call('GET', KEYS[1]) == 'cool' then return math.max(redis.call('PTTL', KEYS[1]), 1) end
+return -1
 """
+_RELEASE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[1], 'cool', 'PX', ARGV[2])
+else redis.call('DEL', KEYS[1]) end
+return 1
+"""
+POLL_S = 0.05   # how often a request waiting for a host held elsewhere asks again
 
 
 class Keys:
@@ -300,24 +306,42 @@ class WorkerExtension:
 
 
 class PacedDownloadHandler(ScrapyPlaywrightDownloadHandler):
-    """The project's download handler, waiting for the host's shared time slot before sending."""
+    """The project's download handler, holding the host's shared lock while a request is out.
+
+    Claimed right before sending and released (into a cooldown of the local slot's delay) when the
+    answer is in, so the next request to the host, from any worker, reaches it only after the
+    previous answer plus the delay, however late any process's event loop runs."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self._pacer_crawler = crawler
         self._redis = connect(crawler.settings.get("REDIS_URL"))
         self._keys = keys_of(crawler.settings)
+        self._on = crawler.settings.getbool("NIANBAO_SHARED_PACING", True)
+        self._lease_ms = int((crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 60) * 1000)
+        self._worker = crawler.settings.get("NIANBAO_WORKER_ID")
+        self._n = 0
 
     async def download_request(self, request, *args, **kwargs):
-        downloader = self._pacer_crawler.engine.downloader
-        slot = downloader.slots.get(downloader.get_slot_key(request))
-        interval = slot.delay if slot is not None else 0.0
-        if interval > 0:
-            host = urlparse(request.url).hostname or ""
-            wait_ms = self._redis.eval(_PACE, 1, self._keys.pace(host), int(interval * 1000))
-            if wait_ms > 0:
-                await asyncio.sleep(wait_ms / 1000)
-        return await super().download_request(request, *args, **kwargs)
+        if not self._on:
+            return await super().download_request(request, *args, **kwargs)
+        key = self._keys.pace(urlparse(request.url).hostname or "")
+        self._n += 1
+        token = f"{self._worker}:{self._n}"
+        waited = 0.0
+        while (ms := self._redis.eval(_CLAIM, 1, key, token, self._lease_ms)) != 0:
+            pause = ms / 1000 if ms > 0 else POLL_S
+            waited += pause
+            await asyncio.sleep(pause)
+        if waited:
+            self._pacer_crawler.stats.inc_value("nianbao/shared_pacing_waits")
+        try:
+            return await super().download_request(request, *args, **kwargs)
+        finally:
+            downloader = self._pacer_crawler.engine.downloader
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+            cooldown = int((slot.delay if slot is not None else 0.0) * 1000)
+            self._redis.eval(_RELEASE, 1, key, token, cooldown)
 
 
 def configure_worker(settings, redis_url: str) -> dict:
@@ -342,6 +366,9 @@ def configure_worker(settings, redis_url: str) -> dict:
         "SCHEDULER_PERSIST": True,
         "NIANBAO_WORKER_ID": worker_name(),
         "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, math.ceil(per_host / planned)),
+        # Nothing to pace when there is no delay at all (`--impolite` benchmarks).
+        "NIANBAO_SHARED_PACING": settings.getbool("NIANBAO_SHARED_PACING", True) and (
+            settings.getbool("AUTOTHROTTLE_ENABLED") or settings.getfloat("DOWNLOAD_DELAY") > 0),
         "EXTENSIONS": extensions,
         "DOWNLOAD_HANDLERS": {"http": "crawler.distributed.PacedDownloadHandler",
                               "https": "crawler.distributed.PacedDownloadHandler"},
