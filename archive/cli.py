@@ -62,7 +62,7 @@ def crawl_settings(db: str, registry: str, only: tuple[str, ...] = (), log_level
               help="Override a Scrapy setting.")
 @click.option("--redis", "redis_url", default=None, metavar="URL",
               help="Distributed mode: Redis (redis://host:port/db) holding the shared queue and dupefilter.")
-@click.option("--workers", default=2, show_default=True,
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
               help="With --redis: worker processes to start here (all write into --db).")
 @click.option("--worker", "join", is_flag=True,
               help="With --redis: join the distributed crawl in progress as one more worker.")
