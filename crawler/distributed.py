@@ -46,12 +46,13 @@ import os
 import socket
 import subprocess
 import time
+import warnings
 from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import redis
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_redis.queue import PriorityQueue
 from twisted.internet import task
@@ -59,6 +60,10 @@ from twisted.internet import task
 from archive.writer import utcnow
 from crawler.runstate import RunState
 from crawler.spiders.nianbao import NianbaoSpider
+
+# scrapy-redis 0.9.1 still passes `spider=` to the stats collector on every enqueue/dequeue.
+warnings.filterwarnings("ignore", message="Passing a 'spider' argument to StatsCollector",
+                        category=ScrapyDeprecationWarning)
 
 STALE_S = 30          # a worker silent this long is dead
 BEAT_S = 0.5          # heartbeat, and how often an idle worker looks at the shared queue
@@ -407,7 +412,9 @@ def coordinate(settings, redis_url: str, workers: int, worker_cmd: list[str], ec
                                      "workers": workers, "interrupted": state.interrupted_runs,
                                      "sources": sorted(state.sources), "started_at": utcnow()}))
     started = time.monotonic()
-    procs = [subprocess.Popen(worker_cmd) for _ in range(workers)]
+    # Own sessions: a Ctrl-C reaches the coordinator only, which passes one SIGINT (Scrapy's
+    # graceful stop) to each worker; a second one would make them stop uncleanly.
+    procs = [subprocess.Popen(worker_cmd, start_new_session=True) for _ in range(workers)]
     echo(f"distributed run {state.run_id}: {workers} local workers on {redis_url}")
     interrupted = False
     try:
