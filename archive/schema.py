@@ -269,8 +269,40 @@ def _m4_views() -> str:
     return "\n".join(out)
 
 
+# Migration 5: what the crawler records beside captures, and the lookups it does on every item.
+M5_CRAWL_TABLES = """
+-- List items the crawler saw and did not archive as reports (noise, duplicates), per run.
+CREATE TABLE IF NOT EXISTS skipped (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES crawl_runs(id),
+    source_id TEXT REFERENCES sources(id),
+    url TEXT NOT NULL,
+    title TEXT,
+    reason TEXT NOT NULL,          -- noise, duplicate, ...
+    seen_at TEXT NOT NULL,
+    UNIQUE (source_id, url, reason)
+);
+-- The worker processes of a distributed crawl (crawler/distributed.py), under one crawl_runs row.
+CREATE TABLE IF NOT EXISTS crawl_workers (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+    worker TEXT NOT NULL,          -- host-pid
+    host TEXT,
+    pid INTEGER,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL DEFAULT 'running',   -- running, finished, aborted
+    finish_reason TEXT,
+    warc_file TEXT,                -- the WARC file this worker appended to
+    stats TEXT,                    -- JSON, like crawl_runs.stats
+    UNIQUE (run_id, worker)
+);
+CREATE INDEX IF NOT EXISTS idx_attachments_url ON attachments(url);
+"""
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
-MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views()]
+MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
+                    M5_CRAWL_TABLES]
 
 
 def current_version(conn: sqlite3.Connection) -> int:

@@ -68,21 +68,6 @@ warnings.filterwarnings("ignore", message="Passing a 'spider' argument to StatsC
 STALE_S = 30          # a worker silent this long is dead
 BEAT_S = 0.5          # heartbeat, and how often an idle worker looks at the shared queue
 
-WORKERS_DDL = """CREATE TABLE IF NOT EXISTS crawl_workers (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
-    worker TEXT NOT NULL,          -- host-pid
-    host TEXT,
-    pid INTEGER,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    status TEXT NOT NULL DEFAULT 'running',   -- running, finished, aborted
-    finish_reason TEXT,
-    warc_file TEXT,                -- the WARC file this worker appended to
-    stats TEXT,                    -- JSON, like crawl_runs.stats
-    UNIQUE (run_id, worker)
-)"""
-
 # Pop the best request and mark the worker busy, atomically (else a peer could see an empty
 # queue and an idle worker while a request is on its way).
 _POP = """
@@ -196,8 +181,6 @@ class DistributedRunState(RunState):
         # In the coordinator's archive the run row is the coordinator's; a worker writing another
         # archive file (another machine) keeps a run row of its own there.
         self.run_id = self.info["run_id"] if self.shared_archive else self.archive.start_run(sorted(self.sources))
-        with self.archive.transaction() as db:
-            db.execute(WORKERS_DDL)
 
     def list_open(self, sid: str) -> None:
         super().list_open(sid)
@@ -403,8 +386,6 @@ def coordinate(settings, redis_url: str, workers: int, worker_cmd: list[str], ec
         server.delete(k)
     state = RunState(SimpleNamespace(settings=settings))   # opens and migrates the archive first
     archive = state.archive
-    with archive.transaction() as db:
-        db.execute(WORKERS_DDL)
     state.run_id = archive.start_run(sorted(state.sources))
     state.load_interrupted()
     db_path = os.path.abspath(settings.get("NIANBAO_DB"))

@@ -13,18 +13,6 @@ from collections import Counter, defaultdict
 from archive.writer import Archive, utcnow
 from crawler import registry
 
-SKIPPED_DDL = """CREATE TABLE IF NOT EXISTS skipped (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER REFERENCES crawl_runs(id),
-    source_id TEXT REFERENCES sources(id),
-    url TEXT NOT NULL,
-    title TEXT,
-    reason TEXT NOT NULL,          -- noise, duplicate, ...
-    seen_at TEXT NOT NULL,
-    UNIQUE (source_id, url, reason)
-)"""
-
-
 class RunState:
     def __init__(self, crawler):
         settings = crawler.settings
@@ -43,7 +31,6 @@ class RunState:
         self.disabled_adapters = set(disabled.split(",")) if isinstance(disabled, str) else set(disabled)
         self.disabled_adapters.discard("")
         db = self.archive.db
-        db.execute(SKIPPED_DDL)
         self.render_decision = {sid: dec for sid, dec in db.execute(
             "SELECT id, render_decision FROM sources").fetchall() if dec}
         self.run_id: int | None = None
