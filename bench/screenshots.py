@@ -16,9 +16,7 @@ from playwright.sync_api import sync_playwright
 
 from archive.serve import background
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run",
-        "--disable-sync", "--disable-gpu"]
+from crawler import browser as chromium
 
 
 def pick_report(db: Path) -> int:
@@ -40,7 +38,7 @@ def shoot(db: Path, out: Path, metadata: Path | None = None) -> list[Path]:
              "search": "/-/search?q=复议", "overview": "/-/go/overview"}
     written = []
     with background(db, metadata) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(**chromium.launch_options())
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         for name, path in pages.items():
             page.goto(url + path, wait_until="load")

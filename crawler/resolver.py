@@ -21,6 +21,3 @@ class FarmAwareResolver(CachingThreadedResolver):
             return defer.succeed(LOOPBACK)
         return super().getHostByName(name, timeout)
 
-
-# Chromium gets the same mapping (scrapy-playwright launches it with these rules).
-CHROMIUM_HOST_RULES = f"--host-resolver-rules=MAP *{TEST_SUFFIX} {LOOPBACK}"

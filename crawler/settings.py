@@ -6,7 +6,7 @@ marked `meta["playwright"]`.
 """
 import os
 
-from crawler.resolver import CHROMIUM_HOST_RULES
+from crawler.browser import launch_options
 
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -44,12 +44,7 @@ DOWNLOAD_HANDLERS = {
     "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
-PLAYWRIGHT_LAUNCH_OPTIONS = {
-    "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-    "headless": True,
-    "args": ["--disable-background-networking", "--disable-component-update", "--no-first-run",
-             "--disable-sync", "--disable-gpu", CHROMIUM_HOST_RULES],
-}
+PLAYWRIGHT_LAUNCH_OPTIONS = launch_options()
 PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000

@@ -18,9 +18,7 @@ from archive.serve import background
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run",
-        "--disable-sync", "--disable-gpu"]
+from crawler import browser as chromium
 METADATA = Path(__file__).resolve().parent.parent / "metadata.yml"
 
 QUERY_PARAMS = {
@@ -39,7 +37,7 @@ QUERY_PARAMS = {
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
+    if not chromium.available():
         pytest.skip("Debian chromium is not installed (make setup)")
     db = tmp_path_factory.mktemp("browser") / "archive.db"
     ids = sample.build(db)
@@ -51,7 +49,7 @@ def site(tmp_path_factory):
 def browser():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(**chromium.launch_options())
         yield b
         b.close()
 

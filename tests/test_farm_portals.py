@@ -481,16 +481,15 @@ def test_sources_registry(farm):
 def test_js_lists_render_in_chromium(farm, manifest):
     """The JS-only lists (jpaas, gkmlpt, Hunan xxt) and the Hanweb jpage render every item in Chromium."""
     import asyncio
-    import os
-    if not os.path.exists("/usr/bin/chromium"):
+    from crawler import browser as chromium
+    if not chromium.available():
         pytest.skip("Debian chromium not installed")
     from playwright.async_api import async_playwright
 
     async def run():
         got = {}
         async with async_playwright() as p:
-            b = await p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--host-resolver-rules=MAP *.test 127.0.0.1", "--no-sandbox"])
+            b = await p.chromium.launch(**chromium.launch_options())
             pg = await b.new_page()
             for pid in ("farm-hw-prov-jpaas", "farm-gd", "farm-hn", "farm-hw-county"):
                 src = next(s for s in farm.sources() if s["id"] == pid)

@@ -389,16 +389,15 @@ def test_report_cache_round_trip(tmp_path, monkeypatch):
 def test_variant_scripts_render_in_chromium(farm, full):
     """The pager scripts write the page links, and the jpage shim reads the alias proxy, in a real browser."""
     import asyncio
-    import os
-    if not os.path.exists("/usr/bin/chromium"):
+    from crawler import browser as chromium
+    if not chromium.available():
         pytest.skip("Debian chromium not installed")
     from playwright.async_api import async_playwright
 
     async def run():
         got = {}
         async with async_playwright() as p:
-            b = await p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--host-resolver-rules=MAP *.test 127.0.0.1", "--no-sandbox"])
+            b = await p.chromium.launch(**chromium.launch_options())
             pg = await b.new_page()
             for pid in ("farm-hw-alias", "farm-trs-onebased", "farm-trs-chongqing"):
                 await pg.goto(source(farm, pid)["url"])
