@@ -1,7 +1,7 @@
 """Archive benchmark on 100,000 reports: bytes per report, the time of each view, reextract docs/s.
 
-    python -m bench.bench_archive                                # 100,000 reports, ~15 min
-    python -m bench.bench_archive --n 5000 --base 500 --docs 60  # quick
+    python -m bench.bench_archive          # 100,000 reports after ~14 min, all figures after ~20
+    python -m bench.bench_archive --n 5000 --base 500 --docs 60   # quick
 
 1. Base archive through the real writer: `--base` farm-generated HTML reports (three
    consecutive years per agency, Word-export and editor layouts) extracted by the real
