@@ -76,3 +76,5 @@ EXTENSIONS = {
 # Where the archive lives and which registry drives the spider (overridable with -s).
 NIANBAO_DB = os.environ.get("NIANBAO_DB", "data/archive.db")
 NIANBAO_REGISTRY = os.environ.get("NIANBAO_REGISTRY", "sources.yml")
+# Extraction worker processes beside the crawl (0 = extract inline in the crawl process).
+NIANBAO_EXTRACT_PROCESSES = int(os.environ.get("NIANBAO_EXTRACT_PROCESSES", "1"))

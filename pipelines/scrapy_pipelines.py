@@ -6,6 +6,12 @@ fills what the extractor leaves open; the extractor's tables are never touched h
 """
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+from scrapy import signals
+
 from crawler import classify
 from crawler.items import AttachmentItem, ReportItem
 from crawler.runstate import RunState
@@ -32,14 +38,35 @@ def settle_identity(item: ReportItem, doc: dict) -> tuple[str, dict]:
 
 
 class ArchivePipeline:
+    """Extraction runs in a process pool (NIANBAO_EXTRACT_PROCESSES, default 1; 0 = inline) so
+    the reactor keeps fetching while a PDF is parsed; writing stays in this process, one
+    transaction per item. An attachment is stored only after its report page is."""
+
     def __init__(self, crawler):
         self.crawler = crawler
+        n = crawler.settings.getint("NIANBAO_EXTRACT_PROCESSES", 1)
+        # spawn, not fork: the crawler process holds threads and an open SQLite connection.
+        self.pool = (ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
+                     if n > 0 else None)
+        self.pages: dict[str, asyncio.Future] = {}   # report URL → done when its page is stored
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_item(self, item, spider=None):
+    def closed(self, spider=None):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    async def extract(self, item) -> dict:
+        if self.pool is None:
+            return extract_document(item.body, item.url, item.headers)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, extract_document, item.body, item.url,
+                                          item.headers)
+
+    async def process_item(self, item, spider=None):
         state = RunState.of(self.crawler)
         archive = state.archive
         if isinstance(item, ReportItem):
@@ -47,17 +74,24 @@ class ArchivePipeline:
                 archive.touch_report(item.url)
                 state.counters["reports_not_modified"] += 1
                 return item
-            doc = extract_document(item.body, item.url, item.headers)
-            kind, doc = settle_identity(item, doc)
-            _, _, new = archive.store_document(
-                capture_id=item.capture_id, source_id=item.source_id, url=item.url, doc=doc,
-                list_title=item.list_title, list_date=item.list_date, kind=kind)
-            state.counters["report_versions_new" if new else "reports_unchanged"] += 1
+            stored = self.pages[item.url] = asyncio.get_running_loop().create_future()
+            try:
+                doc = await self.extract(item)
+                kind, doc = settle_identity(item, doc)
+                _, _, new = archive.store_document(
+                    capture_id=item.capture_id, source_id=item.source_id, url=item.url, doc=doc,
+                    list_title=item.list_title, list_date=item.list_date, kind=kind)
+                state.counters["report_versions_new" if new else "reports_unchanged"] += 1
+            finally:
+                stored.set_result(None)
         elif isinstance(item, AttachmentItem):
             if item.body is None:
                 state.counters["attachments_not_modified"] += 1
                 return item
-            doc = extract_document(item.body, item.url, item.headers)
+            doc = await self.extract(item)
+            page = self.pages.get(item.report_url)
+            if page is not None:
+                await page
             archive.store_attachment(report_url=item.report_url, capture_id=item.capture_id,
                                      url=item.url, filename=item.filename, doc=doc)
             state.counters["attachments" if item.role != "image" else "images"] += 1
