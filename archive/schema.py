@@ -300,9 +300,21 @@ CREATE TABLE IF NOT EXISTS crawl_workers (
 CREATE INDEX IF NOT EXISTS idx_attachments_url ON attachments(url);
 """
 
+# Migration 6: the trigram index is rewritten only when the title or body really changed (every
+# store and re-extraction sets the title; rewriting ~6 ms of FTS rows for nothing).
+M6_FTS_TRIGGER = """
+DROP TRIGGER reports_fts_au;
+CREATE TRIGGER reports_fts_au AFTER UPDATE OF title, body_text ON reports
+WHEN old.title IS NOT new.title OR old.body_text IS NOT new.body_text BEGIN
+    INSERT INTO reports_fts (reports_fts, rowid, title, body_text)
+        VALUES ('delete', old.id, old.title, old.body_text);
+    INSERT INTO reports_fts (rowid, title, body_text) VALUES (new.id, new.title, new.body_text);
+END;
+"""
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
-                    M5_CRAWL_TABLES]
+                    M5_CRAWL_TABLES, M6_FTS_TRIGGER]
 
 
 def current_version(conn: sqlite3.Connection) -> int:
