@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 
 from scrapy import signals
@@ -37,6 +38,19 @@ def settle_identity(item: ReportItem, doc: dict) -> tuple[str, dict]:
                   "title": doc.get("title") or title}
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer: a crawl killed with SIGKILL must not leave extraction workers behind."""
+    import threading
+    import time
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 class ArchivePipeline:
     """Extraction runs in a process pool (NIANBAO_EXTRACT_PROCESSES, default 1; 0 = inline) so
     the reactor keeps fetching while a PDF is parsed; writing stays in this process, one
@@ -46,7 +60,8 @@ class ArchivePipeline:
         self.crawler = crawler
         n = crawler.settings.getint("NIANBAO_EXTRACT_PROCESSES", 1)
         # spawn, not fork: the crawler process holds threads and an open SQLite connection.
-        self.pool = (ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = (ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_exit_with_parent, initargs=(os.getpid(),))
                      if n > 0 else None)
         self.pages: dict[str, asyncio.Future] = {}   # report URL → done when its page is stored
         crawler.signals.connect(self.closed, signal=signals.spider_closed)

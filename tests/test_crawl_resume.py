@@ -40,8 +40,13 @@ def test_sigkill_and_resume(tmp_path):
             assert proc.poll() is None, "crawl ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.2)
+        import psutil
+        helpers = psutil.Process(proc.pid).children(recursive=True)  # extraction workers
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        # A killed crawl leaves no extraction worker behind (they watch their parent).
+        _, alive = psutil.wait_procs(helpers, timeout=30)
+        assert not alive, f"orphaned after SIGKILL: {[p.cmdline()[:3] for p in alive]}"
         first_reports = {u for (u,) in q(db, "SELECT url FROM reports")}
         # pages the killed run fetched but never stored (killed between capture and pipeline)
         unstored = {u for (u,) in q(db, "SELECT url FROM captures WHERE role = 'detail' AND outcome = 'ok'")} \
