@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.serve import free_port
 from archive.warc import read_record, sha256
 from farm import Farm
 from tests.crawl_helpers import NIANBAO, ROOT, crawl, q, write_registry
@@ -32,17 +32,12 @@ WORKERS = 2
 PACED = ["-s", "DOWNLOAD_DELAY=0.4", "-s", "AUTOTHROTTLE_START_DELAY=0.4"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
     import redis
     tmp = tmp_path_factory.mktemp("redis")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                              "--appendonly", "no", "--dir", str(tmp)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

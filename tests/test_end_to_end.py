@@ -1,7 +1,6 @@
 """The thin end-to-end path of the skeleton: a sample portal on 127.0.0.1 → a real crawl →
 a real SQLite archive with captures and report bodies → a real Datasette answering."""
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -10,16 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from archive.serve import free_port
 from crawler import registry
 from farm import Farm
 
 NIANBAO = [sys.executable, "-m", "archive.cli"]
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +51,7 @@ def test_every_report_of_the_portal_is_archived_with_a_capture(trs_archive):
 
 def test_datasette_serves_the_archive(trs_archive):
     db, expected = trs_archive
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(NIANBAO + ["serve", "--db", str(db), "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
