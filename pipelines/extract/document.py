@@ -33,6 +33,10 @@ def _blank(doc_type: str, url: str | None) -> dict:
             "extractor_version": EXTRACTOR_VERSION, "error": None, "url": url}
 
 
+# Office files whose tables come out as grids (merged cells expanded) in document order.
+_OFFICE_STREAMS = {"docx": docx_stream, "xlsx": xlsx_stream, "xls": xls_stream}
+
+
 def extract_document(data: bytes, url: str | None = None, headers: dict | None = None) -> dict:
     try:
         return _extract(data, url, headers)
@@ -157,16 +161,8 @@ def _extract(data, url, headers) -> dict:
             doc["metadata"]["pages"] = npages
             res = match_tokens(toks)
             top_lines = lines
-        elif doc_type == "docx":
-            toks, grids, lines = docx_stream(data)
-            res = match_tokens(toks)
-            top_lines = lines
-        elif doc_type == "xlsx":
-            toks, grids, lines = xlsx_stream(data)
-            res = match_tokens(toks)
-            top_lines = lines
-        elif doc_type == "xls":
-            toks, grids, lines = xls_stream(data)
+        elif doc_type in _OFFICE_STREAMS:
+            toks, grids, lines = _OFFICE_STREAMS[doc_type](data)
             res = match_tokens(toks)
             top_lines = lines
         elif doc_type == "doc":
