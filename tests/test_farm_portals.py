@@ -480,27 +480,9 @@ def test_sources_registry(farm):
 @pytest.mark.browser
 def test_js_lists_render_in_chromium(farm, manifest):
     """The JS-only lists (jpaas, gkmlpt, Hunan xxt) and the Hanweb jpage render every item in Chromium."""
-    import asyncio
-    from crawler import browser as chromium
-    if not chromium.available():
-        pytest.skip("Debian chromium not installed")
-    from playwright.async_api import async_playwright
-
-    async def run():
-        got = {}
-        async with async_playwright() as p:
-            b = await p.chromium.launch(**chromium.launch_options())
-            pg = await b.new_page()
-            for pid in ("farm-hw-prov-jpaas", "farm-gd", "farm-hn", "farm-hw-county"):
-                src = next(s for s in farm.sources() if s["id"] == pid)
-                await pg.goto(src["url"])
-                await pg.wait_for_timeout(2500)
-                hrefs_ = await pg.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
-                got[pid] = set(hrefs_)
-            await b.close()
-        return got
-
-    got = asyncio.run(run())
+    from browser_links import rendered_links
+    got = rendered_links({pid: next(s for s in farm.sources() if s["id"] == pid)["url"]
+                          for pid in ("farm-hw-prov-jpaas", "farm-gd", "farm-hn", "farm-hw-county")})
     for pid, links in got.items():
         want = {r["url"] for r in manifest["reports"] + manifest["noise"] if r["portal"] == pid}
         assert want <= links, (pid, len(want - links))

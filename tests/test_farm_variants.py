@@ -388,28 +388,12 @@ def test_report_cache_round_trip(tmp_path, monkeypatch):
 @pytest.mark.browser
 def test_variant_scripts_render_in_chromium(farm, full):
     """The pager scripts write the page links, and the jpage shim reads the alias proxy, in a real browser."""
-    import asyncio
-    from crawler import browser as chromium
-    if not chromium.available():
-        pytest.skip("Debian chromium not installed")
-    from playwright.async_api import async_playwright
-
-    async def run():
-        got = {}
-        async with async_playwright() as p:
-            b = await p.chromium.launch(**chromium.launch_options())
-            pg = await b.new_page()
-            for pid in ("farm-hw-alias", "farm-trs-onebased", "farm-trs-chongqing"):
-                await pg.goto(source(farm, pid)["url"])
-                await pg.wait_for_timeout(2000)
-                got[pid] = set(await pg.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"))
-                if pid == "farm-trs-onebased":
-                    got["pagination_index"] = set(await pg.eval_on_selector_all(
-                        "div.pagination_index a[href]", "els => els.map(e => e.href)"))
-            await b.close()
-        return got
-
-    got = asyncio.run(run())
+    from browser_links import rendered_links
+    urls = {pid: source(farm, pid)["url"]
+            for pid in ("farm-hw-alias", "farm-trs-onebased", "farm-trs-chongqing")}
+    got = rendered_links(urls, wait_ms=2000)
+    got["pagination_index"] = rendered_links({"p": urls["farm-trs-onebased"]}, wait_ms=2000,
+                                             selector="div.pagination_index a[href]")["p"]
     assert portal_items(full, "farm-hw-alias") <= got["farm-hw-alias"]
     for pid in ("farm-trs-onebased", "farm-trs-chongqing"):
         assert set(full["list_pages"][pid][1:]) <= got[pid], pid
