@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.extract import canon
+from nianbao import canon
 
 FIGURES_VERSION = "5"   # bump when SCHEMA or the figures change: forces a rebuild
 # agency_key (archive/agency.py) ends in 政府 for a government itself (人民政府 is shortened).

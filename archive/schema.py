@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from pipelines.extract import canon
+from nianbao import canon
 
 # ---------------------------------------------------------------- migrations
 M1_TABLES = """

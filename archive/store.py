@@ -27,8 +27,9 @@ import sqlite_utils
 
 from archive import checks as checks_engine
 from archive import search
-from archive.agency import agency_key, source_region
+from archive.agency import source_region
 from archive.checks.cross_year import agency_group
+from nianbao.identity import Identity, Seen
 
 # Which edition stands for the report when several kinds exist for one agency-year.
 _KIND_RANK = {"report": 0, "attachment_only": 1, "graphic": 2}
@@ -93,15 +94,19 @@ def _attach_edition(conn, report_id: int, kind: str, key: str | None, year) -> N
 
 
 def store_document(db: sqlite_utils.Database, *, capture_id: int, source_id: str | None, url: str,
-                   doc: dict, list_title: str | None, list_date: str | None, kind: str | None,
-                   seen_at: str) -> tuple[int, int, bool]:
+                   doc: dict, identity: Identity, seen: Seen, seen_at: str) -> tuple[int, int, bool]:
+    """Record the extraction `doc` of a report page under the `identity` settled for it
+    (nianbao.identity); `seen` is kept with the version so re-extraction settles the same way."""
     conn = _conn(db)
-    kind = kind or doc.get("kind") or "report"
+    kind = identity.kind or "report"
     report_id = find_report(conn, url)
     if source_id is None and report_id is not None:
         source_id = conn.execute("SELECT source_id FROM reports WHERE id = ?", [report_id]).fetchone()[0]
-    key = agency_key(doc.get("agency"), source_region(conn, source_id))
-    year = doc.get("report_year")
+    key = identity.agency_key
+    year = identity.report_year
+    list_title, list_date = seen.list_title, seen.list_date
+    doc = {**doc, "title": identity.title, "agency": identity.agency, "report_year": year,
+           "published": identity.published, "seen": seen.to_json()}
     if report_id is None:
         # The same agency + year + edition reached by another URL is the same report.
         same = [r for r in _same_agency_year(conn, key, year) if r[1] == kind]
@@ -143,6 +148,18 @@ def store_document(db: sqlite_utils.Database, *, capture_id: int, source_id: str
     settle_current(conn, report_id)
     checks_engine.refresh_report(conn, report_id)
     return report_id, version_id, True
+
+
+def version_seen(conn, version_id: int, report_id: int) -> tuple[Seen, bool]:
+    """What the crawl saw for a stored page version, and whether it was kept (archives made
+    before it was are read from the report row: list title and date, the source's region)."""
+    doc = json.loads(conn.execute("SELECT document FROM report_versions WHERE id = ?",
+                                  [version_id]).fetchone()[0] or "{}")
+    if doc.get("seen") is not None:
+        return Seen.from_json(doc["seen"]), True
+    title, date, sid = conn.execute("SELECT list_title, list_date, source_id FROM reports WHERE id = ?",
+                                    [report_id]).fetchone()
+    return Seen(list_title=title, list_date=date, region=source_region(conn, sid)), False
 
 
 def write_version(db, *, report_id: int, capture_id: int, doc: dict, seen_at: str,

@@ -144,18 +144,23 @@ class Archive:
 
     # ------------------------------------------------------------ reports
     def store_document(self, *, capture_id: int, source_id: str | None, url: str, doc: dict,
-                       list_title: str | None = None, list_date: str | None = None,
-                       kind: str | None = None, seen_at: str | None = None) -> tuple[int, int, bool]:
+                       identity=None, seen=None, kind: str | None = None,
+                       seen_at: str | None = None) -> tuple[int, int, bool]:
         """Record `doc` (the extract JSON of the capture's bytes) for the report at `url`.
 
         Returns (report_id, version_id, is_new_version). Unchanged bytes only touch last_seen.
         """
-        from archive import store  # the identity/version logic lives in one place
+        from archive import store  # the version logic lives in one place
+        from archive.agency import source_region
+        from nianbao.identity import Seen, settle
         seen_at = seen_at or utcnow()
+        if identity is None:  # callers without a crawl context (samples, imports): the same rule
+            seen = seen or Seen(list_kind=kind, region=source_region(self.db, source_id))
+            identity = settle(seen, doc)
+        seen = seen or Seen()
         with self.transaction() as db:
             return store.store_document(db, capture_id=capture_id, source_id=source_id, url=url,
-                                        doc=doc, list_title=list_title, list_date=list_date,
-                                        kind=kind, seen_at=seen_at)
+                                        doc=doc, identity=identity, seen=seen, seen_at=seen_at)
 
     def store_attachment(self, *, report_url: str, capture_id: int, url: str,
                          filename: str | None, doc: dict) -> int | None:

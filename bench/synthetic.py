@@ -22,7 +22,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from pipelines.extract import canon
+from nianbao import canon
 
 EXTRACTOR = "synthetic-1"
 

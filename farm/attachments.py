@@ -15,7 +15,7 @@ import json
 import random
 from pathlib import Path
 
-from pipelines.extract import canon
+from nianbao import canon
 
 from . import grids
 from .grids import Grid, GridCell

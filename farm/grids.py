@@ -11,7 +11,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from pipelines.extract import canon
+from nianbao import canon
 
 T2_HEADER_LABEL = canon.T2_HEADER_LABEL
 

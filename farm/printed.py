@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from pipelines.extract import canon
+from nianbao import canon
 
 from .tablegen import TableValues
 

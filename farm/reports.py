@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipelines.extract import canon
+from nianbao import canon
 
 from . import grids, layouts, seedtext
 from .printed import print_cells

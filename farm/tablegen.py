@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from pipelines.extract import canon
+from nianbao import canon
 
 APPLICANTS = canon.T3_APPLICANT_COLS
 T3_RESULT_ROWS_2021 = tuple(r for r in canon.T3_ROWS_2021

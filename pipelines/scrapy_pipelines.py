@@ -1,8 +1,8 @@
-"""Thin Scrapy item pipelines: fetched item → extraction (pure) → archive writer.
+"""Thin Scrapy item pipeline: fetched item → extraction (pure) → identity → archive writer.
 
-The crawler's view of an item (kind from the list title and the page's shape; agency and year
-from the title, then the extractor, the page's metas and header table, the publication date − 1)
-fills what the extractor leaves open; the extractor's tables are never touched here.
+What the crawler saw (`item.seen`) and what the extractor read are settled into one identity by
+nianbao.identity, the same function re-extraction uses; the extractor's tables are never
+touched here.
 """
 from __future__ import annotations
 
@@ -13,29 +13,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 from scrapy import signals
 
-from crawler import classify
-from crawler.items import AttachmentItem, ReportItem
 from crawler.runstate import RunState
+from nianbao import identity
+from nianbao.items import AttachmentItem, ReportItem
 from pipelines.extract.document import extract_document
-
-
-def settle_identity(item: ReportItem, doc: dict) -> tuple[str, dict]:
-    """(kind, doc with agency/report_year/published filled) for a report page."""
-    page = item.page or {}
-    title = item.list_title or doc.get("title") or page.get("title")
-    published = doc.get("published") or item.list_date or page.get("published") or page.get("header_date")
-    agency = (classify.agency(title) or classify.agency(doc.get("title")) or doc.get("agency")
-              or page.get("agency") or page.get("source"))
-    year = (classify.report_year(title) or classify.report_year(doc.get("title")) or doc.get("report_year")
-            or classify.report_year(None, published))
-    links = item.links or {}
-    doc_kind = doc.get("kind")
-    kind = classify.refine(item.kind, text_len=len(doc.get("body_text") or ""),
-                           tables=1 if doc.get("cells") else 0,
-                           attachments=links.get("attachments", 0), images=links.get("images", 0),
-                           doc_kind=doc_kind if doc_kind in ("graphic", "attachment_only", "correction") else None)
-    return kind, {**doc, "agency": agency, "report_year": year, "published": published,
-                  "title": doc.get("title") or title}
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -92,10 +73,10 @@ class ArchivePipeline:
             stored = self.pages[item.url] = asyncio.get_running_loop().create_future()
             try:
                 doc = await self.extract(item)
-                kind, doc = settle_identity(item, doc)
+                ident = identity.settle(item.seen, doc)
                 _, _, new = archive.store_document(
                     capture_id=item.capture_id, source_id=item.source_id, url=item.url, doc=doc,
-                    list_title=item.list_title, list_date=item.list_date, kind=kind)
+                    identity=ident, seen=item.seen)
                 state.counters["report_versions_new" if new else "reports_unchanged"] += 1
             finally:
                 stored.set_result(None)

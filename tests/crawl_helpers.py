@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-NIANBAO = [sys.executable, "-m", "archive.cli"]
+NIANBAO = [sys.executable, "-m", "cli.main"]
 # Politeness stays on (robots, Crawl-delay, AutoThrottle, 2 per host); only the base delay is short.
 FAST = ["-s", "DOWNLOAD_DELAY=0.05", "-s", "AUTOTHROTTLE_START_DELAY=0.05"]
 

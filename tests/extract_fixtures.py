@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from pipelines.extract import canon
+from nianbao import canon
 
 T3C = [k.key for k in canon.T3_COLS]
 T3_LABEL_COLS = 3

@@ -9,7 +9,7 @@ written out literally (not computed by the extractor).
 """
 from __future__ import annotations
 
-from pipelines.extract import canon
+from nianbao import canon
 
 T3C = [k.key for k in canon.T3_COLS]
 T4R = ["admin_review", "litigation_direct", "litigation_after_review"]

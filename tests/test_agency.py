@@ -1,7 +1,7 @@
 """Agency identity: one key for the spellings of one agency; the deadline level from the name."""
 import pytest
 
-from archive.agency import agency_key, level
+from nianbao.agency import agency_key, level
 
 
 @pytest.mark.parametrize("a,b", [
@@ -37,7 +37,7 @@ def test_level_decides_the_deadline(name, lvl):
 
 
 def test_common_names_are_qualified_by_the_sources_region():
-    from archive.agency import region_unit
+    from nianbao.agency import region_unit
     assert region_unit("浙江省嘉兴市海宁市") == "海宁市"
     assert agency_key("城关镇人民政府", "岭南县") != agency_key("城关镇人民政府", "湘水县")
     # A name that already names its place is not qualified twice.

@@ -51,7 +51,7 @@ def test_deadline_uses_first_seen(tmp_path):
     nodate["published"] = None
     rid2 = store(arc, nodate, "http://t/b", seen_at="2024-01-10T00:00:00Z")[0]
     assert deadline(arc, rid2)["status"] == "pass"
-    rid3 = store(arc, dict(nodate, agency="某市财政局"), "http://t/c",
+    rid3 = store(arc, dict(nodate, agency="某市财政局", title="某市财政局2023年政府信息公开工作年度报告"), "http://t/c",
                  seen_at="2024-05-10T00:00:00Z")[0]
     assert deadline(arc, rid3)["status"] == "not_assessable"
 

@@ -8,7 +8,7 @@ import pytest
 
 from archive.checks import tables
 from bench.synthetic import make_doc, set_cell
-from pipelines.extract import canon
+from nianbao import canon
 
 SEEDS = Path(__file__).parent / "data" / "seeds"
 

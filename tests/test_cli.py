@@ -4,7 +4,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import main
+from cli.main import main
 
 COMMANDS = ["crawl", "extract", "reextract", "serve", "demo", "sources", "export", "farm"]
 

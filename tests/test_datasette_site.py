@@ -21,7 +21,7 @@ from lxml import html as lxml_html
 
 from archive.datasette import sample
 from archive.serve import background, datasette_args
-from pipelines.extract import canon
+from nianbao import canon
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = ROOT / "metadata.yml"

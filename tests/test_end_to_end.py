@@ -13,7 +13,7 @@ from archive.serve import free_port
 from crawler import registry
 from farm import Farm
 
-NIANBAO = [sys.executable, "-m", "archive.cli"]
+NIANBAO = [sys.executable, "-m", "cli.main"]
 
 
 

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from archive.cli import main
+from cli.main import main
 from archive.writer import Archive
 from archive_helpers import store
 from bench.synthetic import make_doc, set_cell

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from pipelines.extract.canon import EMPTY, NA, NUMERIC, T3_COLS
+from nianbao.canon import EMPTY, NA, NUMERIC, T3_COLS
 from pipelines.extract.document import extract_document
 from tests.extract_fixtures import (grid_placements, grid_to_docx, html_page, html_table, t2_grids_2021, t3_grid,
                                     t3_values, t4_grid)

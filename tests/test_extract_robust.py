@@ -9,7 +9,7 @@ import zipfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.extract import canon
+from nianbao import canon
 from pipelines.extract.cells import parse_cell
 from pipelines.extract.document import extract_document
 from pipelines.extract.grid import expand, grid_tokens, text_stream

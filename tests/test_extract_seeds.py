@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.extract.canon import EMPTY, T3_COLS
+from nianbao.canon import EMPTY, T3_COLS
 from pipelines.extract.document import extract_document
 
 SEEDS = Path(__file__).parent / "data" / "seeds"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.reextract import reextract
+from pipelines.reextract import reextract
 from archive.writer import Archive
 from archive_helpers import dump
 
@@ -87,7 +87,7 @@ def test_checks_version_bump_reruns_checks_only(archive_path, monkeypatch):
     from archive import checks
     from archive.schema import open_db
     monkeypatch.setattr(checks, "CHECKS_VERSION", "99")
-    monkeypatch.setattr("archive.reextract.CHECKS_VERSION", "99")
+    monkeypatch.setattr("pipelines.reextract.CHECKS_VERSION", "99")
     stats = reextract(archive_path, processes=1)
     assert stats["reextracted"] == 0 and stats["checks_rerun"] == len(SEEDS)
     conn = open_db(archive_path).conn

@@ -29,7 +29,7 @@ def test_validation(tmp_path):
 def test_cli_add_and_check(tmp_path):
     from click.testing import CliRunner
 
-    from archive.cli import main
+    from cli.main import main
     reg = tmp_path / "s.yml"
     r = CliRunner().invoke(main, ["sources", "add", "--registry", str(reg), "--id", "x", "--name", "X",
                                   "--url", "http://www.x.gov.cn.test/nb/", "--render", "static"])

@@ -56,7 +56,7 @@ def test_gone_reports_are_marked_not_deleted(tmp_path):
         c = a.add_capture(run_id=run, source_id="s", url=u, status=200, body=u.encode())
         # Two agencies: the same agency + year under another URL would be the same report.
         a.store_document(capture_id=c.id, source_id="s", url=u,
-                         doc=dict(DOC, agency="某县" + u[-1] + "局"))
+                         doc=dict(DOC, agency="某县" + u[-1] + "局", title="某县" + u[-1] + "局2023年度政府信息公开工作年度报告"))
     gone = a.mark_gone("s", {"http://x.test/a"})
     assert gone == ["http://x.test/b"]
     rows = dict(a.db.execute("SELECT url, gone_at IS NOT NULL FROM reports").fetchall())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from archive.checks.tables import Cells, _cell_ref, _result, equation
-from pipelines.extract import canon
+from nianbao import canon
 
 COPY_TEXT_THRESHOLD = 0.8   # share of the narrative's 5-character shingles found last year
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from archive.agency import level
+from nianbao.agency import level
 from archive.checks.tables import _result
 
 MAX_LISTED = 40

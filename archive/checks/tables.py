@@ -10,7 +10,7 @@ whether it would pass if blanks were 0 (many agencies leave zeros blank).
 """
 from __future__ import annotations
 
-from pipelines.extract import canon
+from nianbao import canon
 
 EPS = 1e-6
 COUNT_SEMANTICS = (canon.NUMERIC, canon.ZERO)

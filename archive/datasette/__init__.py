@@ -22,7 +22,7 @@ from archive.datasette.charts import charts_page
 from archive.datasette.report_page import report_page
 from archive.datasette.search import search_page
 from archive.datasette.sqlfunctions import register_functions
-from pipelines.extract import canon
+from nianbao import canon
 
 METADATA_DB = "archive"   # the database key used in metadata.yml
 

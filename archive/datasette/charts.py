@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from datasette.utils.asgi import Response
 
 from archive.datasette.common import archive_database, rows
-from pipelines.extract import canon
+from nianbao import canon
 
 # Outcome groups of table 三 (the five 处理结果 the public asks about, plus 其他处理): the
 # report_figures column and the label, from canon.py's group headings.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipelines.extract import canon
+from nianbao import canon
 
 
 @dataclass

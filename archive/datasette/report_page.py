@@ -8,7 +8,7 @@ from datasette.utils.asgi import NotFound, Response
 
 from archive.datasette import layout
 from archive.datasette.common import archive_database, rows
-from pipelines.extract import canon
+from nianbao import canon
 
 # Rows that T3-BAL involves, when a check row does not list its cells.
 _T3_BAL_ROWS = ("new_received", "carried_over", "total_processed", "carried_forward")

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 from archive.writer import Archive
-from pipelines.extract import canon
+from nianbao import canon
 
 XSS_TITLE = '<script>window.__xss=1</script>恶意测试局2022年政府信息公开工作年度报告<img src=x onerror="window.__xss=2">'
 XSS_CELL = '<img src=x onerror="window.__xss=3">'

@@ -6,7 +6,7 @@ nianbao_row_order('t3', 'granted')            → position of the row in the pri
 """
 from __future__ import annotations
 
-from pipelines.extract import canon
+from nianbao import canon
 
 
 def row_label(tbl: str | None, key: str | None) -> str | None:

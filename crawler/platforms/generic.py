@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlparse, urlunparse
 
-from crawler import classify
+from nianbao import titles
 from crawler.platforms import trs
 from crawler.platforms.base import Platform, anchor_entry, text_of
 
@@ -32,7 +32,7 @@ class Generic(Platform):
             if e is None or urlparse(e.url).hostname != host or e.url == response.url:
                 continue
             # Only things that read like a report (or a notice about one) are items; nav is not.
-            if classify._REPORT.search(e.title or ""):
+            if titles._REPORT.search(e.title or ""):
                 yield e
 
     def pager_links(self, response) -> list[str]:

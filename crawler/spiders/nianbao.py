@@ -13,9 +13,11 @@ import scrapy
 from scrapy.http import HtmlResponse
 
 from archive.warc import read_record
-from crawler import classify, platforms
-from crawler.items import AttachmentItem, ReportItem
-from crawler.platforms.base import ListEntry, clean, norm_date, text_of
+from crawler import platforms
+from nianbao import titles
+from nianbao.identity import Seen
+from nianbao.items import AttachmentItem, ReportItem
+from crawler.platforms.base import ListEntry, clean
 from crawler.runstate import RunState
 
 ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|wps|ofd|et)(?:$|[?#&])", re.I)
@@ -38,27 +40,6 @@ def _headers(response) -> dict:
 def asked_url(response) -> str:
     """The URL we asked for (before redirects): the identity of a report or attachment."""
     return (response.meta.get("redirect_urls") or [response.request.url])[0]
-
-
-def page_meta(response) -> dict:
-    """What the detail page says about itself: national metas, then the 索引号 header table."""
-    out = {}
-    for name, key in (("ArticleTitle", "title"), ("PubDate", "published"), ("ContentSource", "source")):
-        v = response.xpath(f"//meta[@name='{name}']/@content").get()
-        if v and v.strip():
-            out[key] = v.strip()
-    cells = [clean(t) for t in response.xpath("//table[contains(@class,'xxgk') or ancestor::div[contains(@class,'xxgk')]]"
-                                              "//td//text()").getall()]
-    cells = [c for c in cells if c]
-    for i, c in enumerate(cells[:-1]):
-        label = re.sub(r"[\s:：]", "", c)
-        if label in ("发文机关", "发布机构", "发布单位") and "agency" not in out:
-            out["agency"] = cells[i + 1]
-        if label in ("发布日期", "发文日期", "成文日期") and "header_date" not in out:
-            out["header_date"] = norm_date(cells[i + 1])
-    if "published" in out:
-        out["published"] = norm_date(out["published"].replace("—", "-")) or out.get("header_date")
-    return out
 
 
 class NianbaoSpider(scrapy.Spider):
@@ -118,7 +99,7 @@ class NianbaoSpider(scrapy.Spider):
         reportlike = requests = 0
         for out in adapter.parse_list(response, source):
             if isinstance(out, ListEntry):
-                if classify.classify(out.title) != "noise":
+                if titles.classify(out.title) != "noise":
                     reportlike += 1
                 yield from self.follow_entry(response, source, out)
             else:
@@ -150,11 +131,11 @@ class NianbaoSpider(scrapy.Spider):
         if entry.url in self.state.listed[source.id]:
             return
         self.state.listed[source.id].add(entry.url)
-        kind = classify.classify(entry.title)
+        kind = titles.classify(entry.title)
         if kind == "noise":
             self.state.skip(source.id, entry.url, entry.title, "noise")
             return
-        if LIST_URL.search(urlparse(entry.url).path) and not classify.agency(entry.title):
+        if LIST_URL.search(urlparse(entry.url).path) and not titles.agency(entry.title):
             # A year sub-column ("2023年政府信息公开年报"): walk it as part of this list.
             self.state.counters["subcolumns"] += 1
             yield self.list_request(entry.url, source, meta={"list_root": False},
@@ -219,14 +200,15 @@ class NianbaoSpider(scrapy.Spider):
             yield from self.read_list(response.replace(), source)
             return
         is_html = outcome == "ok" and isinstance(response, HtmlResponse)
-        info = page_meta(response) if is_html else {}
+        links = self.link_counts(response) if is_html else {}
+        seen = Seen(list_title=meta.get("list_title"), list_date=meta.get("list_date"),
+                    list_kind=meta.get("kind"), attachments=links.get("attachments", 0),
+                    images=links.get("images", 0), region=source.region)
         yield ReportItem(source_id=meta["source_id"], url=asked_url(response),
                          capture_id=meta.get("capture_id"),
                          body=response.body if outcome == "ok" else None,
-                         headers=_headers(response), list_title=meta.get("list_title"),
-                         list_date=meta.get("list_date"), kind=meta.get("kind"),
-                         not_modified=outcome == "not_modified", page=info,
-                         links=self.link_counts(response) if is_html else {})
+                         headers=_headers(response), seen=seen,
+                         not_modified=outcome == "not_modified")
         if is_html:
             yield from self.attachment_requests(response, meta, asked_url(response))
         elif outcome == "not_modified":
@@ -243,7 +225,7 @@ class NianbaoSpider(scrapy.Spider):
         seen = set()
         for a in response.css("a[href]"):
             t = clean(a.attrib.get("title") or " ".join(a.css("::text").getall()))
-            if classify.classify(t) != "noise" and classify.agency(t):
+            if titles.classify(t) != "noise" and titles.agency(t):
                 seen.add(urljoin(response.url, a.attrib["href"]))
         return len(seen - {response.url}) >= 3
 
@@ -276,8 +258,7 @@ class NianbaoSpider(scrapy.Spider):
 
     def link_counts(self, response) -> dict:
         roles = [r for _, _, r in self.file_links(response)]
-        return {"attachments": roles.count("attachment"), "images": roles.count("image"),
-                "tables": len(response.css("table td").getall()) // 4 > 3 and len(response.css("table")) or 0}
+        return {"attachments": roles.count("attachment"), "images": roles.count("image")}
 
     def attachment_requests(self, response, meta, report_url):
         seen = set()

@@ -8,7 +8,7 @@ import re
 
 import lxml.html
 
-from . import canon
+from nianbao import canon
 from .body import (agency_year, clean_title, expand_agency, find_container, find_links, header_fields,
                    html_meta, is_title, meta_get, parse_date, report_year_from_text, signature_date,
                    split_sections, title_from_lines, trim_noise, url_date)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from . import canon
+from nianbao import canon
 
 _T2_2021_ONLY = {k.key for k in canon.T2_COLS if k.formats == (canon.FORMAT_2021,)}
 _T2_2019_ONLY = {k.key for k in canon.T2_COLS if k.formats == (canon.FORMAT_2019,)}

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from . import canon
-from .canon import EMPTY, EXTRA_PREFIX, NUMERIC, TEXT, ZERO, label_key
+from nianbao import canon
+from nianbao.canon import EMPTY, EXTRA_PREFIX, NUMERIC, TEXT, ZERO, label_key
 from .cells import parse_cell
 from .decode import for_matching
 from .grid import Tok

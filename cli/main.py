@@ -89,7 +89,7 @@ def _crawl_distributed(settings, redis_url, workers, join, db, registry, only, l
         if join:
             distributed.run_worker(settings, redis_url)
             return
-        cmd = [sys.executable, "-m", "archive.cli", "crawl", "--db", db, "--registry", registry,
+        cmd = [sys.executable, "-m", "cli.main", "crawl", "--db", db, "--registry", registry,
                "--redis", redis_url, "--worker", *[a for sid in only for a in ("--source", sid)],
                *(["--log-level", log_level] if log_level else []), *(["--impolite"] if impolite else []),
                *[a for e in extra for a in ("-s", e)]]
@@ -160,7 +160,7 @@ def extract(target, as_json, no_cells):
 def reextract(db, since_version, processes):
     """Re-run extraction and checks from the archived WARC bytes (no network)."""
     try:
-        from archive.reextract import reextract as run
+        from pipelines.reextract import reextract as run
     except ImportError:
         _not_yet("reextract")
     stats = run(db, since_version=since_version, processes=processes)
@@ -325,7 +325,7 @@ def demo(db, serve, port, metadata):
         click.echo(f"sample portals on 127.0.0.1:{f.port}: "
                    + ", ".join(s["id"] for s in f.sources()))
         # Scrapy's reactor runs once per process: crawl in a child, keep the farm here.
-        code = subprocess.call([sys.executable, "-m", "archive.cli", "crawl", "--db", db,
+        code = subprocess.call([sys.executable, "-m", "cli.main", "crawl", "--db", db,
                                 "--registry", str(reg_path), "--log-level", "WARNING"])
         if code != 0:
             click.echo(f"crawl failed with exit code {code}", err=True)

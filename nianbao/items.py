@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nianbao.identity import Seen
+
 
 @dataclass
 class ReportItem:
@@ -11,12 +13,8 @@ class ReportItem:
     capture_id: int | None
     body: bytes | None            # None when the server answered 304 (unchanged)
     headers: dict = field(default_factory=dict)
-    list_title: str | None = None
-    list_date: str | None = None
-    kind: str | None = None       # from the list title: report, graphic, correction
+    seen: Seen = field(default_factory=Seen)    # the list entry, the page's links, the source
     not_modified: bool = False
-    page: dict = field(default_factory=dict)    # the page's own metas / header table (fallbacks)
-    links: dict = field(default_factory=dict)   # counts of attachments, images, tables on the page
 
 
 @dataclass

@@ -1,6 +1,6 @@
 import pytest
 
-from crawler import classify
+from nianbao import titles
 
 
 @pytest.mark.parametrize("title,kind", [
@@ -14,7 +14,7 @@ from crawler import classify
     ("青山县2022年政务公开工作要点", "noise"),
 ])
 def test_kind(title, kind):
-    assert classify.classify(title) == kind
+    assert titles.classify(title) == kind
 
 
 @pytest.mark.parametrize("title,agency,year", [
@@ -25,17 +25,17 @@ def test_kind(title, kind):
     ("新华街道办事处2020年政府信息公开工作年度报告", "新华街道办事处", 2020),
 ])
 def test_agency_and_year_from_title(title, agency, year):
-    assert classify.agency(title) == agency
-    assert classify.report_year(title) == year
+    assert titles.agency(title) == agency
+    assert titles.report_year(title) == year
 
 
 def test_year_falls_back_to_publication_minus_one():
-    assert classify.report_year("政府信息公开工作年度报告", "2024-03-01") == 2023
-    assert classify.report_year("政府信息公开工作年度报告") is None
+    assert titles.report_year("政府信息公开工作年度报告", "2024-03-01") == 2023
+    assert titles.report_year("政府信息公开工作年度报告") is None
 
 
 def test_refine_from_detail_shape():
-    assert classify.refine("report", text_len=40, tables=0, attachments=1, images=0) == "attachment_only"
-    assert classify.refine("report", text_len=10, tables=0, attachments=0, images=3) == "graphic"
-    assert classify.refine("report", text_len=5000, tables=1, attachments=1, images=0) == "report"
-    assert classify.refine("correction", text_len=40, tables=0, attachments=1, images=0) == "correction"
+    assert titles.refine("report", text_len=40, tables=0, attachments=1, images=0) == "attachment_only"
+    assert titles.refine("report", text_len=10, tables=0, attachments=0, images=3) == "graphic"
+    assert titles.refine("report", text_len=5000, tables=1, attachments=1, images=0) == "report"
+    assert titles.refine("correction", text_len=40, tables=0, attachments=1, images=0) == "correction"

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from archive.checks import CHECKS_VERSION, refresh_report
+from nianbao import identity
 from archive.schema import open_db
 from archive.warc import read_record, sha256
 
@@ -65,7 +66,6 @@ def _work(args) -> tuple:
 
 def _write(db, row: tuple, doc: dict) -> None:
     from archive import store
-    from archive.agency import agency_key
     vid, rid, part, att_id, cap_id, seen_at = row[:6]
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
@@ -78,17 +78,21 @@ def _write(db, row: tuple, doc: dict) -> None:
                                           if doc.get("error") else None, att_id])
             store.store_attachment_version(conn, rid, att_id, cap_id, doc, seen_at, force=True)
         else:
+            # The same identity rule as the crawl, from what the crawl saw (kept with the version).
+            seen, was = store.version_seen(conn, vid, rid)
+            ident = identity.settle(seen, doc)
+            doc = {**doc, "title": ident.title, "agency": ident.agency, "report_year": ident.report_year,
+                   "published": ident.published, "seen": seen.to_json()}
             store.write_version(db, report_id=rid, capture_id=cap_id, doc=doc, seen_at=seen_at,
                                 sha=row[10])
-            meta = {"title": doc.get("title"), "agency": doc.get("agency"),
-                    "agency_key": agency_key(doc.get("agency"), _region_of(conn, rid)),
-                    "report_year": doc.get("report_year"),
-                    "published": doc.get("published"), "format": doc.get("format")}
-            # A field the new extractor cannot read keeps what the crawl recorded (list title…).
+            meta = {"title": ident.title, "agency": ident.agency, "agency_key": ident.agency_key,
+                    "report_year": ident.report_year, "published": ident.published,
+                    "format": doc.get("format")}
+            if was:  # archives crawled before `seen` was kept cannot re-decide the kind
+                meta["kind"] = ident.kind
             sets = {k: v for k, v in meta.items() if v is not None}
-            if sets:
-                conn.execute(f"UPDATE reports SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
-                             [*sets.values(), rid])
+            conn.execute(f"UPDATE reports SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
+                         [*sets.values(), rid])
             store.settle_current(conn, rid)
             refresh_report(conn, rid)
     except BaseException:
@@ -152,9 +156,3 @@ def reextract(db_path: str | Path, since_version: str | None = None, processes: 
         from archive import figures
         figures.refresh(db_path)
     return stats
-
-
-def _region_of(conn, report_id: int) -> str | None:
-    from archive.agency import source_region
-    row = conn.execute("SELECT source_id FROM reports WHERE id = ?", [report_id]).fetchone()
-    return source_region(conn, row[0] if row else None)

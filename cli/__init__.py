@@ -1,0 +1,1 @@
+"""The `nianbao` command (click): the one place that wires crawler, pipelines, archive and farm."""
