@@ -13,12 +13,21 @@ import io
 import re
 import json
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 from nianbao import canon
 
 from . import grids
 from .grids import Grid, GridCell
+
+
+@dataclass
+class Attachment:
+    filename: str
+    data: bytes
+    mime: str
+    cells: list[dict]
 
 DOC_DIR = Path(__file__).parent / "data" / "doc"
 
@@ -333,7 +342,6 @@ def doc_cells(spec) -> dict[tuple, dict]:
 
 def build_attachment(kind: str, spec, title: str, nar, cells: dict, fmt: str,
                      r: random.Random):
-    from .reports import Attachment
     stem = title.replace("/", "_")
     if kind == "doc":
         name = _doc_variant(spec)

@@ -17,6 +17,7 @@ from functools import lru_cache
 from nianbao import canon
 
 from . import grids, layouts, seedtext
+from .attachments import Attachment, build_attachment, doc_cells
 from .printed import print_cells
 from .tablegen import TableValues, make_values
 
@@ -45,14 +46,6 @@ class ReportSpec:
         if self.attachment not in ATTACHMENTS:
             raise ValueError(f"attachment must be one of {ATTACHMENTS}")
         object.__setattr__(self, "breaks", tuple(self.breaks))
-
-
-@dataclass
-class Attachment:
-    filename: str
-    data: bytes
-    mime: str
-    cells: list[dict]
 
 
 @dataclass
@@ -149,7 +142,6 @@ def generate(spec: ReportSpec) -> GeneratedReport:
     cells = print_cells(tv, _rng(spec, "print"), spec.blanks)
     if spec.attachment == "doc":
         # the committed DOC files carry their own numbers; the body prints the same ones
-        from .attachments import doc_cells
         cells = doc_cells(spec)
         for (t, row, col), c in cells.items():
             getattr(tv, t)[(row, col)] = c["value"] or 0
@@ -222,7 +214,6 @@ def generate(spec: ReportSpec) -> GeneratedReport:
     if spec.layout == "attachment_only" and att_kind is None:
         att_kind = "pdf"
     if att_kind:
-        from .attachments import build_attachment
         att = build_attachment(att_kind, spec, title, nar, cells, tv.fmt, _rng(spec, "attach"))
         attachments.append(att)
         if spec.layout == "attachment_only":

@@ -126,9 +126,9 @@ class Entry:
         ed = 1 if (self.edited and edition >= 1) else 0
         with self._lock:
             if ed not in self._cache:
-                from farm.portals.catalog import generate_report
+                from farm.cache import generate_cached   # lazy: generation is only paid when asked
                 spec = self.spec if ed == 0 else replace(self.spec, seed=self.spec.seed + 1000)
-                self._cache[ed] = generate_report(spec)
+                self._cache[ed] = generate_cached(spec)
             return self._cache[ed]
 
     def title(self, edition: int = 0) -> str:

@@ -14,11 +14,6 @@ from farm.portals.base import Entry
 from farm.reports import ReportSpec
 
 
-def generate_report(spec):
-    from farm.cache import generate_cached
-    return generate_cached(spec)
-
-
 DEPTS = ("发展和改革局", "教育局", "公安局", "民政局", "司法局", "财政局", "人力资源和社会保障局",
          "自然资源局", "生态环境局", "住房和城乡建设局", "交通运输局", "水利局", "农业农村局", "商务局",
          "卫生健康局", "应急管理局", "市场监督管理局", "统计局", "医疗保障局", "信访局")
