@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_PACKAGES := chromium antiword redis-server fonts-wqy-microhei
 
-.PHONY: setup demo test bench screenshots clean apt
+.PHONY: setup demo test quick lint bench screenshots clean apt
 
 setup: apt $(STAMP)
 
@@ -30,6 +30,13 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The quick loop while editing: no farm-wide crawls, no browser.
+quick: setup
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+lint: setup
+	$(BIN)/ruff check .
 
 screenshots: setup
 	$(BIN)/python bench/screenshots.py --db data/demo.db --out screenshots/
