@@ -12,8 +12,9 @@ BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
+# ASCII only: HTTP header values are Latin-1 on the wire (urllib refuses anything else).
 USER_AGENT = ("Mozilla/5.0 (compatible; nianbao/0.1; +https://github.com/nianbao/nianbao; "
-              "archive of 政府信息公开工作年度报告)")
+              "archive of government information disclosure annual reports)")
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
