@@ -16,6 +16,17 @@ DEMO_DB = "data/demo.db"
 DEFAULT_REGISTRY = "sources.yml"
 
 
+def _existing_archive(ctx, param, value: str) -> str:
+    """Commands that read an archive must not create an empty one from a mistyped path."""
+    path = Path(value)
+    if not path.is_file():
+        raise click.BadParameter(f"no archive at {value} (crawl into it first, or check the path)")
+    with path.open("rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise click.BadParameter(f"{value} is not a SQLite archive")
+    return value
+
+
 def _not_yet(what: str):
     click.echo(f"nianbao: {what} is not implemented yet.", err=True)
     sys.exit(3)
@@ -153,7 +164,8 @@ def extract(target, as_json, no_cells):
 
 # ---------------------------------------------------------------- reextract / export
 @main.command()
-@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive SQLite file.")
+@click.option("--db", default=DEFAULT_DB, show_default=True, callback=_existing_archive,
+              help="Archive SQLite file (must exist).")
 @click.option("--since-version", default=None,
               help="Only captures whose current extraction is older than this extractor version.")
 @click.option("--processes", default=2, show_default=True, help="Extraction worker processes.")
@@ -168,7 +180,8 @@ def reextract(db, since_version, processes):
 
 
 @main.command()
-@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive SQLite file.")
+@click.option("--db", default=DEFAULT_DB, show_default=True, callback=_existing_archive,
+              help="Archive SQLite file (must exist).")
 @click.option("--out", "out_dir", default="data/export", show_default=True, help="Output folder.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["csv", "jsonl"]),
               default=("csv", "jsonl"), show_default=True)
@@ -184,7 +197,8 @@ def export(db, out_dir, formats):
 
 # ---------------------------------------------------------------- serve
 @main.command()
-@click.option("--db", default=DEFAULT_DB, show_default=True, help="Archive SQLite file.")
+@click.option("--db", default=DEFAULT_DB, show_default=True, callback=_existing_archive,
+              help="Archive SQLite file (must exist).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True)
 @click.option("--metadata", default="metadata.yml", show_default=True)
@@ -288,22 +302,6 @@ def _write_farm_files(f, manifest, registry):
         reg.dump(f.sources(), registry)
 
 
-def summary(db_path: str) -> dict:
-    from archive.schema import open_db
-    db = open_db(db_path)
-    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
-    return {
-        "portals": one("SELECT COUNT(*) FROM sources"),
-        "captures": one("SELECT COUNT(*) FROM captures"),
-        "reports": one("SELECT COUNT(*) FROM reports"),
-        "reports_with_tables": one("SELECT COUNT(DISTINCT report_id) FROM cells"),
-        "cells": one("SELECT COUNT(*) FROM cells"),
-        "attachments": one("SELECT COUNT(*) FROM attachments"),
-        "failing_checks": one("SELECT COUNT(*) FROM checks WHERE status = 'fail' AND is_current = 1"),
-        "blocked": one("SELECT COUNT(*) FROM captures WHERE outcome = 'blocked'"),
-    }
-
-
 @main.command()
 @click.option("--db", default=DEMO_DB, show_default=True, help="Fresh archive to build.")
 @click.option("--serve/--no-serve", default=True, help="Serve Datasette afterwards (until Ctrl-C).")
@@ -330,8 +328,8 @@ def demo(db, serve, port, metadata):
         if code != 0:
             click.echo(f"crawl failed with exit code {code}", err=True)
             sys.exit(code)
-    s = summary(db)
-    click.echo(json.dumps(s, ensure_ascii=False, indent=2))
+    from archive.overview import summary
+    click.echo(json.dumps(summary(db), ensure_ascii=False, indent=2))
     if serve:
         click.echo(f"Datasette on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         _serve(db, "127.0.0.1", port, metadata)

@@ -49,3 +49,47 @@ def test_extract_never_tracebacks(tmp_path, payload):
     assert res.exception is None or isinstance(res.exception, SystemExit)
     assert res.exit_code in (0, 2)
     assert "Traceback" not in res.output
+
+
+def test_extract_reads_a_url_served_locally(tmp_path):
+    """`nianbao extract URL` sends a real request (the User-Agent must be a valid header)."""
+    import http.server
+    import threading
+    from pathlib import Path
+
+    seed = sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))[0].read_bytes()
+    seen = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen["ua"] = self.headers.get("User-Agent")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(seed)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        res = CliRunner().invoke(main, ["extract", f"http://127.0.0.1:{server.server_port}/r.txt", "--json"])
+    finally:
+        server.shutdown()
+    assert res.exit_code == 0, res.output
+    assert "nianbao" in seen["ua"]
+    doc = __import__("json").loads(res.output)
+    assert doc["report_year"] and doc["cells"]
+
+
+@pytest.mark.parametrize("command", ["reextract", "export", "serve"])
+def test_a_missing_archive_is_an_error_not_a_new_file(tmp_path, command):
+    missing = tmp_path / "typo.db"
+    res = CliRunner().invoke(main, [command, "--db", str(missing)])
+    assert res.exit_code == 2 and "no archive at" in res.output
+    assert not missing.exists()
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database")
+    res = CliRunner().invoke(main, [command, "--db", str(junk)])
+    assert res.exit_code == 2 and "not a SQLite archive" in res.output
