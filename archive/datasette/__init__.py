@@ -7,6 +7,7 @@ database named `archive`; any other archive file name gets the same descriptions
 """
 from __future__ import annotations
 
+import contextvars
 import copy
 from functools import lru_cache
 
@@ -131,13 +132,22 @@ def wide_view_columns() -> dict:
     return tables
 
 
+_reading_metadata: contextvars.ContextVar[bool] = contextvars.ContextVar("nianbao_metadata", default=False)
+
+
 @hookimpl
 def get_metadata(datasette, key, database, table):
     """Labels from canon.py for the wide views, and the `archive` block of metadata.yml for
     an archive file with another name (demo.db…)."""
-    if database and database.startswith("_"):
+    if database and database.startswith("_") or _reading_metadata.get():
         return {}
-    local = datasette._metadata_local or {}
+    # The public datasette.metadata() calls this hook again: the flag makes that call see only
+    # the metadata file and the other plugins, which is what we read here.
+    token = _reading_metadata.set(True)
+    try:
+        local = datasette.metadata() or {}
+    finally:
+        _reading_metadata.reset(token)
     dbs = local.get("databases") or {}
     block = dbs.get(METADATA_DB) or {}
     names = [database] if database else [n for n in datasette.databases if not n.startswith("_")]
