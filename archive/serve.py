@@ -30,35 +30,10 @@ def default_metadata() -> Path | None:
     return path if path.exists() else None
 
 
-def settle_wal(db_path: str | Path) -> bool:
-    """Fold a pending WAL into the main file so that immutable mode sees every row.
-
-    Immutable mode reads the main file only; returns False when the WAL cannot be checkpointed
-    (a writer is active), in which case the file must be served mutable.
-    """
-    import sqlite3
+def has_pending_wal(db_path: str | Path) -> bool:
+    """Rows still in the WAL are invisible to immutable mode (it reads the main file only)."""
     wal = Path(str(db_path) + "-wal")
-    if not wal.exists() or wal.stat().st_size == 0:
-        return True
-    try:
-        conn = sqlite3.connect(str(db_path), timeout=5)
-        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        conn.close()
-    except sqlite3.Error:
-        return False
-    return busy == 0
-
-
-def prepare(db_path: str | Path) -> None:
-    """Before publishing: the derived `report_figures` table the canned queries read."""
-    import sqlite3
-
-    from archive import figures
-    try:
-        if figures.refresh(db_path):
-            print(f"rebuilt report_figures in {db_path}")
-    except sqlite3.OperationalError as exc:  # read-only file or busy writer: serve as is
-        print(f"could not refresh report_figures ({exc}); canned queries may be stale")
+    return wal.exists() and wal.stat().st_size > 0
 
 
 def datasette_args(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001,
@@ -88,9 +63,10 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001,
     """Serve `db_path` until interrupted (blocks). `immutable=False` for a file being written."""
     from datasette.cli import cli
 
-    prepare(db_path)
-    if immutable and not settle_wal(db_path):
-        print(f"{db_path} is being written: serving it read-only, not immutable")
+    # Publishing writes nothing: derived tables are refreshed by crawl and reextract, and a WAL
+    # is not checkpointed from here (a crawl may be writing it) — such a file is served mode=ro.
+    if immutable and has_pending_wal(db_path):
+        print(f"{db_path} has a pending WAL (being written?): serving it read-only, not immutable")
         immutable = False
     args = datasette_args(db_path, host, port, metadata, immutable, settings=settings)
     cli.main(args=args, prog_name="datasette", standalone_mode=True)
@@ -118,9 +94,7 @@ def background(db_path: str | Path, metadata: str | Path | None = None, immutabl
     import urllib.request
 
     port = free_port()
-    if not plain:
-        prepare(db_path)
-    if immutable and not settle_wal(db_path):
+    if immutable and has_pending_wal(db_path):
         immutable = False
     if plain:
         args = ["serve", *(["-i"] if immutable else []), str(db_path), "--port", str(port),
