@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 from datasette.utils.asgi import NotFound, Response
 
 from archive.datasette.common import archive_database, rows, warc_dir
-from archive.warc import read_record
+from archive.warc import read_record, sha256
 
 # Types a browser renders without running anything of ours; everything else becomes text.
 SAFE_INLINE = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp",
@@ -46,11 +46,15 @@ def disposition(kind: str, url: str, name: str | None = None) -> str:
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+def parse_id(text: str) -> int | None:
+    """A row id from a URL: a positive SQLite integer, else None (→ 404, never a 500)."""
+    return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None
+
+
 async def capture_bytes(datasette, request):
     db = await archive_database(datasette, request)
-    try:
-        capture_id = int(request.url_vars["id"])
-    except ValueError:
+    capture_id = parse_id(request.url_vars["id"])
+    if capture_id is None:
         raise NotFound("抓取编号无效")
     found = await rows(db, "SELECT * FROM captures WHERE id = ?", [capture_id])
     if not found or not found[0]["warc_file"]:
@@ -59,8 +63,15 @@ async def capture_bytes(datasette, request):
     try:
         record = read_record(warc_dir(datasette, db), cap["warc_file"], cap["warc_offset"],
                              cap["warc_length"])
-    except (OSError, ValueError) as exc:
-        raise NotFound(f"WARC 记录不可读：{type(exc).__name__}")
+        intact = sha256(record.body) == cap["sha256"] if cap["sha256"] else True
+    except Exception as exc:  # noqa: BLE001 - truncated gzip, bad headers…: the record is damaged
+        intact, reason = False, f"{type(exc).__name__}"
+    else:
+        reason = "sha256 differs from the one recorded at capture time"
+    if not intact:
+        # Never serve partial or altered bytes as if they were the archived ones.
+        return Response.text(f"记录已损坏 / record damaged: capture {capture_id} ({reason})",
+                             status=500, headers={"X-Content-Type-Options": "nosniff"})
     content_type, must_download = safe_content_type(cap["content_type"])
     download = must_download or request.args.get("download") == "1"
     name = request.args.get("name")
