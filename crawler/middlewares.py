@@ -14,6 +14,7 @@ from scrapy.exceptions import IgnoreRequest
 
 from crawler import antibot
 from crawler.runstate import RunState
+from crawler.scope import OffScope
 
 # Magic bytes of the binary formats an attachment URL promises (portals.md §1.6).
 _BINARY_EXT = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".ofd", ".et")
@@ -102,7 +103,9 @@ class CaptureMiddleware:
 
     def process_exception(self, request, exception, spider=None):
         text = f"{type(exception).__name__}: {exception}"
-        if isinstance(exception, IgnoreRequest):
+        if isinstance(exception, OffScope):   # refused by crawler/scope.py: recorded, never fetched
+            outcome = "off_scope"
+        elif isinstance(exception, IgnoreRequest):
             if "robots.txt" not in str(exception):
                 return None
             outcome = "robots_denied"

@@ -11,6 +11,7 @@ Format (a list under `sources:`):
   politeness: {download_delay: s, concurrency: n}   per-source overrides
   schedule: cron expression for `nianbao crawl --due`
   notes: free text
+  hosts: [files.example.gov.cn]   other hosts the source serves from (crawler/scope.py)
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ class Source:
     politeness: dict = field(default_factory=dict)
     schedule: str | None = None
     notes: str | None = None
+    hosts: list[str] = field(default_factory=list)
 
     def row(self) -> dict:
         return {"id": self.id, "name": self.name, "url": self.url, "platform": self.platform,

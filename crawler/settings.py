@@ -51,13 +51,14 @@ PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 
 
-def _abort_heavy(request):  # images, fonts and media are never needed to read a list
-    return request.resource_type in {"image", "media", "font"}
-
-
-PLAYWRIGHT_ABORT_REQUEST = _abort_heavy
+# Images, fonts, media, and whatever leaves the page's site or scheme (crawler/scope.py).
+PLAYWRIGHT_ABORT_REQUEST = "crawler.scope.abort_request"
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all (before robots.txt at 100): an off-scope request is refused before any network
+    # use; every redirect hop comes back through here. The second judges Chromium's final URL
+    # before CaptureMiddleware stores it (crawler/scope.py).
+    "crawler.scope.ScopeMiddleware": 50, "crawler.scope.RenderedScopeMiddleware": 585,
     # Between redirects/decompression (590+) and retries (550): sees every attempt, decoded.
     "crawler.middlewares.CaptureMiddleware": 580,
     # After robots.txt (100), so the parser it fetched gives the Crawl-delay.
