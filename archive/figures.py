@@ -4,7 +4,8 @@ On 100,000 reports the canned queries cannot pivot 20 million `cells` rows or sc
 (whose rows carry whole bodies) within 200 ms. This table is derived (never edited by hand):
 the current version's table-三 totals by outcome, table-四 totals, the previous year's
 carried_forward of the same agency, check and version counts. `refresh()` rebuilds it when the
-archive changed; `nianbao serve` calls it before publishing, and every crawl and re-extraction at its end.
+archive changed: every crawl and re-extraction at its end, after deriving what is queued
+(archive/derive.py).
 
     python -m archive.figures data/archive.db
 """
@@ -15,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from archive import derive
+from archive.tx import transaction
 from nianbao import canon
 
 FIGURES_VERSION = "5"   # bump when SCHEMA or the figures change: forces a rebuild
@@ -164,18 +167,16 @@ def rebuild(conn: sqlite3.Connection) -> int:
 
 
 def refresh(db_path: str | Path) -> bool:
-    """Rebuild report_figures if the archive changed since it was built; True if rebuilt."""
+    """Derive what is still queued (archive/derive.py: the figures read checks), then rebuild
+    report_figures if the archive changed since it was built; True if rebuilt. This is what
+    ends every crawl and re-extraction; safe to call any number of times."""
     conn = sqlite3.connect(str(db_path), timeout=60, isolation_level=None)
     try:
+        derive.drain(conn)
         if is_fresh(conn):
             return False
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             rebuild(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
         return True
     finally:
         conn.close()

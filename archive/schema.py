@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.tx import transaction
 from nianbao import canon
 
 # ---------------------------------------------------------------- migrations
@@ -312,9 +313,19 @@ WHEN old.title IS NOT new.title OR old.body_text IS NOT new.body_text BEGIN
 END;
 """
 
+# Migration 7: storing an item records rows only; what is derived from them (search segments,
+# checks, the neighbours' checks) is computed later by archive/derive.py, for the report ids
+# queued here. Persistent, so a crawl killed mid-way leaves its queue to the next drain.
+M7_DERIVE_QUEUE = """
+CREATE TABLE IF NOT EXISTS derive_queue (
+    report_id INTEGER PRIMARY KEY REFERENCES reports(id),
+    queued_at TEXT NOT NULL
+);
+"""
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
-                    M5_CRAWL_TABLES, M6_FTS_TRIGGER]
+                    M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE]
 
 
 def current_version(conn: sqlite3.Connection) -> int:
@@ -347,10 +358,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     for number, step in enumerate(MIGRATIONS, start=1):
         if number <= have:
             continue
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             if current_version(conn) >= number:  # another process got there first
-                conn.execute("COMMIT")
                 continue
             if callable(step):
                 step(conn)
@@ -358,10 +367,6 @@ def migrate(conn: sqlite3.Connection) -> int:
                 for stmt in _statements(step):
                     conn.execute(stmt)
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", [number])
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
     return len(MIGRATIONS)
 
 

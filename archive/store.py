@@ -1,7 +1,9 @@
 """Report identity and versions: turning one extracted document into archive rows.
 
 Called inside a transaction by `Archive.store_document` / `store_attachment` and by
-re-extraction. Nothing is overwritten: a changed page becomes a new version; re-extraction with
+re-extraction (archive/rework.py). Rows only: a report whose rows changed is queued in
+`derive_queue`, and its search segments and checks are derived later by archive/derive.py
+(docs/archive.md). Nothing is overwritten: a changed page becomes a new version; re-extraction with
 a newer extractor writes new rows for the same capture and flips `is_current`.
 
 Identity. A capture belongs to an existing report when its URL is one the report was reached
@@ -25,8 +27,7 @@ import json
 
 import sqlite_utils
 
-from archive import checks as checks_engine
-from archive import search
+from archive import derive
 from archive.agency import source_region
 from archive.checks.cross_year import agency_group
 from nianbao.identity import Identity, Seen
@@ -146,7 +147,7 @@ def store_document(db: sqlite_utils.Database, *, capture_id: int, source_id: str
     conn.execute("UPDATE reports SET gone_at = NULL WHERE id = ?", [report_id])
     db["reports"].update(report_id, meta)
     settle_current(conn, report_id)
-    checks_engine.refresh_report(conn, report_id)
+    derive.enqueue(conn, report_id)
     return report_id, version_id, True
 
 
@@ -201,7 +202,8 @@ def _has_cells(conn, version_id: int) -> bool:
 
 def settle_current(conn, report_id: int) -> int | None:
     """Point reports.current_version_id at the version that stands for the report and keep the
-    report's searchable text (page body, plus the attachment's when the tables come from it)."""
+    report's searchable text (page body, plus the attachment's when the tables come from it).
+    The caller queues the report (derive.enqueue): its word index and checks follow from these."""
     page = conn.execute("SELECT id FROM report_versions WHERE report_id = ? AND part = 'page' "
                         "AND is_current = 1 ORDER BY id DESC LIMIT 1", [report_id]).fetchone()
     atts = conn.execute("SELECT v.id FROM report_versions v WHERE v.report_id = ? "
@@ -224,22 +226,12 @@ def settle_current(conn, report_id: int) -> int | None:
     if chosen != (page[0] if page else None):
         fmt = conn.execute("SELECT format FROM report_versions WHERE id = ?", [chosen]).fetchone()[0]
         conn.execute("UPDATE reports SET format = COALESCE(?, format) WHERE id = ?", [fmt, report_id])
-    old = conn.execute("SELECT title, body_text, current_version_id FROM reports WHERE id = ?",
+    old = conn.execute("SELECT body_text, current_version_id FROM reports WHERE id = ?",
                        [report_id]).fetchone()
-    if old[1] != body or old[2] != chosen:
+    if old[0] != body or old[1] != chosen:
         conn.execute("UPDATE reports SET body_text = ?, current_version_id = ? WHERE id = ?",
                      [body, chosen, report_id])
-    seg = conn.execute("SELECT 1 FROM reports_seg WHERE rowid = ?", [report_id]).fetchone()
-    if old[1] != body or seg is None or _title_changed(conn, report_id):
-        title = conn.execute("SELECT title FROM reports WHERE id = ?", [report_id]).fetchone()[0]
-        search.write_segments(conn, report_id, title, body)
     return chosen
-
-
-def _title_changed(conn, report_id: int) -> bool:
-    title = conn.execute("SELECT title FROM reports WHERE id = ?", [report_id]).fetchone()[0]
-    indexed = conn.execute("SELECT title FROM reports_seg WHERE rowid = ?", [report_id]).fetchone()
-    return indexed is None or indexed[0] != search.segment(title)
 
 
 def _page_body(conn, report_id: int, page_version: int | None) -> str | None:
@@ -280,6 +272,7 @@ def store_attachment(db: sqlite_utils.Database, *, report_url: str, capture_id: 
         store_attachment_version(conn, report_id, att_id, capture_id, doc, cap[3])
     else:
         settle_current(conn, report_id)  # its text may now be the report's searchable text
+        derive.enqueue(conn, report_id)
     return att_id
 
 
@@ -308,7 +301,7 @@ def store_attachment_version(conn, report_id: int, att_id: int, capture_id: int,
     vid = write_version(_as_db(conn), report_id=report_id, capture_id=capture_id, doc=merged,
                         seen_at=seen_at, part="attachment", attachment_id=att_id)
     settle_current(conn, report_id)
-    checks_engine.refresh_report(conn, report_id)
+    derive.enqueue(conn, report_id)
     return vid
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from archive import __version__
 from archive.schema import open_db
+from archive.tx import transaction
 from archive.warc import WarcRef, WarcStore, sha256
 
 # Scrapy hands us decoded bodies; keeping these headers would make WARC readers decode twice.
@@ -50,15 +51,14 @@ class Archive:
 
     @contextmanager
     def transaction(self):
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.db.conn):
             yield self.db
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+
+    def drain_derived(self, batch: int | None = None) -> int:
+        """Derive the search segments and checks of the reports stored since the last drain
+        (archive/derive.py); returns how many reports. A no-op when nothing is queued."""
+        from archive import derive
+        return derive.drain(self.db.conn, **({"batch": batch} if batch else {}))
 
     # ------------------------------------------------------------ sources and runs
     def sync_sources(self, sources: list[dict]) -> None:

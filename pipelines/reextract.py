@@ -5,22 +5,23 @@ bytes are read back from its WARC record (and verified against captures.sha256),
 again in worker processes, and written by this one process as a new version tied to the same
 capture; the old rows stay, marked not current. Reports whose checks were made by an older
 CHECKS_VERSION get their checks re-run. A second run finds nothing stale and changes no row.
+
+This module only orchestrates: list stale (archive.rework) → read WARC (archive.warc) →
+extract in worker processes → settle identity (nianbao.identity) → write (archive.rework, one
+transaction per version) → derive (archive.derive) → report_figures (archive.figures).
 """
 from __future__ import annotations
 
 import json
 import multiprocessing as mp
-import re
 from pathlib import Path
 
-from archive.checks import CHECKS_VERSION, refresh_report
-from nianbao import identity
+from archive import derive, figures, rework, store
+from archive.checks import tables
 from archive.schema import open_db
+from archive.tx import transaction
 from archive.warc import read_record, sha256
-
-
-def _vtuple(v: str | None) -> tuple:
-    return tuple(int(x) for x in re.findall(r"\d+", v or ""))
+from nianbao import identity
 
 
 def _current_extractor() -> str:
@@ -31,21 +32,6 @@ def _current_extractor() -> str:
 def _default_extract(data: bytes, url: str, headers: dict) -> dict:
     from pipelines.extract import document
     return document.extract_document(data, url, headers)
-
-
-def stale_versions(conn, current: str, since_version: str | None = None) -> list[tuple]:
-    """Current versions to re-extract: made by another extractor than `current` (and, with
-    `since_version`, only those made by extractors older than it)."""
-    rows = conn.execute(
-        "SELECT v.id, v.report_id, v.part, v.attachment_id, v.capture_id, v.seen_at, "
-        "v.extractor_version, c.url, c.final_url, c.headers, c.sha256, c.warc_file, "
-        "c.warc_offset, c.warc_length FROM report_versions v JOIN captures c ON c.id = v.capture_id "
-        "WHERE v.is_current = 1 AND v.extractor_version != ? AND c.warc_file IS NOT NULL "
-        "ORDER BY v.id", [current]).fetchall()
-    if since_version:
-        limit = _vtuple(since_version)
-        rows = [r for r in rows if _vtuple(r[6]) < limit]
-    return rows
 
 
 def _work(args) -> tuple:
@@ -64,41 +50,15 @@ def _work(args) -> tuple:
         return vid, None, f"extract: {type(e).__name__}: {e}"
 
 
-def _write(db, row: tuple, doc: dict) -> None:
-    from archive import store
-    vid, rid, part, att_id, cap_id, seen_at = row[:6]
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        if part == "attachment":
-            conn.execute("UPDATE attachments SET text = ?, doc_type = ?, extractable = ?, error = ? "
-                         "WHERE id = ?", [doc.get("body_text"), doc.get("doc_type"),
-                                          0 if doc.get("error") else 1,
-                                          json.dumps(doc["error"], ensure_ascii=False)
-                                          if doc.get("error") else None, att_id])
-            store.store_attachment_version(conn, rid, att_id, cap_id, doc, seen_at, force=True)
+def _write(conn, row: rework.StaleVersion, doc: dict) -> None:
+    with transaction(conn):
+        if row.part == "attachment":
+            rework.rewrite_attachment(conn, row, doc)
         else:
             # The same identity rule as the crawl, from what the crawl saw (kept with the version).
-            seen, was = store.version_seen(conn, vid, rid)
-            ident = identity.settle(seen, doc)
-            doc = {**doc, "title": ident.title, "agency": ident.agency, "report_year": ident.report_year,
-                   "published": ident.published, "seen": seen.to_json()}
-            store.write_version(db, report_id=rid, capture_id=cap_id, doc=doc, seen_at=seen_at,
-                                sha=row[10])
-            meta = {"title": ident.title, "agency": ident.agency, "agency_key": ident.agency_key,
-                    "report_year": ident.report_year, "published": ident.published,
-                    "format": doc.get("format")}
-            if was:  # archives crawled before `seen` was kept cannot re-decide the kind
-                meta["kind"] = ident.kind
-            sets = {k: v for k, v in meta.items() if v is not None}
-            conn.execute(f"UPDATE reports SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
-                         [*sets.values(), rid])
-            store.settle_current(conn, rid)
-            refresh_report(conn, rid)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+            seen, kept = store.version_seen(conn, row.version_id, row.report_id)
+            rework.rewrite_page_version(conn, row, doc, identity.settle(seen, doc), seen,
+                                        decide_kind=kept)
 
 
 def reextract(db_path: str | Path, since_version: str | None = None, processes: int = 2,
@@ -113,11 +73,12 @@ def reextract(db_path: str | Path, since_version: str | None = None, processes: 
     db = open_db(db_path)
     conn = db.conn
     current = _current_extractor()
-    rows = stale_versions(conn, current, since_version)
-    by_id = {r[0]: r for r in rows}
-    jobs = [(r[0], str(warc_dir), r[11], r[12], r[13], r[8] or r[7], r[9], r[10], extractor)
-            for r in rows]
-    stats = {"extractor_version": current, "checks_version": CHECKS_VERSION, "stale": len(rows),
+    checks_version = tables.CHECKS_VERSION   # read at call time: tests bump it with monkeypatch
+    rows = rework.stale_versions(conn, current, since_version)
+    by_id = {r.version_id: r for r in rows}
+    jobs = [(r.version_id, str(warc_dir), r.warc_file, r.warc_offset, r.warc_length,
+             r.final_url or r.url, r.headers, r.sha256, extractor) for r in rows]
+    stats = {"extractor_version": current, "checks_version": checks_version, "stale": len(rows),
              "reextracted": 0, "errors": 0, "checks_rerun": 0, "error_samples": []}
     if processes <= 1 or len(jobs) <= 1:
         results = map(_work, jobs)
@@ -133,26 +94,22 @@ def reextract(db_path: str | Path, since_version: str | None = None, processes: 
                     stats["error_samples"].append(f"version {vid}: {err}")
                 continue
             doc.setdefault("extractor_version", current)
-            _write(db, by_id[vid], doc)
+            _write(conn, by_id[vid], doc)
             stats["reextracted"] += 1
     finally:
         if pool:
             pool.close()
             pool.join()
+    # Derive what the new versions changed first: their checks are then of the current version.
+    derived = derive.drain(conn)
     # Checks made by an older checks version are re-run even where the extraction is current.
-    for (rid,) in conn.execute(
-            "SELECT DISTINCT report_id FROM checks WHERE is_current = 1 AND check_version != ?",
-            [CHECKS_VERSION]).fetchall():
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            refresh_report(conn, rid)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        stats["checks_rerun"] += 1
+    stale_checks = rework.reports_with_stale_checks(conn, checks_version)
+    if stale_checks:
+        with transaction(conn):
+            derive.enqueue(conn, stale_checks)
+        derived += derive.drain(conn)
+    stats["checks_rerun"] = len(stale_checks)
     conn.close()
-    if stats.get("reextracted") or stats.get("checks_rerun"):
-        from archive import figures
+    if derived:
         figures.refresh(db_path)
     return stats

@@ -1,10 +1,10 @@
-"""The checks engine (spec/report-format.md §5): one module per group.
+"""The checks engine (docs/checks.md): one module per group.
 
 - `tables`: within one report, pure functions over the extract JSON (also used by
   `nianbao extract --json`).
 - `cross_year`: X-CARRY, X-INFORCE, X-COPY between a report and the same agency's previous
-  year; re-evaluated for the neighbour years whenever a version is stored, so the order in
-  which years arrive does not matter.
+  year; re-evaluated for the neighbour years whenever a report is derived (archive/derive.py),
+  so the order in which years arrive does not matter.
 - `provenance`: P-DEADLINE, P-CHANGED, P-DUPLICATE (versions and editions, cell by cell).
 
 Results attach to the report's current version (`reports.current_version_id`). Writing is
@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 
-CHECKS_VERSION = "1"
+from archive.checks import cross_year, provenance, tables
+from archive.checks.tables import involved_cells  # noqa: F401 - the publishing layer reads it here
 
 TABLE_IDS = ("T3-BAL", "T3-SUM-RESULTS", "T3-SUM-COLS", "T4-SUM", "T2-DOMAIN", "T3-DOMAIN",
              "T4-DOMAIN", "S-SECTIONS", "S-FORMAT", "S-EMPTY")
@@ -24,9 +25,16 @@ VERSION_IDS = ("P-DEADLINE", "P-CHANGED")
 EDITION_IDS = ("P-DUPLICATE",)
 
 
+def __getattr__(name: str):
+    # CHECKS_VERSION is defined in tables (the bottom of the package, which stamps every result);
+    # read through here at call time so the two can never disagree.
+    if name == "CHECKS_VERSION":
+        return tables.CHECKS_VERSION
+    raise AttributeError(name)
+
+
 def report_checks(doc: dict) -> list[dict]:
     """Within-report checks over an extracted document."""
-    from archive.checks import tables
     return tables.run(doc)
 
 
@@ -59,7 +67,7 @@ def _row(report_id: int, version_id: int, r: dict) -> dict:
         return None if x is None else str(x)
     return {
         "report_id": report_id, "version_id": version_id, "check_id": r["id"],
-        "check_version": r.get("version") or CHECKS_VERSION, "scope": r.get("scope"),
+        "check_version": r.get("version") or tables.CHECKS_VERSION, "scope": r.get("scope"),
         "status": r["status"], "expression": r.get("expression"),
         "expected": text(r.get("expected")), "actual": text(r.get("actual")),
         "delta": r.get("delta"), "detail": r.get("detail"),
@@ -96,15 +104,19 @@ def write_results(db, report_id: int, version_id: int, check_ids, results: list[
     return True
 
 
+def _current_version(conn, report_id: int) -> int | None:
+    row = conn.execute("SELECT current_version_id FROM reports WHERE id = ?", [report_id]).fetchone()
+    return row[0] if row else None
+
+
 def refresh_report(db, report_id: int, neighbours: bool = True) -> None:
     """Re-run every check group for the report's current version (and, with `neighbours`, the
-    cross-year checks of the next year's reports and the edition checks of its editions)."""
-    from archive.checks import cross_year, provenance
+    cross-year checks of the next year's reports and the edition checks of its editions).
+    Called by archive/derive.py for queued reports, never while an item is stored."""
     conn = _conn(db)
-    row = conn.execute("SELECT current_version_id FROM reports WHERE id = ?", [report_id]).fetchone()
-    if not row or row[0] is None:
+    vid = _current_version(conn, report_id)
+    if vid is None:
         return
-    vid = row[0]
     # Results of versions that are no longer current stop being current.
     conn.execute("UPDATE checks SET is_current = 0 WHERE report_id = ? AND version_id != ? "
                  "AND is_current = 1", [report_id, vid])
@@ -114,27 +126,30 @@ def refresh_report(db, report_id: int, neighbours: bool = True) -> None:
     write_results(conn, report_id, vid, CROSS_YEAR_IDS, cross_year.run(conn, report_id))
     write_results(conn, report_id, vid, EDITION_IDS, provenance.edition_checks(conn, report_id))
     if neighbours:
-        for other in cross_year.next_year_reports(conn, report_id):
+        refresh_neighbours(conn, report_id)
+
+
+def refresh_neighbours(db, report_id: int, skip: frozenset | set = frozenset()) -> None:
+    """The checks of other reports that read this one: the next year's cross-year checks, the
+    edition checks (and cross-year checks: a demoted edition leaves them) of its editions.
+    Reports in `skip` are left alone (refreshed in full by the caller from the same state)."""
+    conn = _conn(db)
+    if _current_version(conn, report_id) is None:
+        return
+    for other in cross_year.next_year_reports(conn, report_id):
+        if other not in skip:
             refresh_cross_year(conn, other)
-        for other in provenance.edition_group(conn, report_id):
-            if other != report_id:
-                ovid = conn.execute("SELECT current_version_id FROM reports WHERE id = ?",
-                                    [other]).fetchone()[0]
-                if ovid is not None:
-                    write_results(conn, other, ovid, EDITION_IDS,
-                                  provenance.edition_checks(conn, other))
-                    # An edition demoted behind a new primary leaves the cross-year checks.
-                    write_results(conn, other, ovid, CROSS_YEAR_IDS, cross_year.run(conn, other))
+    for other in provenance.edition_group(conn, report_id):
+        if other != report_id and other not in skip:
+            ovid = _current_version(conn, other)
+            if ovid is not None:
+                write_results(conn, other, ovid, EDITION_IDS,
+                              provenance.edition_checks(conn, other))
+                write_results(conn, other, ovid, CROSS_YEAR_IDS, cross_year.run(conn, other))
 
 
 def refresh_cross_year(db, report_id: int) -> None:
-    from archive.checks import cross_year
     conn = _conn(db)
-    vid = conn.execute("SELECT current_version_id FROM reports WHERE id = ?", [report_id]).fetchone()
-    if vid and vid[0] is not None:
-        write_results(conn, report_id, vid[0], CROSS_YEAR_IDS, cross_year.run(conn, report_id))
-
-
-def run_for_version(db, report_id: int, version_id: int, doc: dict | None = None) -> None:
-    """Kept for callers of the first frame: checks always run on the report's current version."""
-    refresh_report(db, report_id)
+    vid = _current_version(conn, report_id)
+    if vid is not None:
+        write_results(conn, report_id, vid, CROSS_YEAR_IDS, cross_year.run(conn, report_id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from archive.checks.tables import Cells, _cell_ref, _result, equation
+from archive.checks.tables import CARRY, Cells, _cell_ref, _result, equation
 from nianbao import canon
 
 COPY_TEXT_THRESHOLD = 0.8   # share of the narrative's 5-character shingles found last year
@@ -113,8 +113,8 @@ def run(conn, report_id: int) -> list[dict]:
         out.append(_result("X-CARRY", "not_assessable", pair, detail="table 三 missing" + note))
     else:
         for col in (c.key for c in canon.T3_COLS):
-            res = equation("X-CARRY", f"t3/{col} {pair}", both, [("yt3", "carried_over", col)],
-                           [("pt3", "carried_forward", col)],
+            res = equation("X-CARRY", f"t3/{col} {pair}", both, [("yt3", CARRY[0], col)],
+                           [("pt3", CARRY[1], col)],
                            f"carried_over[{year}][{col}] = carried_forward[{year - 1}][{col}]")
             # The per-column mismatch is a warning; the 总计 column is the hard fact.
             if res["status"] == "fail" and col != "total":

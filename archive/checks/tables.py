@@ -1,4 +1,4 @@
-"""Within-report checks (spec/report-format.md §5): pure functions over the extract JSON.
+"""Within-report checks (docs/checks.md): pure functions over the extract JSON.
 
 `run(doc)` returns one dict per result with keys id, status, scope, expression, expected,
 actual, delta, detail, cells (the operands: {"t3/granted/total": "12", …}, printed text, ""
@@ -12,13 +12,23 @@ from __future__ import annotations
 
 from nianbao import canon
 
+CHECKS_VERSION = "1"   # stamped on every result; bump to make `nianbao reextract` re-run checks
 EPS = 1e-6
 COUNT_SEMANTICS = (canon.NUMERIC, canon.ZERO)
 
+# The operands of the table checks: t3_checks/t4_checks compute with them, the report page
+# (archive/datasette/report_page.py) highlights them through `involved_cells`.
+T3_BAL_LEFT = ("new_received", "carried_over")
+T3_BAL_RIGHT = ("total_processed", "carried_forward")
+T3_OTHER_SPLIT = ("other.no_correction", "other.fee_unpaid", "other.other")
+T3_RESULT_PARTS = tuple(k.key for k in canon.T3_ROWS
+                        if k.key.split(".")[0] in ("denied", "unable", "not_processed"))
+T4_PARTS = ("upheld", "corrected", "other", "pending")
+CARRY = ("carried_over", "carried_forward")   # X-CARRY: this year's row = last year's row
+
 
 def _version() -> str:
-    from archive.checks import CHECKS_VERSION
-    return CHECKS_VERSION
+    return CHECKS_VERSION   # the module global, read at call time (tests bump it)
 
 
 class Cells:
@@ -113,7 +123,7 @@ def equation(cid: str, scope: str, cells: Cells, left: list[tuple[str, str, str]
 
 # ---------------------------------------------------------------- table 三
 def _other_rows(cells: Cells, fmt: str | None) -> list[str]:
-    split = [r for r in ("other.no_correction", "other.fee_unpaid", "other.other")]
+    split = list(T3_OTHER_SPLIT)
     if any(cells.has_row("t3", r) for r in split):
         return split
     if cells.has_row("t3", "other.total") or fmt == canon.FORMAT_2019:
@@ -122,9 +132,7 @@ def _other_rows(cells: Cells, fmt: str | None) -> list[str]:
 
 
 def _result_rows(cells: Cells, fmt: str | None) -> list[str]:
-    parts = [k.key for k in canon.T3_ROWS if k.key.split(".")[0] in ("denied", "unable",
-                                                                       "not_processed")]
-    return ["granted", "partially_granted", *parts, *_other_rows(cells, fmt)]
+    return ["granted", "partially_granted", *T3_RESULT_PARTS, *_other_rows(cells, fmt)]
 
 
 def t3_checks(cells: Cells, fmt: str | None) -> list[dict]:
@@ -136,8 +144,7 @@ def t3_checks(cells: Cells, fmt: str | None) -> list[dict]:
     for col in cols:
         out.append(equation(
             "T3-BAL", f"t3/{col}", cells,
-            [("t3", "new_received", col), ("t3", "carried_over", col)],
-            [("t3", "total_processed", col), ("t3", "carried_forward", col)],
+            [("t3", r, col) for r in T3_BAL_LEFT], [("t3", r, col) for r in T3_BAL_RIGHT],
             "new_received + carried_over = total_processed + carried_forward (this column)"))
     parts = _result_rows(cells, fmt)
     groups = []
@@ -162,9 +169,8 @@ def t3_checks(cells: Cells, fmt: str | None) -> list[dict]:
 def t4_checks(cells: Cells) -> list[dict]:
     if "t4" not in cells.tables:
         return [_result("T4-SUM", "not_assessable", "t4", detail="table 四 not found")]
-    parts = ("upheld", "corrected", "other", "pending")
     return [equation("T4-SUM", f"t4/{r.key}", cells, [("t4", r.key, "total")],
-                     [("t4", r.key, p) for p in parts],
+                     [("t4", r.key, p) for p in T4_PARTS],
                      "total = upheld + corrected + other + pending (this row)")
             for r in canon.T4_ROWS]
 
@@ -308,3 +314,23 @@ def run(doc: dict) -> list[dict]:
     for t in canon.TABLES:
         out.append(empty_check(t, cells))
     return out
+
+
+def involved_cells(check_id: str, scope: str | None) -> list[tuple[str, str, str]]:
+    """(tbl, row, col) a table check is about, from its id and scope, for result rows that do
+    not list their operands (older archives). Scope is "t3/<col>", "t4/<row>", or a bare key."""
+    where = (scope or "").split("=", 1)[-1].split(" ", 1)[0].rpartition("/")[2]
+    if not where:
+        return []
+    if check_id == "T3-BAL":
+        return [("t3", r, where) for r in (*T3_BAL_LEFT, *T3_BAL_RIGHT)]
+    if check_id == "T3-SUM-RESULTS":  # either 其他处理 layout: the rows the report has are shown
+        return [("t3", r, where) for r in ("granted", "partially_granted", *T3_RESULT_PARTS,
+                                            *T3_OTHER_SPLIT, "other.total", "total_processed")]
+    if check_id == "T3-SUM-COLS":
+        return [("t3", where, c.key) for c in canon.T3_COLS]
+    if check_id == "T4-SUM":
+        return [("t4", where, c.key) for c in canon.T4_COLS]
+    if check_id == "X-CARRY":
+        return [("t3", CARRY[0], where)]
+    return []

@@ -6,13 +6,10 @@ import json
 
 from datasette.utils.asgi import NotFound, Response
 
+from archive import checks
 from archive.datasette import layout
 from archive.datasette.common import archive_database, rows
 from nianbao import canon
-
-# Rows that T3-BAL involves, when a check row does not list its cells.
-_T3_BAL_ROWS = ("new_received", "carried_over", "total_processed", "carried_forward")
-_T3_RESULT_ROWS = tuple(k.key for k in canon.T3_ROWS if k.group and k.key != "total_processed")
 
 
 def involved_cells(check: dict, year: int | None = None) -> list[tuple[str, str, str]]:
@@ -47,19 +44,8 @@ def involved_cells(check: dict, year: int | None = None) -> list[tuple[str, str,
             out.append((t, r, k))
     if out:
         return out
-    cid, scope = check.get("check_id") or "", check.get("scope") or ""
-    scope = scope.split("=", 1)[-1]
-    if cid == "T3-BAL" and scope:
-        return [("t3", r, scope) for r in _T3_BAL_ROWS]
-    if cid == "T3-SUM-RESULTS" and scope:
-        return [("t3", r, scope) for r in (*_T3_RESULT_ROWS, "total_processed")]
-    if cid == "T3-SUM-COLS" and scope:
-        return [("t3", scope, c.key) for c in canon.T3_COLS]
-    if cid == "T4-SUM" and scope:
-        return [("t4", scope, c.key) for c in canon.T4_COLS]
-    if cid == "X-CARRY" and scope:
-        return [("t3", "carried_over", scope)]
-    return []
+    # Result rows that do not list their operands: the checks engine's own definition.
+    return checks.involved_cells(check.get("check_id") or "", check.get("scope"))
 
 
 def _sections(document: dict) -> list[dict]:
