@@ -45,6 +45,8 @@ class ArchivePipeline:
                                          initializer=_exit_with_parent, initargs=(os.getpid(),))
                      if n > 0 else None)
         self.pages: dict[str, asyncio.Future] = {}   # report URL → done when its page is stored
+        self.derive_batch = crawler.settings.getint("NIANBAO_DERIVE_BATCH", 50)
+        self.stored = 0
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
 
     @classmethod
@@ -54,6 +56,13 @@ class ArchivePipeline:
     def closed(self, spider=None):
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def derive_every_batch(self, archive) -> None:
+        """Storing writes rows only; search segments and checks are derived every
+        NIANBAO_DERIVE_BATCH stored items (archive/derive.py). The run's end drains the rest."""
+        self.stored += 1
+        if self.derive_batch > 0 and self.stored % self.derive_batch == 0:
+            archive.drain_derived()
 
     async def extract(self, item) -> dict:
         if self.pool is None:
@@ -78,6 +87,7 @@ class ArchivePipeline:
                     capture_id=item.capture_id, source_id=item.source_id, url=item.url, doc=doc,
                     identity=ident, seen=item.seen)
                 state.counters["report_versions_new" if new else "reports_unchanged"] += 1
+                self.derive_every_batch(archive)
             finally:
                 stored.set_result(None)
         elif isinstance(item, AttachmentItem):
@@ -90,5 +100,6 @@ class ArchivePipeline:
                 await page
             archive.store_attachment(report_url=item.report_url, capture_id=item.capture_id,
                                      url=item.url, filename=item.filename, doc=doc)
+            self.derive_every_batch(archive)
             state.counters["attachments" if item.role != "image" else "images"] += 1
         return item
