@@ -224,11 +224,18 @@ class RenderedScopeMiddleware(ScopeMiddleware):
         reason = self.scope.refusal(response.url, request.meta.get("source_id"), redirected=True)
         if reason:
             exc = OffScope(f"browser {reason}")
-            for mw in self.crawler.engine.downloader.middleware.middlewares:
+            for mw in _middlewares(self.crawler):
                 if type(mw).__name__ == "CaptureMiddleware":
                     mw.process_exception(request, exc)
             self.refuse(request, str(exc))
         return response
+
+
+def _middlewares(crawler) -> list:
+    try:
+        return list(crawler.engine.downloader.middleware.middlewares)
+    except (AttributeError, RuntimeError):   # no engine yet (unit tests)
+        return []
 
 
 async def _reactor_resolve(host: str) -> str | None:
