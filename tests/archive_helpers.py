@@ -1,4 +1,5 @@
-"""Helpers for the archive tests: store hand-built documents as real captures (WARC + SQLite)."""
+"""Helpers for the archive tests: store hand-built documents as real captures (WARC + SQLite),
+each followed by a drain of the derive queue (archive/derive.py), so checks can be read at once."""
 from __future__ import annotations
 
 import json
@@ -15,8 +16,10 @@ def store(arc: Archive, doc: dict, url: str, *, seen_at: str | None = None,
     cap = arc.add_capture(run_id=None, source_id=source_id, url=url, status=200,
                           headers=[("Content-Type", content_type)], body=data,
                           fetched_at=seen_at, role="detail")
-    return arc.store_document(capture_id=cap.id, source_id=source_id, url=url, doc=doc,
-                              kind=kind, seen_at=seen_at) + (cap.id,)
+    out = arc.store_document(capture_id=cap.id, source_id=source_id, url=url, doc=doc,
+                             kind=kind, seen_at=seen_at) + (cap.id,)
+    arc.drain_derived()   # as the end of a crawl does: checks and search segments
+    return out
 
 
 def store_attachment(arc: Archive, report_url: str, doc: dict, url: str, *,
@@ -25,8 +28,10 @@ def store_attachment(arc: Archive, report_url: str, doc: dict, url: str, *,
     cap = arc.add_capture(run_id=None, source_id=None, url=url, status=200,
                           headers=[("Content-Type", "application/pdf")], body=data,
                           fetched_at=seen_at, role="attachment")
-    return arc.store_attachment(report_url=report_url, capture_id=cap.id, url=url,
-                                filename=url.rsplit("/", 1)[-1], doc=doc), cap.id
+    att = arc.store_attachment(report_url=report_url, capture_id=cap.id, url=url,
+                               filename=url.rsplit("/", 1)[-1], doc=doc)
+    arc.drain_derived()
+    return att, cap.id
 
 
 def current_checks(arc: Archive, report_id: int, check_id: str | None = None) -> list[dict]:

@@ -24,6 +24,7 @@ def archive_path(tmp_path):
                               headers=[("Content-Type", "text/plain; charset=utf-8")], body=data)
         doc = document.extract_document(data, url, {"content-type": "text/plain; charset=utf-8"})
         arc.store_document(capture_id=cap.id, source_id=None, url=url, doc=doc)
+    arc.drain_derived()   # as the end of a crawl does
     arc.close()
     return tmp_path / "a.db"
 
@@ -84,10 +85,9 @@ def test_extractor_bump_writes_new_rows_and_keeps_old(archive_path, monkeypatch,
 
 
 def test_checks_version_bump_reruns_checks_only(archive_path, monkeypatch):
-    from archive import checks
+    from archive.checks import tables
     from archive.schema import open_db
-    monkeypatch.setattr(checks, "CHECKS_VERSION", "99")
-    monkeypatch.setattr("pipelines.reextract.CHECKS_VERSION", "99")
+    monkeypatch.setattr(tables, "CHECKS_VERSION", "99")
     stats = reextract(archive_path, processes=1)
     assert stats["reextracted"] == 0 and stats["checks_rerun"] == len(SEEDS)
     conn = open_db(archive_path).conn
@@ -132,3 +132,28 @@ def test_attachment_versions_are_reextracted_too(tmp_path, monkeypatch):
     assert after[0] != before[0] and after[1:] == (acap.id, "attachment", "nianbao-extract/99.0")
     assert conn.execute("SELECT COUNT(*) FROM cells WHERE version_id = ?", [after[0]]).fetchone()[0] == n_cells
     assert conn.execute("SELECT COUNT(*) FROM report_versions WHERE is_current = 1").fetchone()[0] == 2
+
+
+def test_reextracting_a_crawled_archive_changes_no_identity(tmp_path, monkeypatch):
+    """Crawl and re-extraction settle identity by one rule (nianbao.identity) from what the crawl
+    saw: a new extractor version re-extracts every report and changes no kind, agency, agency
+    key or year. The crawl's end derived everything it stored (the queue is empty)."""
+    farm = pytest.importorskip("farm")
+    registry = pytest.importorskip("crawler.registry")
+    crawl_helpers = pytest.importorskip("crawl_helpers")
+    from archive.schema import open_db
+    with farm.Farm(port=0) as f:
+        registry.dump([s for s in f.sources() if s["id"] == "farm-trs"], tmp_path / "sources.yml")
+        crawl_helpers.crawl(tmp_path / "a.db", tmp_path / "sources.yml")
+    sql = "SELECT url, kind, agency, agency_key, report_year FROM reports ORDER BY url"
+    conn = open_db(tmp_path / "a.db").conn
+    before = conn.execute(sql).fetchall()
+    assert before and conn.execute("SELECT COUNT(*) FROM derive_queue").fetchone()[0] == 0
+    n_current = conn.execute("SELECT COUNT(*) FROM report_versions WHERE is_current = 1").fetchone()[0]
+    conn.close()
+    monkeypatch.setattr(document, "EXTRACTOR_VERSION", "nianbao-extract/99.0")
+    stats = reextract(tmp_path / "a.db", processes=1)
+    assert stats["reextracted"] == n_current and stats["errors"] == 0
+    conn = open_db(tmp_path / "a.db").conn
+    assert conn.execute(sql).fetchall() == before
+    assert conn.execute("SELECT COUNT(*) FROM derive_queue").fetchone()[0] == 0

@@ -258,6 +258,7 @@ def build(db_path: str | Path, warc_dir: str | Path | None = None) -> dict[str, 
         "2023-01-16T02:00:00.000Z",
         attachments=[("http://evil.example.gov.cn/nb/a.pdf", XSS_FILENAME, b"%PDF-1.4\n%x\n")])
     arch.finish_run(run, "finished", "finished", {"reports": len(ids)})
+    arch.drain_derived()   # checks and search segments of what was stored (archive/derive.py)
     _ensure_balance_checks(arch)
     arch.close()
     return ids
