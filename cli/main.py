@@ -286,7 +286,8 @@ def farm(port, manifest, registry):
         _write_farm_files(f, manifest, registry)
         for p in f.manifest()["portals"]:
             click.echo(json.dumps(p, ensure_ascii=False))
-        click.echo(f"farm on 127.0.0.1:{f.port} (hosts *.test → 127.0.0.1); Ctrl-C to stop", err=True)
+        click.echo(f"farm on 127.0.0.1:{f.port} (hosts *.test → 127.0.0.1; crawl it with "
+                   "-s NIANBAO_ALLOW_PRIVATE_HOSTS=*.test); Ctrl-C to stop", err=True)
         try:
             while True:
                 time.sleep(3600)
@@ -324,7 +325,9 @@ def demo(db, serve, port, metadata):
                    + ", ".join(s["id"] for s in f.sources()))
         # Scrapy's reactor runs once per process: crawl in a child, keep the farm here.
         code = subprocess.call([sys.executable, "-m", "cli.main", "crawl", "--db", db,
-                                "--registry", str(reg_path), "--log-level", "WARNING"])
+                                "--registry", str(reg_path), "--log-level", "WARNING",
+                                # the farm's *.test hosts are 127.0.0.1: allowed explicitly (crawler/scope.py)
+                                "-s", "NIANBAO_ALLOW_PRIVATE_HOSTS=*.test"])
         if code != 0:
             click.echo(f"crawl failed with exit code {code}", err=True)
             sys.exit(code)

@@ -13,7 +13,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 NIANBAO = [sys.executable, "-m", "cli.main"]
 # Politeness stays on (robots, Crawl-delay, AutoThrottle, 2 per host); only the base delay is short.
-FAST = ["-s", "DOWNLOAD_DELAY=0.05", "-s", "AUTOTHROTTLE_START_DELAY=0.05"]
+# The farm's *.test hosts resolve to 127.0.0.1, which crawler/scope.py refuses unless allowed.
+FARM_SCOPE = ["-s", "NIANBAO_ALLOW_PRIVATE_HOSTS=*.test"]
+FAST = ["-s", "DOWNLOAD_DELAY=0.05", "-s", "AUTOTHROTTLE_START_DELAY=0.05", *FARM_SCOPE]
 
 
 def write_registry(path: Path, sources: list[dict]) -> Path:
