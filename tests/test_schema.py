@@ -10,7 +10,7 @@ from archive.schema import MIGRATIONS, open_db
 
 REQUIRED_TABLES = {"sources", "crawl_runs", "captures", "reports", "report_versions", "attachments",
                    "cells", "checks", "agency_aliases", "report_urls", "reports_fts", "reports_seg",
-                   "schema_version"}
+                   "schema_version", "derive_queue"}
 REQUIRED_VIEWS = {"t2_wide", "t3_wide", "t4_wide", "report_overview"}
 
 
@@ -61,6 +61,8 @@ def test_upgrade_from_every_earlier_version(tmp_path, monkeypatch, start):
     assert [r["id"] for r in search.search(db, "不予公开")] == [1]
     if start == 1:  # migration 2 records the URL every existing report was reached by
         assert db.conn.execute("SELECT report_id FROM report_urls ORDER BY 1").fetchall() == [(1,), (2,)]
+    # Migration 7: archives written before it derived every item at once; nothing is queued.
+    assert db.conn.execute("SELECT COUNT(*) FROM derive_queue").fetchone()[0] == 0
 
 
 def test_failed_migration_rolls_back(tmp_path, monkeypatch):
