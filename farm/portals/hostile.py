@@ -1,0 +1,173 @@
+"""A hostile portal (opt-in, for crawler/scope.py): a gkmlpt-style 年报 column whose JSON list
+mixes a few ordinary reports with entries that try to make the crawler fetch what it must not —
+a report link that 302-redirects to another port on 127.0.0.1, the same under `localhost`, an
+attachment linked as http://127.0.0.1:<port>/secret.pdf, `file:///etc/hostname`,
+`ftp://127.0.0.1/x.pdf`, a `data:text/html,…` page, a redirect to http://example.com and a
+redirect loop.
+
+Not listed by `Farm.sources()` / `Farm.manifest()` even with `variants=True` (so no other crawl
+meets it): a test takes `sources(farm)` and `manifest(farm)` from this module. The "secret"
+service defaults to the farm's own port (which answers an unknown Host with 404); a test starts
+its own server and sets `portal_of(farm).secret_port` to see whether anything reached it.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from farm import fixtures
+from farm.portals.base import (FOOTER, Entry, Req, Resp, digits, esc, fmt_date, fmt_dt, html_resp, json_resp,
+                               metas, page, redirect)
+from farm.portals.catalog import Plan
+from farm.portals.common import Portal
+
+HOST = "www.hostile-county.gov.cn.test"
+SID, CLASSIFY = "990001", 2611
+PLACE = "险山县"
+
+PLAN = Plan(
+    portal="farm-hostile", place=PLACE, years=(2023,), units=("gov", "d0", "d1"),
+    specials=({"unit": "d1", "year": 2023, "layout": "word", "attachment": "pdf"},),
+    noise=0, seed=97, id_base=9700000)
+
+
+def _title(unit: str) -> str:
+    return f"{PLACE}{unit}2023年政府信息公开工作年度报告"
+
+
+class HostilePortal(Portal):
+    id = "farm-hostile"
+    name = "险山县人民政府 政府信息公开年报（恶意门户）"
+    platform = "gkmlpt"
+    hosts = (HOST,)
+    region = PLACE
+    site = "险山县人民政府"
+    idcode = "9999990001"
+    extra = True
+
+    def __init__(self, farm):
+        super().__init__(farm, PLAN)
+        self.secret_port = farm.port
+
+    # -- the hostile entries: (key, list URL, what the crawler must do with it)
+    def hostile(self) -> list[dict]:
+        base, secret = self.base(), f"127.0.0.1:{self.secret_port}"
+        page_data = "<html><head><title>年度报告</title></head><body>" + _title("数据局") + "</body></html>"
+        return [
+            {"key": "local-redirect", "url": f"{base}/hostile/jump-local.html", "title": _title("财政局"),
+             "to": f"http://{secret}/secret.html"},
+            {"key": "localhost-redirect", "url": f"{base}/hostile/jump-localhost.html", "title": _title("审计局"),
+             "to": f"http://localhost:{self.secret_port}/secret.html"},
+            {"key": "away-redirect", "url": f"{base}/hostile/jump-away.html", "title": _title("商务局"),
+             "to": "http://example.com/"},
+            {"key": "loop", "url": f"{base}/hostile/loop-a.html", "title": _title("信访局")},
+            {"key": "local-link", "url": f"http://{secret}/secret.html", "title": _title("统计局")},
+            {"key": "file", "url": "file:///etc/hostname", "title": _title("民政局")},
+            {"key": "ftp", "url": "ftp://127.0.0.1/x.pdf", "title": _title("水利局")},
+            {"key": "data", "url": "data:text/html," + quote(page_data), "title": _title("数据局")},
+        ]
+
+    def secret_attachment(self) -> str:
+        return f"http://127.0.0.1:{self.secret_port}/secret.pdf"
+
+    # -- catalogue
+    def detail_path(self, e: Entry) -> str:
+        return f"/gkmlpt/content/{e.num // 1000000}/{e.num // 1000}/post_{e.num}.html"
+
+    def att_href(self, e, kind, filename, index):
+        ext = filename.rsplit(".", 1)[-1].lower()
+        return f"/attachment/0/{digits(6, e.num, kind, index)}.{ext}"
+
+    def columns(self):
+        return [{"id": self.id, "name": self.name, "url": f"/gkmlpt/index#{CLASSIFY}", "render": "static"}]
+
+    def list_pages(self, edition):
+        return {self.id: [(HOST, "/gkmlpt/index"), (HOST, f"/gkmlpt/api/all/{CLASSIFY}?page=1&sid={SID}")]}
+
+    # -- opt-in only through this module
+    def sources(self, blocked: bool = False) -> list[dict]:
+        return []
+
+    def manifest_part(self) -> dict:
+        return {"portals": [], "reports": [], "noise": [], "blocked": [], "broken": [], "list_pages": {}}
+
+    def own_sources(self) -> list[dict]:
+        return [dict(s, expect="hostile") for s in super().sources()]
+
+    def own_manifest(self) -> dict:
+        part = super().manifest_part()
+        part["hostile"] = self.hostile()
+        part["secret_attachment"] = self.secret_attachment()
+        return part
+
+    # -- pages
+    def frame(self, title: str, head: str, main: str) -> str:
+        return page(title, head, f'<div class="header"><a href="/">{self.site}</a></div>' + main
+                    + FOOTER.format(site=self.site, idcode=self.idcode))
+
+    def head(self, e: Entry | None = None, url: str = "") -> str:
+        if e is None:
+            return metas(self.site, "www.hostile-county.gov.cn", self.idcode, column="政府信息公开年报",
+                         coltype="政府信息公开年报")
+        return metas(self.site, "www.hostile-county.gov.cn", self.idcode, column="政府信息公开年报",
+                     coltype="政府信息公开年报", title=self.title(e), pubdate=fmt_dt(e.published),
+                     source=e.agency, url=url)
+
+    def shell(self) -> str:
+        main = (f'<div id="gkmlpt-list" data-sid="{SID}" data-classify="{CLASSIFY}"></div>'
+                '<script src="/gkmlpt/static/js/app.js"></script>')
+        return self.frame("政府信息公开目录", self.head(), main)
+
+    def api(self, req: Req) -> Resp:
+        if req.query.get("sid") != SID or int(req.query.get("page") or 1) != 1:
+            return json_resp({"classify": None, "total": 0, "offset": 0, "articles": []})
+        arts = [{"id": e.num, "title": self.title(e), "url": self.base() + self.detail_path(e),
+                 "create_time": int(e.published.timestamp())} for e in self.live()]
+        ts = int(self.live()[0].published.timestamp())
+        arts += [{"id": 9000 + i, "title": h["title"], "url": h["url"], "create_time": ts}
+                 for i, h in enumerate(self.hostile())]
+        return json_resp({"classify": {"id": CLASSIFY, "name": "政府信息公开年报"}, "total": len(arts),
+                          "offset": 0, "articles": arts})
+
+    def detail(self, req: Req, e: Entry) -> str:
+        body = self.body(e)
+        if e is self.live()[0]:   # the newest report also links a "secret" file on the crawler's machine
+            body += f'<p>附件：<a href="{self.secret_attachment()}">secret.pdf</a></p>'
+        main = (f'<h1 class="title">{esc(self.title(e))}</h1><div class="date">{fmt_date(e.published)}</div>'
+                f'<div class="article-content">{body}</div>')
+        return self.frame(self.title(e), self.head(e, req.url_base + req.path), main)
+
+    def handle(self, req: Req) -> Resp | None:
+        p = req.path
+        if p == "/robots.txt":
+            return fixtures.robots("permissive")
+        if p in ("/", "/gkmlpt/index"):
+            return html_resp(self.shell())
+        if p == "/gkmlpt/static/js/app.js":
+            return Resp(body="/* gkmlpt app */", ctype="application/javascript")
+        if p == f"/gkmlpt/api/all/{CLASSIFY}":
+            return self.api(req)
+        for h in self.hostile():
+            if "to" in h and h["url"].endswith(p):
+                return redirect(h["to"])
+        if p == "/hostile/loop-a.html":
+            return redirect("/hostile/loop-b.html")
+        if p == "/hostile/loop-b.html":
+            return redirect("/hostile/loop-a.html")
+        e = self.entry_at(p)
+        if e is not None:
+            return html_resp(self.detail(req, e), last_modified=e.modified(self.edition))
+        if p.startswith("/attachment/"):
+            return self.serve_file(p)
+        return None
+
+
+def portal_of(farm) -> HostilePortal:
+    return farm.by_host[HOST]
+
+
+def sources(farm) -> list[dict]:
+    return portal_of(farm).own_sources()
+
+
+def manifest(farm) -> dict:
+    return portal_of(farm).own_manifest()
