@@ -323,9 +323,27 @@ CREATE TABLE IF NOT EXISTS derive_queue (
 );
 """
 
+
+
+def _m8_off_scope(conn: sqlite3.Connection) -> None:
+    """Migration 8: captures may be `off_scope` (a request crawler/scope.py refused: recorded with
+    its reason, never fetched). Only the outcome CHECK widens, so SQLite's documented in-place
+    edit of the table's SQL applies (every stored row satisfies the wider constraint)."""
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'captures'").fetchone()
+    if "'off_scope'" in sql:
+        return
+    wider = sql.replace("'too_large', 'robots_denied')", "'too_large', 'robots_denied', 'off_scope')")
+    assert wider != sql, "captures.outcome CHECK not found"
+    (version,) = conn.execute("PRAGMA schema_version").fetchone()
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'captures'", [wider])
+    conn.execute(f"PRAGMA schema_version = {version + 1}")
+    conn.execute("PRAGMA writable_schema = OFF")
+
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
-                    M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE]
+                    M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope]
 
 
 def current_version(conn: sqlite3.Connection) -> int:
