@@ -118,7 +118,7 @@ class Scope:
     def site_ok(self, host: str, base_url: str, extra_hosts=()) -> bool:
         return site_of(host) == site_of(host_of(base_url)) or _match(host, extra_hosts)
 
-    def refusal(self, url: str, source_id: str | None = None, redirected: bool = False) -> str | None:
+    def refusal(self, url: str, source_id: str | None = None, redirected: str | bool = False) -> str | None:
         """Why `url` may not be fetched for `source_id` (checks that need no DNS), or None."""
         scheme = urlsplit(url).scheme.lower() if ":" in url else ""
         if scheme not in SCHEMES:
@@ -131,7 +131,10 @@ class Scope:
             if source is None:
                 return f"source {source_id} is not in the registry"
             if not self.site_ok(host, source.url, self.hosts_of(source)):
-                return f"{'redirect' if redirected else 'link'} to {url[:200]} leaves source {source_id}"
+                if not redirected:
+                    return f"link to {url[:200]} leaves source {source_id}"
+                origin = f" (from {redirected[:200]})" if isinstance(redirected, str) else ""
+                return f"redirect to {url[:200]} leaves source {source_id}{origin}"
         ip = literal_ip(host)
         if ip is not None and (kind := non_public(ip)) and not self.private_allowed(host):
             return f"host {host} is a {kind} address"
@@ -198,8 +201,9 @@ class ScopeMiddleware:
         raise OffScope(reason)
 
     async def process_request(self, request, spider=None):
+        chain = request.meta.get("redirect_urls") or []
         reason = self.scope.refusal(request.url, request.meta.get("source_id"),
-                                    redirected=bool(request.meta.get("redirect_urls")))
+                                    redirected=chain[0] if chain else False)
         if reason:
             self.refuse(request, reason)
         host = host_of(request.url)
@@ -221,7 +225,7 @@ class RenderedScopeMiddleware(ScopeMiddleware):
     def process_response(self, request, response, spider=None):
         if "playwright" not in (response.flags or []) or response.url == request.url:
             return response
-        reason = self.scope.refusal(response.url, request.meta.get("source_id"), redirected=True)
+        reason = self.scope.refusal(response.url, request.meta.get("source_id"), redirected=request.url)
         if reason:
             exc = OffScope(f"browser {reason}")
             for mw in _middlewares(self.crawler):

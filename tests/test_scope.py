@@ -116,7 +116,7 @@ def test_redirect_hops_are_judged(crawler):
         hop = redirect.process_response(first, Response(first.url, status=302, headers={"Location": location}))
         assert isinstance(hop, Request) and hop.meta["redirect_urls"] == [first.url]
         reason, asked = run(mw, hop)
-        assert reason == why and asked == []
+        assert reason == f"{why} (from {first.url})" and asked == []
     same = redirect.process_response(first, Response(first.url, status=302,
                                                      headers={"Location": "/a/post_10.html"}))
     assert run(mw, same)[0] is None
@@ -188,7 +188,8 @@ def test_rendered_final_url_is_judged(crawler):
     request = req("http://www.hostile.gov.cn.test:8080/list.html")
     moved = HtmlResponse("http://127.0.0.1:8081/", body=b"<html>secret</html>", request=request,
                          flags=["playwright"])
-    with pytest.raises(OffScope, match="browser redirect to http://127.0.0.1:8081/ leaves source farm-x"):
+    with pytest.raises(OffScope, match="browser redirect to http://127.0.0.1:8081/ leaves source farm-x "
+                                       r"\(from http://www.hostile.gov.cn.test:8080/list.html\)"):
         mw.process_response(request, moved)
     same = HtmlResponse("http://www.hostile.gov.cn.test:8080/list2.html", body=b"<html></html>", request=request,
                         flags=["playwright"])

@@ -60,7 +60,7 @@ class HostilePortal(Portal):
             {"key": "away-redirect", "url": f"{base}/hostile/jump-away.html", "title": _title("商务局"),
              "to": "http://example.com/"},
             {"key": "loop", "url": f"{base}/hostile/loop-a.html", "title": _title("信访局")},
-            {"key": "local-link", "url": f"http://{secret}/secret.html", "title": _title("统计局")},
+            {"key": "local-link", "url": f"http://{secret}/listed.html", "title": _title("统计局")},
             {"key": "file", "url": "file:///etc/hostname", "title": _title("民政局")},
             {"key": "ftp", "url": "ftp://127.0.0.1/x.pdf", "title": _title("水利局")},
             {"key": "data", "url": "data:text/html," + quote(page_data), "title": _title("数据局")},
