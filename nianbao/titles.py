@@ -10,7 +10,26 @@ from datetime import date
 
 _REPORT = re.compile(r"(政府)?信息公[开開].{0,8}(工作)?年度?(报告|報告)|信息公[开開]年[报報]|公[开開]工作年度[报報]告"
                      r"|政[务務]公[开開].{0,4}年度[报報]告|信息公[开開].{0,4}年[报報]")
-_GRAPHIC = re.compile(r"图解|圖解|一图读懂|一圖讀懂|图说|图文解读|(?<![（(])图文(?![）)])|长图|海报")
+
+# The 图解 vocabulary, the one list (docs/report-format.md, "Kinds"): words by which a title names
+# a picture edition of a report (a 图解, a long image, a poster) rather than the report itself.
+# Written Simplified; the patterns below accept the Traditional forms too (list titles are read as
+# printed). The extractor uses them on its titles as well (pipelines/extract).
+GRAPHIC_WORDS = ("图解", "一图读懂", "一图看懂", "图说", "图文解读", "图片版", "长图", "海报")
+_TRADITIONAL = {"图": "圖", "读": "讀", "说": "說", "长": "長", "报": "報"}
+
+
+def _either_script(word: str) -> str:
+    return "".join(f"[{c}{_TRADITIONAL[c]}]" if c in _TRADITIONAL else re.escape(c) for c in word)
+
+
+_GRAPHIC_ALT = "|".join(_either_script(w) for w in GRAPHIC_WORDS)
+# A 图解 title: a vocabulary word anywhere, or 图文 outside brackets — "（图文）" is a CMS tag put
+# before ordinary reports ("(图文)海宁市人民政府2023年度…").
+GRAPHIC = re.compile(rf"{_GRAPHIC_ALT}|(?<![（(])[图圖]文(?![）)])")
+# A vocabulary word opening a title, with its separator ("图解：…", "一图读懂|…"): cut before the
+# agency and year are read from the rest.
+GRAPHIC_PREFIX = re.compile(rf"^\s*(?:{_GRAPHIC_ALT})\s*[:：|｜丨\-—]*\s*")
 _CORRECTION = re.compile(r"更正|勘误|勘誤")
 # Things that mention the report but are not one: notices about compiling it, guides, plans.
 _NOISE = re.compile(r"(编制|編制|报送|報送|发布工作|做好).{0,12}(通知|函)|的通知$|指南|工作要点|工作要點|制度$|"
@@ -29,7 +48,7 @@ def classify(title: str | None) -> str:
         return "noise"
     if _CORRECTION.search(t):
         return "correction"
-    if _GRAPHIC.search(t):
+    if GRAPHIC.search(t):
         return "graphic"
     return "report"
 
@@ -48,7 +67,7 @@ def agency(title: str | None) -> str | None:
     """The reporting unit named in a report title, e.g. 青山县财政局, 东湖镇人民政府."""
     t = _PREFIX.sub("", (title or "").strip())
     t = re.sub(r"^(关于|關於)\s*《?", "", t)
-    t = re.sub(r"^(一图读懂|一圖讀懂|图解|圖解|图说)[：:\s]*", "", t)
+    t = GRAPHIC_PREFIX.sub("", t)
     t = re.sub(r"^(?:19|20)\d{2}\s*年度?", "", t).strip()
     m = _AGENCY_END.search(t)
     if not m:

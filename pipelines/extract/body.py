@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
+from nianbao.filetypes import DOWNLOAD_HINT, names_file
+from nianbao.titles import GRAPHIC_PREFIX
+
 from .decode import for_matching, strip_pinyin_noise, to_simplified
 from .match import heading_section
 
@@ -144,7 +147,6 @@ def header_fields(lines: list[str], limit: int = 80) -> dict[str, str]:
 _TITLE_HINT = re.compile(r"(年度报告|年报|工作报告|年度工作报告|公开工作的报告|公开工作情况的报告)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _TAG_PREFIX = re.compile(r"^\s*(?:[（(【\[][^）)】\]]{1,8}[）)】\]]\s*)+")
-_GRAPHIC_PREFIX = re.compile(r"^\s*(?:图解|一图读懂|图说|一图看懂|图文解读)\s*[:：|｜丨\-—]*\s*")
 _CUT_BEFORE = ("现向社会公布", "向社会公布", "现予公布", "公布", "印发", "关于", "现将")
 _AGENCY_TAIL = re.compile(r"(?:政府信息公开|政务信息公开|政务公开|信息公开|政府信息)(?:工作)?$")
 
@@ -176,7 +178,7 @@ def agency_year(title: str | None) -> tuple[str | None, int | None]:
     if not title:
         return None, None
     t = arabic_years(to_simplified(for_matching(title)))
-    t = _TAG_PREFIX.sub("", _GRAPHIC_PREFIX.sub("", t))
+    t = _TAG_PREFIX.sub("", GRAPHIC_PREFIX.sub("", t))
     t = re.sub(r"[（(](图片版|超链版|文字版|图文版|更正|修订版)[）)]", "", t)
     inner = re.search(r"《([^》]*(?:19|20)\d{2}[^》]*)》", t)   # 关于《…年度报告》的更正
     if inner:
@@ -301,12 +303,9 @@ def split_sections(lines: list[str]) -> list[dict]:
 
 
 # ------------------------------------------------------------------ links
-ATTACH_EXT = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".ofd", ".zip", ".rar", ".7z", ".txt")
-IMG_EXT = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp")
-_DOWNLOAD_HINT = re.compile(r"downfile|download|/attach/|/attachment/|uploadfiles|P0\d{10,}|ATTACH:", re.I)
-
-
 def find_links(el, base_url: str | None) -> list[dict]:
+    """Anchors to files or pictures (nianbao.filetypes) or to download handlers, and every image,
+    as {url, text}: where an attachment-only or 图解 page keeps its report."""
     out, seen = [], set()
 
     def add(href, text):
@@ -320,8 +319,7 @@ def find_links(el, base_url: str | None) -> list[dict]:
 
     for a in el.xpath(".//a[@href]"):
         href = a.get("href").strip()
-        path = href.split("?")[0].split("#")[0].lower()
-        if path.endswith(ATTACH_EXT + IMG_EXT) or _DOWNLOAD_HINT.search(href):
+        if names_file(href) or DOWNLOAD_HINT.search(href):
             add(href, a.text_content() or a.get("title") or a.get("download"))
     for img in el.xpath(".//img[@src]"):
         add(img.get("src").strip(), img.get("alt") or img.get("title") or "")

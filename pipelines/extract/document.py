@@ -1,6 +1,8 @@
-"""The one entry point: bytes (+ URL, HTTP headers) → the extract JSON (spec §4 + extras).
+"""The one entry point: bytes (+ URL, HTTP headers) → a `nianbao.model.Document`.
 
-`extract_document` never raises: bad input gives a document with `error` set.
+`extract` never raises: input that cannot be read gives a document with `error` set; trouble
+after which the content was still read is a warning (docs/report-format.md). `extract_document`
+is the same as the extract JSON, the form the crawl's process pool and the archive carry.
 """
 from __future__ import annotations
 
@@ -9,45 +11,72 @@ import re
 import lxml.html
 
 from nianbao import canon
-from .body import (agency_year, clean_title, expand_agency, find_container, find_links, header_fields,
-                   html_meta, is_title, meta_get, parse_date, report_year_from_text, signature_date,
-                   split_sections, title_from_lines, trim_noise, url_date)
+from nianbao.filetypes import (
+    DOCUMENT_EXTENSIONS,
+    DOWNLOAD_HINT,
+    IMAGE_EXTENSIONS,
+    UNREADABLE_DOCUMENT_EXTENSIONS,
+    names_attachment,
+    suffix,
+)
+from nianbao.model import Cell, Document, LegacyTable, Link, Problem, Section, tables_of
+from nianbao.titles import GRAPHIC
+
+from .body import (
+    agency_year,
+    clean_title,
+    expand_agency,
+    find_container,
+    find_links,
+    header_fields,
+    html_meta,
+    is_title,
+    meta_get,
+    parse_date,
+    report_year_from_text,
+    signature_date,
+    split_sections,
+    title_from_lines,
+    trim_noise,
+    url_date,
+)
 from .decode import decode_bytes, for_matching, strip_pinyin_noise, to_simplified
 from .formats import detect_format
-from .grid import (Grid, doc_text, docx_stream, html_stream, pdf_stream, text_stream, xls_stream,
-                   xlsx_stream)
+from .grid import Grid, doc_text, docx_stream, html_stream, pdf_stream, text_stream, xls_stream, xlsx_stream
 from .match import heading_section, match_tokens
 from .sniff import sniff
 
 EXTRACTOR_VERSION = "nianbao-extract/1.0"
 MAX_BYTES = 40 * 1024 * 1024
-NOT_EXTRACTABLE = {"wps": "WPS document", "ofd": "OFD document", "image": "image (图解/scan)"}
+# Kinds sniff() recognises but nothing here reads: WPS/OFD files (archived unread) and pictures.
+NOT_EXTRACTABLE = {**{e: f"{e.upper()} document" for e in UNREADABLE_DOCUMENT_EXTENSIONS},
+                   "image": "image (图解/scan)"}
 _ATTACH_WORDS = re.compile(r"详见附件|见附件|附件[:：]|点击下载|下载附件|附件下载")
-_GRAPHIC_WORDS = re.compile(r"图解|一图读懂|一图看懂|图说|图片版|图文解读")
 
 
-def _blank(doc_type: str, url: str | None) -> dict:
-    return {"title": None, "agency": None, "report_year": None, "published": None, "format": None,
-            "tables": {}, "cells": [], "checks": [], "doc_type": doc_type, "body_text": "",
-            "sections": [], "metadata": {}, "kind": None, "links": [], "legacy_tables": [],
-            "extractor_version": EXTRACTOR_VERSION, "error": None, "url": url}
+def _failed(doc_type: str, url: str | None, code: str, message: str, **fields) -> Document:
+    return Document(doc_type=doc_type, url=url, extractor_version=EXTRACTOR_VERSION,
+                    error=Problem.error(code, message), **fields)
 
 
 # Office files whose tables come out as grids (merged cells expanded) in document order.
 _OFFICE_STREAMS = {"docx": docx_stream, "xlsx": xlsx_stream, "xls": xls_stream}
 
 
-def extract_document(data: bytes, url: str | None = None, headers: dict | None = None) -> dict:
+def extract(data: bytes, url: str | None = None, headers: dict | None = None) -> Document:
     try:
         return _extract(data, url, headers)
     except Exception as e:  # noqa: BLE001 - the contract: never throw, say what went wrong
-        doc = _blank("unknown", url)
         try:
-            doc["doc_type"] = sniff(data) if isinstance(data, (bytes, bytearray)) else "unknown"
+            doc_type = sniff(data) if isinstance(data, (bytes, bytearray)) else "unknown"
         except Exception:  # noqa: BLE001
-            pass
-        doc["error"] = {"code": "internal", "message": f"{type(e).__name__}: {e}"[:500]}
-        return doc
+            doc_type = "unknown"
+        return _failed(doc_type, url, "internal", f"{type(e).__name__}: {e}"[:500])
+
+
+def extract_document(data: bytes, url: str | None = None, headers: dict | None = None) -> dict:
+    """`extract(...)` as the extract JSON (Document.to_json)."""
+    return extract(data, url, headers).to_json()
 
 
 def _html_root(text: str):
@@ -68,43 +97,36 @@ def _trafilatura_lines(text: str, url: str | None) -> list[str]:
     return [ln.strip() for ln in (out or "").splitlines() if ln.strip()]
 
 
-def _extract(data, url, headers) -> dict:
+def _extract(data, url, headers) -> Document:
     if isinstance(data, str):
         data = data.encode("utf-8")
     if data is None or not isinstance(data, (bytes, bytearray)):
-        doc = _blank("unknown", url)
-        doc["error"] = {"code": "bad_input", "message": f"expected bytes, got {type(data).__name__}"}
-        return doc
+        return _failed("unknown", url, "bad_input", f"expected bytes, got {type(data).__name__}")
     data = bytes(data)
     if not data.strip():
-        doc = _blank("unknown", url)
-        doc["error"] = {"code": "empty", "message": "no bytes"}
-        return doc
+        return _failed("unknown", url, "empty", "no bytes")
     doc_type = sniff(data)
-    doc = _blank(doc_type, url)
     if len(data) > MAX_BYTES:
-        doc["error"] = {"code": "too_large", "message": f"{len(data)} bytes > {MAX_BYTES}"}
-        return doc
+        return _failed(doc_type, url, "too_large", f"{len(data)} bytes > {MAX_BYTES}")
     if doc_type in NOT_EXTRACTABLE:
-        doc["kind"] = "graphic" if doc_type == "image" else "attachment_only"
-        doc["error"] = {"code": "not_extractable",
-                        "message": f"{NOT_EXTRACTABLE[doc_type]}: recognised, no text extractor"}
-        return doc
+        return _failed(doc_type, url, "not_extractable",
+                       f"{NOT_EXTRACTABLE[doc_type]}: recognised, no text extractor",
+                       kind="graphic" if doc_type == "image" else "attachment_only")
     if doc_type == "unknown":
-        doc["error"] = {"code": "unknown_type", "message": "bytes are not HTML, text, PDF, Word or Excel"}
-        return doc
+        return _failed(doc_type, url, "unknown_type", "bytes are not HTML, text, PDF, Word or Excel")
 
+    md: dict = {}
     meta: dict[str, str] = {}
     lines: list[str] = []
     grids: list[Grid] = []
     links: list[dict] = []
     has_img_only = False
     title = None
-    warn = None
+    warnings: list[Problem] = []
     try:
         if doc_type == "html":
             text, enc = decode_bytes(data, headers)
-            doc["metadata"]["encoding"] = enc
+            md["encoding"] = enc
             root = _html_root(text)
             for bad in root.xpath("//script|//style|//noscript"):
                 bad.drop_tree() if bad.getparent() is not None else None
@@ -128,7 +150,7 @@ def _extract(data, url, headers) -> dict:
                 page_lines = walk_lines
             else:
                 _, _, page_lines = html_stream(body_el)
-            doc["metadata"]["container"] = sel
+            md["container"] = sel
             links = find_links(scope, base_url)
             has_img_only = bool(scope.xpath(".//img")) and len("".join(lines)) < 200
             title = clean_title(meta_get(meta, "ArticleTitle", "og:title"))
@@ -145,20 +167,21 @@ def _extract(data, url, headers) -> dict:
                         title = clean_title(part)
                         break
             top_lines = page_lines
-            if url and url.split("?")[0].lower().endswith((".pdf", ".doc", ".docx", ".xls", ".xlsx")):
-                warn = {"code": "type_mismatch",
-                        "message": "the URL names a document file but the bytes are an HTML page"}
-            elif b"</html" not in data[-4096:].lower() and b"<html" in data[:4096].lower():
-                warn = {"code": "truncated", "message": "HTML ends before </html>: extracted what is there"}
+            if url and suffix(url) in DOCUMENT_EXTENSIONS:
+                warnings.append(Problem.warning(
+                    "type_mismatch", "the URL names a document file but the bytes are an HTML page"))
+            if b"</html" not in data[-4096:].lower() and b"<html" in data[:4096].lower():
+                warnings.append(Problem.warning(
+                    "truncated", "HTML ends before </html>: extracted what is there"))
         elif doc_type == "text":
             text, enc = decode_bytes(data, headers)
-            doc["metadata"]["encoding"] = enc
+            md["encoding"] = enc
             toks, lines = text_stream(text)
             res = match_tokens(toks)
             top_lines = lines
         elif doc_type == "pdf":
             toks, grids, lines, npages = pdf_stream(data)
-            doc["metadata"]["pages"] = npages
+            md["pages"] = npages
             res = match_tokens(toks)
             top_lines = lines
         elif doc_type in _OFFICE_STREAMS:
@@ -173,12 +196,11 @@ def _extract(data, url, headers) -> dict:
         else:  # pragma: no cover - sniff returns only the kinds above
             raise ValueError(doc_type)
     except Exception as e:  # noqa: BLE001 - a broken file of a known type
-        doc["error"] = {"code": "parse_error", "message": f"{doc_type}: {type(e).__name__}: {e}"[:500]}
-        return doc
+        return _failed(doc_type, url, "parse_error", f"{doc_type}: {type(e).__name__}: {e}"[:500],
+                       metadata=md)
 
     # ---------------------------------------------------------- metadata
     fields = header_fields(top_lines)
-    md = doc["metadata"]
     md["meta"] = meta
     md["header"] = fields
     if not title:
@@ -223,14 +245,11 @@ def _extract(data, url, headers) -> dict:
             start = i
             break
     body_lines = [strip_pinyin_noise(ln) for ln in trim_noise(lines, start)]
-    doc["body_text"] = "\n".join(body_lines)
-    doc["sections"] = split_sections(body_lines)
+    body_text = "\n".join(body_lines)
+    sections = split_sections(body_lines)
 
     # ---------------------------------------------------------- cells, tables, format
     cells = res.cells
-    tables: dict = {}
-    for c in cells:
-        tables.setdefault(c["table"], {}).setdefault(c["row"], {})[c["col"]] = c["value"]
     legacy = []
     if not cells:
         for g in grids:
@@ -238,7 +257,7 @@ def _extract(data, url, headers) -> dict:
             nums = sum(1 for r in texts for t in r if re.fullmatch(r"[\d,，.]+", t or ""))
             if len(texts) >= 2 and nums >= 2:
                 legacy.append({"locator": g.prefix, "rows": texts})
-    fmt = detect_format(cells, res.t2_cols, bool(legacy), for_matching(doc["body_text"]), year)
+    fmt = detect_format(cells, res.t2_cols, bool(legacy), for_matching(body_text), year)
     if fmt != canon.FORMAT_LEGACY:
         legacy = []
 
@@ -246,28 +265,34 @@ def _extract(data, url, headers) -> dict:
     tl = for_matching(title or "")
     if cells or legacy:
         kind = "report"
-    elif _GRAPHIC_WORDS.search(tl) or has_img_only:
+    elif GRAPHIC.search(tl) or has_img_only:
         kind = "graphic"
-    elif len(doc["sections"]) < 3 and len(doc["body_text"]) < 800 and (
-            _ATTACH_WORDS.search(for_matching(doc["body_text"])) or any(
-                l["url"].split("?")[0].lower().endswith((".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".ofd",
-                                                         ".zip", ".rar", ".et"))
-                or "downfile" in l["url"] or "ATTACH" in l["url"] for l in links)):
+    elif len(sections) < 3 and len(body_text) < 800 and (
+            _ATTACH_WORDS.search(for_matching(body_text)) or any(_points_at_file(lk["url"]) for lk in links)):
         kind = "attachment_only"  # a short body that points at the file holding the report
     else:
         kind = "prose_only"
 
-    doc.update({"title": title, "agency": agency, "report_year": year, "published": published,
-                "format": fmt, "tables": tables, "cells": cells, "kind": kind, "links": links,
-                "legacy_tables": legacy})
-    if warn:
-        doc["error"] = warn
-    elif any(g.truncated for g in grids):
-        doc["error"] = {"code": "table_too_large",
-                        "message": "a table exceeds the cell limit; it was read up to the limit"}
-    elif not cells and not doc["body_text"].strip() and not links:
-        doc["error"] = {"code": "no_content", "message": "no text and no tables found"}
-    return doc
+    if any(g.truncated for g in grids):
+        warnings.append(Problem.warning(
+            "table_too_large", "a table exceeds the cell limit; it was read up to the limit"))
+    error = None
+    if not cells and not body_text.strip() and not links:
+        error = Problem.error("no_content", "no text and no tables found")
+    cell_objs = tuple(Cell.from_json(c) for c in cells)
+    return Document(
+        doc_type=doc_type, url=url, title=title, agency=agency, report_year=year, published=published,
+        format=fmt, kind=kind, tables=tables_of(cell_objs), cells=cell_objs, body_text=body_text,
+        sections=tuple(Section.from_json(s) for s in sections), metadata=md,
+        links=tuple(Link.from_json(lk) for lk in links),
+        legacy_tables=tuple(LegacyTable.from_json(t) for t in legacy),
+        extractor_version=EXTRACTOR_VERSION, error=error, warnings=tuple(warnings))
+
+
+def _points_at_file(url: str) -> bool:
+    """A link to the file that may hold the report: a document or archive by its name, or a
+    download handler. Pictures are 图解, not attachments."""
+    return names_attachment(url) or (suffix(url) not in IMAGE_EXTENSIONS and bool(DOWNLOAD_HINT.search(url)))
 
 
 def urljoin_safe(base: str | None, href: str) -> str | None:
