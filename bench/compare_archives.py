@@ -22,7 +22,9 @@ import sys
 from collections import Counter
 
 _PORT = re.compile(r"(//[^/\s:\"'<>]+):\d+")
-_IDS = re.compile(r"\b(version|report|versions|reports) \d+")
+# Ids inside check details: "version 12 vs 15", "version 3 (seen …) → 9 (seen …)", "report 3".
+_VERSION_IDS = re.compile(r"\b(version |vs |→ )(\d+)")
+_REPORT_IDS = re.compile(r"\b(report )(\d+)")
 TIMESTAMPS = {"first_seen", "last_seen", "seen_at", "fetched_at", "queued_at", "gone_at",
               "built_at", "applied_at", "started_at", "finished_at"}
 
@@ -75,7 +77,8 @@ def _rows(conn, table: str, where: str = "") -> list[tuple]:
             elif c == "document":
                 v = _document(v)
             elif c == "detail" and isinstance(v, str):
-                v = _IDS.sub(r"\1 #", v)   # "version 12 vs 15", "(previous: report 3)"
+                v = _VERSION_IDS.sub(lambda m: m[1] + str(versions.get(int(m[2]), m[2])), v)
+                v = _REPORT_IDS.sub(lambda m: m[1] + str(reports.get(int(m[2]), m[2])), v)
             rec.append((c, json.dumps(_norm(v), ensure_ascii=False, default=str)
                         if isinstance(v, tuple) else _norm(v)))
         out.append(tuple(rec))
