@@ -26,7 +26,8 @@ def trs_archive(tmp_path_factory):
         registry.dump(sources, tmp / "sources.yml")
         db = tmp / "archive.db"
         subprocess.run(NIANBAO + ["crawl", "--db", str(db), "--registry", str(tmp / "sources.yml"),
-                                  "--log-level", "WARNING"], check=True, timeout=900)
+                                  "--log-level", "WARNING", "-s", "NIANBAO_ALLOW_PRIVATE_HOSTS=*.test"],
+                       check=True, timeout=900)
         manifest = farm.manifest()
     expected = [r for r in manifest["reports"] if r["portal"] == "farm-trs"]
     return db, expected
