@@ -44,6 +44,12 @@ class Archive:
             self._warc = WarcStore(self.warc_dir, prefix=self.path.stem)
         return self._warc
 
+    @property
+    def warc_file(self) -> str | None:
+        """This process's WARC file, once a record was written to it."""
+        w = self._warc
+        return w.name if w is not None and w._fh is not None else None
+
     def close(self) -> None:
         if self._warc:
             self._warc.close()

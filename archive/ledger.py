@@ -1,0 +1,199 @@
+"""The crawler's one door into the archive (docs/architecture.md, "crawler/").
+
+The crawler writes no SQL: everything it asks of the archive is a method here — open and close a
+run, record a capture, the state of conditional requests, what an interrupted run already
+archived, a page's last capture read back from its WARC, source marks (blocked, render decision),
+skipped list items, gone and re-seen reports, and the rows of a distributed crawl's workers.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+from archive.warc import read_record
+from archive.writer import Archive, Capture, utcnow
+
+__all__ = ["Capture", "Ledger", "utcnow"]
+
+
+def _json(stats: dict) -> str:
+    return json.dumps(stats, ensure_ascii=False, default=str)
+
+
+class Ledger:
+    def __init__(self, db_path: str | Path, warc_dir: str | Path | None = None):
+        self.archive = Archive(db_path, warc_dir)
+        self._db = self.archive.db
+
+    @property
+    def path(self) -> Path:
+        return self.archive.path
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.archive.warc_dir
+
+    @property
+    def warc_file(self) -> str | None:
+        """This process's WARC file, when it wrote one."""
+        return self.archive.warc_file
+
+    def close(self) -> None:
+        self.archive.close()
+
+    # ------------------------------------------------------------ sources
+    def sync_sources(self, rows: list[dict]) -> None:
+        self.archive.sync_sources(rows)
+
+    def render_decisions(self) -> dict[str, str]:
+        """Source id → `static`/`browser`, as an earlier `render: auto` crawl decided."""
+        return {sid: dec for sid, dec in self._db.execute(
+            "SELECT id, render_decision FROM sources").fetchall() if dec}
+
+    def set_render_decision(self, source_id: str, decision: str) -> None:
+        with self.archive.transaction() as db:
+            db.execute("UPDATE sources SET render_decision = ? WHERE id = ?", [decision, source_id])
+
+    def mark_blocked(self, source_id: str | None, reason: str) -> None:
+        if not source_id:
+            return
+        with self.archive.transaction() as db:
+            db.execute("UPDATE sources SET blocked_at = ?, blocked_reason = ? WHERE id = ?",
+                       [utcnow(), reason, source_id])
+
+    # ------------------------------------------------------------ runs
+    def start_run(self, sources: list[str]) -> int:
+        return self.archive.start_run(sources)
+
+    def run_sources(self, run_id: int) -> list[str]:
+        row = self._db.execute("SELECT sources FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
+        return json.loads(row[0] or "[]") if row else []
+
+    def interrupted_runs(self, run_id: int | None) -> list[int]:
+        """Runs started after the last closed one and never closed themselves: they were killed."""
+        last = self._db.execute(
+            "SELECT COALESCE(MAX(id), 0) FROM crawl_runs WHERE status != 'running'").fetchone()[0]
+        return [r for (r,) in self._db.execute(
+            "SELECT id FROM crawl_runs WHERE status = 'running' AND id > ? AND id != ?",
+            [last, run_id or -1]).fetchall()]
+
+    def resume_urls(self, runs: list[int]) -> set[str]:
+        """URLs the given runs fetched successfully (a resumed run need not fetch them again)."""
+        if not runs:
+            return set()
+        marks = ",".join("?" * len(runs))
+        return {u for (u,) in self._db.execute(
+            f"SELECT DISTINCT url FROM captures WHERE outcome = 'ok' AND run_id IN ({marks})",
+            list(runs)).fetchall()}
+
+    def resume(self, run_id: int) -> tuple[list[int], set[str]]:
+        """Close the interrupted runs as resumed by `run_id`; returns them and what they fetched."""
+        runs = self.interrupted_runs(run_id)
+        urls = self.resume_urls(runs)
+        for rid in runs:
+            self.archive.finish_run(rid, "interrupted", f"resumed by run {run_id}", {})
+        return runs, urls
+
+    def finish_run(self, run_id: int, status: str, reason: str, stats: dict) -> None:
+        """Only the run's status and stats (a remote worker's own run row): see close_run."""
+        self.archive.finish_run(run_id, status, reason, stats)
+
+    def close_run(self, run_id: int, status: str, reason: str, stats: dict,
+                  complete_lists: dict[str, set[str]]) -> list[str]:
+        """End a crawl, single-process or distributed: mark gone reports, write the status and
+        stats, refresh the derived figures. Returns the URLs of the reports marked gone.
+
+        `complete_lists` maps each source whose every list page was fetched and read to the
+        report URLs those lists showed; only such a list, in a finished run, proves a report
+        gone."""
+        gone: list[str] = []
+        if status == "finished":
+            for sid in sorted(complete_lists):
+                gone += self.archive.mark_gone(sid, complete_lists[sid])
+        complete = sorted(complete_lists)
+        stats = {**stats, "nianbao/gone": len(gone), "nianbao/complete_lists": complete,
+                 "nianbao/incomplete_lists": sorted(set(self.run_sources(run_id)) - set(complete))}
+        self.archive.finish_run(run_id, status, reason, stats)
+        # The derived per-report figures the canned queries read (archive/figures.py).
+        from archive import figures
+        figures.refresh(self.path)
+        return gone
+
+    # ------------------------------------------------------------ workers of a distributed run
+    def add_worker(self, run_id: int, worker: str, started_at: str | None = None) -> None:
+        with self.archive.transaction() as db:
+            db.execute("INSERT INTO crawl_workers (run_id, worker, host, pid, started_at) VALUES (?,?,?,?,?)",
+                       [run_id, worker, socket.gethostname(), os.getpid(), started_at or utcnow()])
+
+    def finish_worker(self, run_id: int, worker: str, status: str, reason: str, stats: dict) -> None:
+        with self.archive.transaction() as db:
+            db.execute("UPDATE crawl_workers SET finished_at = ?, status = ?, finish_reason = ?, warc_file = ?,"
+                       " stats = ? WHERE run_id = ? AND worker = ?",
+                       [utcnow(), status, reason, self.warc_file, _json(stats), run_id, worker])
+
+    def workers(self, run_id: int) -> list[dict]:
+        """The run's workers in start order: worker, status, reason, warc_file, stats (a dict)."""
+        rows = self._db.execute(
+            "SELECT worker, status, finish_reason, warc_file, stats FROM crawl_workers WHERE run_id = ?"
+            " ORDER BY id", [run_id]).fetchall()
+        return [{"worker": w, "status": s, "reason": r, "warc_file": f, "stats": json.loads(st or "{}")}
+                for w, s, r, f, st in rows]
+
+    # ------------------------------------------------------------ captures
+    def add_capture(self, **kw) -> Capture:
+        """A response or failure: its `captures` row and (for bytes) its WARC record."""
+        return self.archive.add_capture(**kw)
+
+    def previous_capture(self, url: str) -> dict | None:
+        return self.archive.previous_capture(url)
+
+    def last_capture(self, url: str) -> dict | None:
+        """The newest full (not rendered) successful capture of `url` that has a WARC record."""
+        row = self._db.execute(
+            "SELECT id, warc_file, warc_offset, warc_length, final_url, headers FROM captures"
+            " WHERE url = ? AND outcome = 'ok' AND rendered = 0 AND warc_file IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1", [url]).fetchone()
+        return dict(zip(("id", "warc_file", "warc_offset", "warc_length", "final_url", "headers"), row)) \
+            if row else None
+
+    def last_page_body(self, url: str) -> tuple[str, dict[str, str], bytes] | None:
+        """(final URL, response headers, body) of the last full capture of `url`, read back from
+        its WARC record; None when there is none."""
+        cap = self.last_capture(url)
+        if not cap:
+            return None
+        rec = read_record(self.warc_dir, cap["warc_file"], cap["warc_offset"], cap["warc_length"])
+        return cap["final_url"] or url, dict(json.loads(cap["headers"] or "[]")), rec.body
+
+    def report_archived(self, url: str) -> bool:
+        return self._db.execute("SELECT 1 FROM reports WHERE url = ? AND current_version_id IS NOT NULL",
+                                [url]).fetchone() is not None
+
+    def attachment_archived(self, url: str) -> bool:
+        return self._db.execute("SELECT 1 FROM attachments WHERE url = ?", [url]).fetchone() is not None
+
+    def stored(self, url: str, role: str) -> bool:
+        """Is what `url` brought in the archive (a report reached by it, or a file/image)?"""
+        if role == "detail":
+            return self._db.execute(
+                "SELECT 1 FROM report_urls u JOIN reports r ON r.id = u.report_id WHERE u.url = ?"
+                " AND r.current_version_id IS NOT NULL", [url]).fetchone() is not None \
+                or self.report_archived(url)
+        return self.attachment_archived(url)
+
+    # ------------------------------------------------------------ list items and reports
+    def skip(self, run_id: int | None, source_id: str, url: str, title: str | None, reason: str) -> None:
+        """A list item not followed (e.g. noise), kept with why."""
+        with self.archive.transaction() as db:
+            db.execute("INSERT INTO skipped (run_id, source_id, url, title, reason, seen_at) VALUES (?,?,?,?,?,?)"
+                       " ON CONFLICT (source_id, url, reason) DO UPDATE SET run_id = excluded.run_id,"
+                       " seen_at = excluded.seen_at, title = excluded.title",
+                       [run_id, source_id, url, title, reason, utcnow()])
+
+    def touch_report(self, url: str, when: str | None = None) -> None:
+        self.archive.touch_report(url, when)
+
+    def mark_gone(self, source_id: str, seen_urls: set[str], when: str | None = None) -> list[str]:
+        return self.archive.mark_gone(source_id, seen_urls, when)
