@@ -261,6 +261,8 @@ def build(db_path: str | Path, warc_dir: str | Path | None = None) -> dict[str, 
     arch.drain_derived()   # checks and search segments of what was stored (archive/derive.py)
     _ensure_balance_checks(arch)
     arch.close()
+    from archive import figures
+    figures.refresh(db_path)   # like the end of a crawl: report_figures for the canned queries
     return ids
 
 
