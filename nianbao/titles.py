@@ -11,10 +11,12 @@ from datetime import date
 _REPORT = re.compile(r"(政府)?信息公[开開].{0,8}(工作)?年度?(报告|報告)|信息公[开開]年[报報]|公[开開]工作年度[报報]告"
                      r"|政[务務]公[开開].{0,4}年度[报報]告|信息公[开開].{0,4}年[报報]")
 
-# The 图解 vocabulary, the one list (docs/report-format.md, "Kinds"): words by which a title names
+# The 图解 vocabulary, the one list (docs/report-format.md, "Identity": kind): words by which a title names
 # a picture edition of a report (a 图解, a long image, a poster) rather than the report itself.
 # Written Simplified; the patterns below accept the Traditional forms too (list titles are read as
-# printed). The extractor uses them on its titles as well (pipelines/extract).
+# printed). The extractor uses them on its titles as well (pipelines/extract). One list for both:
+# the union of what each used to know, so "（图片版）" now marks a list title graphic too (the
+# extractor already called such pages graphic) and "一图看懂" is cut from the agency.
 GRAPHIC_WORDS = ("图解", "一图读懂", "一图看懂", "图说", "图文解读", "图片版", "长图", "海报")
 _TRADITIONAL = {"图": "圖", "读": "讀", "说": "說", "长": "長", "报": "報"}
 
