@@ -166,7 +166,8 @@ def _bare_run(jobs: list, processes: int) -> float:
 
 
 def bench_reextract(path: Path, docs: int, base: int, rounds: int = 2) -> dict:
-    from archive import figures, reextract as rx
+    from archive import figures
+    from archive import reextract as rx
     from archive.warc import read_record
     conn = sqlite3.connect(path, isolation_level=None, timeout=60)
     sample = sorted(random.Random(0).sample(range(1, base + 1), min(docs, base)))  # any year

@@ -112,7 +112,7 @@ def main() -> None:
     ap.add_argument("--budget-ms", type=float, default=200.0)
     a = ap.parse_args()
     path = prepare(a.out, a.n, a.base)
-    from archive import figures   # what `nianbao serve` does before publishing
+    from archive import figures  # what `nianbao serve` does before publishing
     t = time.time()
     print(("rebuilt" if figures.refresh(path) else "up-to-date") +
           f" report_figures ({time.time() - t:.0f}s)")

@@ -15,7 +15,6 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from archive.serve import background
-
 from crawler import browser as chromium
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import copy
 import io
-import re
 import json
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,8 +113,7 @@ def _pdf(title: str, nar, tables, cells: dict) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import (Flowable, Paragraph, SimpleDocTemplate, Spacer, Table,
-                                    TableStyle)
+    from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     font = "STSong-Light"  # a CID font: Acrobat/pdfminer map it back to Unicode
     if font not in pdfmetrics.getRegisteredFontNames():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 FORMAT_2019 = "2019"
 FORMAT_2021 = "2021"

@@ -5,12 +5,12 @@ from __future__ import annotations
 def build_portals(farm) -> list:
     from farm.portals.gkmlpt import GkmlptPortal
     from farm.portals.hanweb import HanwebCountyPortal, HanwebProvPortal
-    from farm.portals.hunan import HunanPortal
     from farm.portals.hanweb_alias import HanwebAliasPortal
     from farm.portals.hostile import HostilePortal
+    from farm.portals.hunan import HunanPortal
     from farm.portals.trs import TrsPortal, variant_portals
-    from farm.portals.ylcms_leaf import YlcmsLeafPortal
     from farm.portals.ylcms import YlcmsPortal
+    from farm.portals.ylcms_leaf import YlcmsLeafPortal
     classes = [HanwebCountyPortal, HanwebProvPortal, TrsPortal, GkmlptPortal, YlcmsPortal, HunanPortal]
     extras = [HanwebAliasPortal(farm), YlcmsLeafPortal(farm),   # opt-in: Portal.extra
               HostilePortal(farm)]   # listed only by farm/portals/hostile.py

@@ -126,7 +126,7 @@ class Entry:
         ed = 1 if (self.edited and edition >= 1) else 0
         with self._lock:
             if ed not in self._cache:
-                from farm.cache import generate_cached   # lazy: generation is only paid when asked
+                from farm.cache import generate_cached  # lazy: generation is only paid when asked
                 spec = self.spec if ed == 0 else replace(self.spec, seed=self.spec.seed + 1000)
                 self._cache[ed] = generate_cached(spec)
             return self._cache[ed]

@@ -16,8 +16,23 @@ import re
 from urllib.parse import quote
 
 from farm import fixtures
-from farm.portals.base import (FOOTER, READING_AIDS, Entry, Req, Resp, esc, fmt_date, fmt_dt, hexname,
-                               html_resp, json_resp, metas, not_found, page, redirect)
+from farm.portals.base import (
+    FOOTER,
+    READING_AIDS,
+    Entry,
+    Req,
+    Resp,
+    esc,
+    fmt_date,
+    fmt_dt,
+    hexname,
+    html_resp,
+    json_resp,
+    metas,
+    not_found,
+    page,
+    redirect,
+)
 from farm.portals.catalog import Plan
 from farm.portals.common import Portal
 

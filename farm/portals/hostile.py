@@ -15,8 +15,21 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from farm import fixtures
-from farm.portals.base import (FOOTER, Entry, Req, Resp, digits, esc, fmt_date, fmt_dt, html_resp, json_resp,
-                               metas, page, redirect)
+from farm.portals.base import (
+    FOOTER,
+    Entry,
+    Req,
+    Resp,
+    digits,
+    esc,
+    fmt_date,
+    fmt_dt,
+    html_resp,
+    json_resp,
+    metas,
+    page,
+    redirect,
+)
 from farm.portals.catalog import Plan
 from farm.portals.common import Portal
 

@@ -5,13 +5,11 @@ and burst throttling.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 
 from farm import fixtures
-from farm.portals.base import (FOOTER, Entry, Req, Resp, digits, esc, fmt_date, fmt_dt, html_resp, json_resp,
-                               metas, page)
+from farm.portals.base import FOOTER, Entry, Req, Resp, digits, esc, fmt_date, fmt_dt, html_resp, json_resp, metas, page
 from farm.portals.catalog import Plan
 from farm.portals.common import Portal
 from farm.portals.hanweb import static_js

@@ -11,9 +11,22 @@ import re
 from dataclasses import dataclass
 
 from farm import fixtures
-
-from farm.portals.base import (FOOTER, READING_AIDS, Entry, Req, Resp, digits, esc, fmt_date, fmt_dt, hexname,
-                               html_resp, metas, not_found, page)
+from farm.portals.base import (
+    FOOTER,
+    READING_AIDS,
+    Entry,
+    Req,
+    Resp,
+    digits,
+    esc,
+    fmt_date,
+    fmt_dt,
+    hexname,
+    html_resp,
+    metas,
+    not_found,
+    page,
+)
 from farm.portals.catalog import Plan
 from farm.portals.common import Portal
 

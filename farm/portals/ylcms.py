@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 
 from farm import fixtures
-from farm.portals.base import (FOOTER, Entry, Req, Resp, digits, esc, fmt_date, fmt_dt, hexname, html_resp,
-                               metas, page)
+from farm.portals.base import FOOTER, Entry, Req, Resp, digits, esc, fmt_date, fmt_dt, hexname, html_resp, metas, page
 from farm.portals.catalog import Plan
 from farm.portals.common import Portal
 
