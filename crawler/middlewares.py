@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 
 from crawler import antibot
+from crawler import meta as M
 from crawler.runstate import RunState
 from crawler.scope import OffScope
-
-# Magic bytes of the binary formats an attachment URL promises (portals.md §1.6).
-_BINARY_EXT = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".ofd", ".et")
+from nianbao.filetypes import DOCUMENT_URL
 
 
 def _headers(h) -> list[tuple[str, str]]:
@@ -35,32 +35,31 @@ def _no_fragment(url: str) -> str:
 
 def _html_instead_of_file(request, body: bytes) -> bool:
     """An error page served with 200 under a .pdf/.doc… URL."""
-    if request.meta.get("role") != "attachment":
+    if request.meta.get(M.ROLE) != "attachment":
         return False
-    path = urlparse(request.url).path.lower()
-    promised = path.endswith(_BINARY_EXT) or any(f"{e}&" in request.url.lower() or request.url.lower().endswith(e)
-                                                 for e in _BINARY_EXT)
+    promised = DOCUMENT_URL.search(request.url) or DOCUMENT_URL.search(urlparse(request.url).path)
     head = body[:512].lstrip().lower()
-    return promised and (head.startswith(b"<!doctype html") or head.startswith(b"<html") or b"<body" in head)
+    return bool(promised) and (head.startswith(b"<!doctype html") or head.startswith(b"<html") or b"<body" in head)
 
 
 class CaptureMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self.state = RunState.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def _role(self, request):
-        role = request.meta.get("role")
+        role = request.meta.get(M.ROLE)
         if not role and request.url.endswith("/robots.txt"):
             role = "robots"
         return role
 
     def process_response(self, request, response, spider=None):
-        state = RunState.of(self.crawler)
+        state = self.state
         rendered = bool(request.meta.get("playwright")) or "playwright" in (response.flags or [])
         blocked = antibot.detect(response.status, response.body)
         error = None
@@ -77,23 +76,23 @@ class CaptureMiddleware:
             outcome, error, body = "too_large", f"rendered DOM of {len(body)} bytes > {maxsize}", None
         elif _html_instead_of_file(request, body):
             outcome, error = "error", "HTML page served under a file URL"
-        elif request.meta.get("role") in ("list", "detail", "attachment") and (
-                soft := antibot.soft_error(response.status, body, request.meta.get("role"))):
+        elif request.meta.get(M.ROLE) in ("list", "detail", "attachment") and (
+                soft := antibot.soft_error(response.status, body, request.meta.get(M.ROLE))):
             # Neither an empty list page (that would end a list) nor a report: an error.
             outcome, error = "error", f"soft 404: HTTP 200 page says “{soft}”"
         else:
             outcome = "ok"
-        capture = state.archive.add_capture(
-            run_id=state.run_id, source_id=request.meta.get("source_id"),
+        capture = state.ledger.add_capture(
+            run_id=state.run_id, source_id=request.meta.get(M.SOURCE_ID),
             url=_no_fragment((request.meta.get("redirect_urls") or [request.url])[0]),
             final_url=_no_fragment(response.url), status=response.status,
             headers=_headers(response.headers), body=body if outcome != "not_modified" else None,
             request_headers=_headers(request.headers), method=request.method, rendered=rendered,
             outcome=outcome, error=f"blocked: {blocked}" if blocked else error,
             role=self._role(request), referer=request.headers.get("Referer", b"").decode() or None)
-        request.meta["capture_id"] = capture.id
-        request.meta["outcome"] = outcome
-        request.meta["blocked"] = blocked
+        request.meta[M.CAPTURE_ID] = capture.id
+        request.meta[M.OUTCOME] = outcome
+        request.meta[M.BLOCKED] = blocked
         state.counters[f"outcome/{outcome}"] += 1
         if rendered:
             state.counters["rendered_pages"] += 1
@@ -112,62 +111,81 @@ class CaptureMiddleware:
         else:
             low = text.lower()
             outcome = "too_large" if ("maxsize" in low or "max size" in low) else "error"
-        state = RunState.of(self.crawler)
-        capture = state.archive.add_capture(
-            run_id=state.run_id, source_id=request.meta.get("source_id"), url=_no_fragment(request.url),
+        state = self.state
+        capture = state.ledger.add_capture(
+            run_id=state.run_id, source_id=request.meta.get(M.SOURCE_ID), url=_no_fragment(request.url),
             request_headers=_headers(request.headers), method=request.method,
             rendered=bool(request.meta.get("playwright")), outcome=outcome, error=text,
             role=self._role(request), referer=request.headers.get("Referer", b"").decode() or None)
-        request.meta["capture_id"] = capture.id
-        request.meta["outcome"] = outcome
+        request.meta[M.CAPTURE_ID] = capture.id
+        request.meta[M.OUTCOME] = outcome
         state.counters[f"outcome/{outcome}"] += 1
         return None
 
 
 class CrawlDelayMiddleware:
     """Space requests to one host by robots.txt `Crawl-delay` (capped) or the source's own
-    `politeness.download_delay`: the slot's delay, kept as a floor for AutoThrottle."""
+    `politeness.download_delay`: the downloader slot's delay (no jitter), kept as a floor that
+    AutoThrottle's adjustments never go below."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.cap = crawler.settings.getfloat("NIANBAO_MAX_CRAWL_DELAY", 10.0)
         self.obey = crawler.settings.getbool("ROBOTSTXT_OBEY")
         self.ua = crawler.settings.get("USER_AGENT")
+        self.state = RunState.of(crawler)
+        s = crawler.settings
+        # The delay Scrapy gives a new slot (AutoThrottle starts it at AUTOTHROTTLE_START_DELAY).
+        self.start_delay = max(s.getfloat("DOWNLOAD_DELAY"), s.getfloat("AUTOTHROTTLE_START_DELAY")) \
+            if s.getbool("AUTOTHROTTLE_ENABLED") else s.getfloat("DOWNLOAD_DELAY")
+        self.floors: dict[str, float] = {}   # downloader slot key → minimum delay
+        # Connected after AutoThrottle's own handler (extensions are built before the downloader's
+        # middlewares), so the floor is restored right after each of its adjustments.
+        crawler.signals.connect(self.keep_floor, signal=signals.response_downloaded)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
-
-    def _robots(self):
-        for mw in self.crawler.engine.downloader.middleware.middlewares:
-            if isinstance(mw, RobotsTxtMiddleware):
-                return mw
-        return None
 
     async def process_request(self, request, spider=None):
         if request.meta.get("dont_obey_robotstxt") or request.url.endswith("/robots.txt"):
             return None
         delay = 0.0
         if self.obey:
-            robots = self._robots()
+            robots = self.crawler.get_downloader_middleware(RobotsTxtMiddleware)
             if robots is not None:
                 rp = await robots.robot_parser(request)
                 if rp is not None and hasattr(rp, "crawl_delay"):
                     delay = min(rp.crawl_delay(self.ua) or 0.0, self.cap)
-        sid = request.meta.get("source_id")
+        sid = request.meta.get(M.SOURCE_ID)
         if sid:
-            src = RunState.of(self.crawler).sources.get(sid)
+            src = self.state.sources.get(sid)
             if src and src.politeness.get("download_delay"):
                 delay = max(delay, float(src.politeness["download_delay"]))
         if delay <= 0:
             return None
-        # Pace the downloader slot itself (no jitter); PoliteAutoThrottle never goes below it.
-        _, slot = self.crawler.engine.downloader._get_slot(request)
-        floors = getattr(self.crawler, "_nianbao_slot_floor", None)
-        if floors is None:
-            floors = self.crawler._nianbao_slot_floor = {}
-        floors[id(slot)] = delay
-        slot.delay = max(slot.delay, delay)
-        slot.jitter = 0
-        RunState.of(self.crawler).counters["crawl_delay_requests"] += 1
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        self.floors[key] = delay
+        slot = downloader.slots.get(key)
+        if slot is not None:
+            slot.delay = max(slot.delay, delay)
+            slot.jitter = 0
+        else:
+            # The slot is made when the request is enqueued, from the DOWNLOAD_SLOTS entry for its
+            # key. Scrapy has no public call to make a slot early: the entry is added to the
+            # downloader's copy of that setting (per_slot_settings, read only at slot creation).
+            entry = downloader.per_slot_settings.setdefault(key, {})
+            entry["delay"] = max(entry.get("delay", self.start_delay), delay)
+            entry["jitter"] = 0
+        self.state.counters["crawl_delay_requests"] += 1
         return None
+
+    def keep_floor(self, response, request, spider=None):
+        key = request.meta.get("download_slot")
+        floor = self.floors.get(key)
+        if not floor:
+            return
+        slot = self.crawler.engine.downloader.slots.get(key)
+        if slot is not None and slot.delay < floor:
+            slot.delay = floor

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import tldextract
 from scrapy.exceptions import IgnoreRequest
 
+from crawler import meta as M
 from crawler import registry
 from crawler.resolver import TEST_SUFFIX, is_test_host
 
@@ -202,7 +203,7 @@ class ScopeMiddleware:
 
     async def process_request(self, request, spider=None):
         chain = request.meta.get("redirect_urls") or []
-        reason = self.scope.refusal(request.url, request.meta.get("source_id"),
+        reason = self.scope.refusal(request.url, request.meta.get(M.SOURCE_ID),
                                     redirected=chain[0] if chain else False)
         if reason:
             self.refuse(request, reason)
@@ -225,7 +226,7 @@ class RenderedScopeMiddleware(ScopeMiddleware):
     def process_response(self, request, response, spider=None):
         if "playwright" not in (response.flags or []) or response.url == request.url:
             return response
-        reason = self.scope.refusal(response.url, request.meta.get("source_id"), redirected=request.url)
+        reason = self.scope.refusal(response.url, request.meta.get(M.SOURCE_ID), redirected=request.url)
         if reason:
             exc = OffScope(f"browser {reason}")
             for mw in _middlewares(self.crawler):

@@ -69,10 +69,9 @@ NIANBAO_MAX_CRAWL_DELAY = 10.0
 ITEM_PIPELINES = {
     "pipelines.scrapy_pipelines.ArchivePipeline": 300,
 }
+# Scrapy's own AutoThrottle stays on; CrawlDelayMiddleware keeps each slot's Crawl-delay as a floor.
 EXTENSIONS = {
     "crawler.extensions.CrawlRunExtension": 100,
-    "scrapy.extensions.throttle.AutoThrottle": None,
-    "crawler.extensions.PoliteAutoThrottle": 0,
 }
 
 # Where the archive lives and which registry drives the spider (overridable with -s).

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 from scrapy import signals
 
-from crawler.runstate import RunState
+from archive.writer import Archive
 from nianbao import identity
 from nianbao.items import AttachmentItem, ReportItem
 from pipelines.extract.document import extract_document
@@ -39,6 +40,9 @@ class ArchivePipeline:
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self.stats = crawler.stats
+        # Its own connection to the archive (SQLite WAL: the crawler's ledger writes beside it).
+        self.archive = Archive(crawler.settings.get("NIANBAO_DB"), crawler.settings.get("NIANBAO_WARC_DIR"))
         n = crawler.settings.getint("NIANBAO_EXTRACT_PROCESSES", 1)
         # spawn, not fork: the crawler process holds threads and an open SQLite connection.
         self.pool = (ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
@@ -56,6 +60,7 @@ class ArchivePipeline:
     def closed(self, spider=None):
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        self.archive.close()
 
     def derive_every_batch(self, archive) -> None:
         """Storing writes rows only; search segments and checks are derived every
@@ -71,35 +76,45 @@ class ArchivePipeline:
         return await loop.run_in_executor(self.pool, extract_document, item.body, item.url,
                                           item.headers)
 
+    def count(self, key: str, n: float = 1) -> None:
+        self.stats.inc_value(f"nianbao/{key}", n)
+
+    def timed(self, store, **kw):
+        """A store call, its CPU time added to nianbao/store_cpu_seconds (bench/bench_crawl.py)."""
+        start = time.process_time()
+        try:
+            return store(**kw)
+        finally:
+            self.count("store_cpu_seconds", time.process_time() - start)
+
     async def process_item(self, item, spider=None):
-        state = RunState.of(self.crawler)
-        archive = state.archive
+        archive = self.archive
         if isinstance(item, ReportItem):
             if item.not_modified or item.body is None:
-                archive.touch_report(item.url)
-                state.counters["reports_not_modified"] += 1
+                self.timed(archive.touch_report, url=item.url)
+                self.count("reports_not_modified")
                 return item
             stored = self.pages[item.url] = asyncio.get_running_loop().create_future()
             try:
                 doc = await self.extract(item)
                 ident = identity.settle(item.seen, doc)
-                _, _, new = archive.store_document(
-                    capture_id=item.capture_id, source_id=item.source_id, url=item.url, doc=doc,
-                    identity=ident, seen=item.seen)
-                state.counters["report_versions_new" if new else "reports_unchanged"] += 1
+                _, _, new = self.timed(
+                    archive.store_document, capture_id=item.capture_id, source_id=item.source_id, url=item.url,
+                    doc=doc, identity=ident, seen=item.seen)
+                self.count("report_versions_new" if new else "reports_unchanged")
                 self.derive_every_batch(archive)
             finally:
                 stored.set_result(None)
         elif isinstance(item, AttachmentItem):
             if item.body is None:
-                state.counters["attachments_not_modified"] += 1
+                self.count("attachments_not_modified")
                 return item
             doc = await self.extract(item)
             page = self.pages.get(item.report_url)
             if page is not None:
                 await page
-            archive.store_attachment(report_url=item.report_url, capture_id=item.capture_id,
-                                     url=item.url, filename=item.filename, doc=doc)
+            self.timed(archive.store_attachment, report_url=item.report_url, capture_id=item.capture_id,
+                       url=item.url, filename=item.filename, doc=doc)
             self.derive_every_batch(archive)
-            state.counters["attachments" if item.role != "image" else "images"] += 1
+            self.count("attachments" if item.role != "image" else "images")
         return item

@@ -14,6 +14,8 @@ from urllib.parse import urljoin, urlparse
 import scrapy
 from parsel import Selector
 
+from crawler import meta as M
+
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年—–]\s*(\d{1,2})\s*[-/.月—–]\s*(\d{1,2})")
 _SKIP_HREF = re.compile(r"^\s*(javascript:|mailto:|tel:|#)", re.I)
 # Reading aids and language switches are navigation, never items (portals.md §1.8).
@@ -90,13 +92,30 @@ class Platform:
         """List entries on this page, and requests for the other pages of the list."""
         raise NotImplementedError
 
+    def is_list_page(self, response) -> bool | None:
+        """Does this page, reached as a report's detail page, carry this CMS's list machinery
+        (then it is a sub-column, read as a list)? None when the adapter cannot tell."""
+        return None
+
     def request(self, url: str, response, **kw) -> scrapy.Request:
         """A further list request handled by this adapter, with the list page as Referer."""
         meta = dict(kw.pop("meta", {}) or {})
-        meta["adapter"] = self.name
-        headers = {"Referer": meta.get("list_referer") or response.url, **(kw.pop("headers", {}) or {})}
-        meta.setdefault("list_referer", meta.get("list_referer") or response.url)
+        meta[M.ADAPTER] = self.name
+        headers = {"Referer": meta.get(M.LIST_REFERER) or response.url, **(kw.pop("headers", {}) or {})}
+        meta.setdefault(M.LIST_REFERER, meta.get(M.LIST_REFERER) or response.url)
         return scrapy.Request(url, meta=meta, headers=headers, **kw)
+
+
+_ARTICLE_TITLE = re.compile(rb"name=['\"]ArticleTitle['\"]")
+
+
+def fingerprinted_list(response, pattern: bytes) -> bool | None:
+    """For Platform.is_list_page: None when the page's first 200 kB lack the CMS's list
+    `pattern`; else whether it is a list (an article page, with an `ArticleTitle` meta, can carry
+    the same script)."""
+    if not re.search(pattern, response.body[:200000]):
+        return None
+    return not _ARTICLE_TITLE.search(response.body)
 
 
 def text_of(response) -> str:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlparse, urlunparse
 
-from nianbao import titles
+from crawler import meta as M
 from crawler.platforms import trs
 from crawler.platforms.base import Platform, anchor_entry, text_of
+from nianbao import titles
 
 _PAGER_TEXT = re.compile(r"^(\d{1,3}|下一?页|下页|尾页|末页|next|>|»|›)$", re.I)
 _PAGE_HREF = re.compile(r"(?:index|default|list|list_\w+)_(\d+)\.s?html?$|[?&](?:page|pageNo|pageNum|cur_page|currpage|"
@@ -74,7 +75,7 @@ class Generic(Platform):
 
     def probes(self, response, k: int) -> list[str]:
         """Guesses for page k+1 when a page shows no pager at all (0- and 1-based TRS suffixes)."""
-        u = urlparse(response.meta.get("probe_base") or response.url)
+        u = urlparse(response.meta.get(M.PROBE_BASE) or response.url)
         path = u.path
         stem, ext = "index", "html"
         m = re.search(r"/(index|default)\.(s?html?)$", path)
@@ -90,19 +91,19 @@ class Generic(Platform):
         found = list(self.entries(response))
         yield from found
         meta = response.meta
-        if meta.get("probe"):
+        if meta.get(M.PROBE):
             # A probed page continues the chain only while it brings new links.
-            k = meta["probe"]
-            new = [e for e in found if e.url not in meta.get("probe_seen", ())]
+            k = meta[M.PROBE]
+            new = [e for e in found if e.url not in meta.get(M.PROBE_SEEN, ())]
             if new:
-                nxt = self.probes(response, k + 1)[meta.get("probe_variant", 0)]
-                seen = set(meta.get("probe_seen", ())) | {e.url for e in found}
-                yield self.request(nxt, response, meta={"probe": k + 1, "probe_seen": seen,
-                                                        "probe_variant": meta.get("probe_variant", 0),
-                                                        "probe_base": meta.get("probe_base"),
-                                                        "optional": True})
+                nxt = self.probes(response, k + 1)[meta.get(M.PROBE_VARIANT, 0)]
+                seen = set(meta.get(M.PROBE_SEEN, ())) | {e.url for e in found}
+                yield self.request(nxt, response, meta={M.PROBE: k + 1, M.PROBE_SEEN: seen,
+                                                        M.PROBE_VARIANT: meta.get(M.PROBE_VARIANT, 0),
+                                                        M.PROBE_BASE: meta.get(M.PROBE_BASE),
+                                                        M.OPTIONAL: True})
             return
-        if meta.get("is_followup"):
+        if meta.get(M.IS_FOLLOWUP):
             # Pager links on later pages can reveal pages a window of page numbers hid.
             for url in self.pager_links(response):
                 yield self.request(url, response)
@@ -114,5 +115,5 @@ class Generic(Platform):
         elif found:
             seen = {e.url for e in found}
             for variant, url in enumerate(self.probes(response, 1)):
-                yield self.request(url, response, meta={"probe": 1, "probe_seen": seen, "probe_variant": variant,
-                                                        "probe_base": response.url, "optional": True})
+                yield self.request(url, response, meta={M.PROBE: 1, M.PROBE_SEEN: seen, M.PROBE_VARIANT: variant,
+                                                        M.PROBE_BASE: response.url, M.OPTIONAL: True})

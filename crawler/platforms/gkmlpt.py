@@ -10,6 +10,7 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import urlencode, urljoin, urlparse
 
+from crawler import meta as M
 from crawler.platforms.base import ListEntry, Platform, anchor_entry, text_of
 
 PAGE_SIZE = 100
@@ -30,7 +31,7 @@ class Gkmlpt(Platform):
         return "/gkmlpt/" in response.url or "gkmlpt" in t[:50000] or "nfw-cms-attachment" in t
 
     def parse_list(self, response, source):
-        if response.meta.get("gkmlpt") == "api":
+        if response.meta.get(M.GKMLPT) == "api":
             yield from self.parse_api(response)
             return
         if "/gkmlpt/api/" in response.url:
@@ -56,7 +57,7 @@ class Gkmlpt(Platform):
             e = anchor_entry(a, response.url)
             if e and "post_" in e.url:
                 yield e
-        if not response.meta.get("is_followup"):
+        if not response.meta.get(M.IS_FOLLOWUP):
             pages = set()
             for a in response.css("a[href]"):
                 m = re.search(r"index_(\d+)\.s?html?$", a.attrib.get("href", ""))
@@ -72,8 +73,8 @@ class Gkmlpt(Platform):
     def api_request(self, response, classify, sid, page, first=False):
         base = urljoin(response.url, f"/gkmlpt/api/all/{classify}")
         return self.request(f"{base}?{urlencode({'page': page, 'sid': sid})}", response,
-                            meta={"gkmlpt": "api", "first": first, "classify": classify, "sid": sid,
-                                  "list_referer": response.meta.get("list_referer") or response.url})
+                            meta={M.GKMLPT: "api", M.FIRST: first, M.CLASSIFY: classify, M.SID: sid,
+                                  M.LIST_REFERER: response.meta.get(M.LIST_REFERER) or response.url})
 
     def parse_api(self, response, first=None):
         try:
@@ -90,10 +91,10 @@ class Gkmlpt(Platform):
             yield ListEntry(url.split("#")[0], art.get("title"),
                             _ymd(art.get("create_time") or art.get("first_publish_time")))
         meta = response.meta
-        if first or meta.get("first"):
+        if first or meta.get(M.FIRST):
             total = int(data.get("total") or 0)
             pages = math.ceil(total / PAGE_SIZE)
             m = re.search(r"/gkmlpt/api/all/([^/?]+)", response.url)
-            sid = meta.get("sid") or re.search(r"sid=(\d+)", response.url).group(1)
+            sid = meta.get(M.SID) or re.search(r"sid=(\d+)", response.url).group(1)
             for k in range(2, pages + 1):
-                yield self.api_request(response, meta.get("classify") or m.group(1), sid, k)
+                yield self.api_request(response, meta.get(M.CLASSIFY) or m.group(1), sid, k)

@@ -9,7 +9,8 @@ import json
 import re
 from urllib.parse import urlencode, urljoin
 
-from crawler.platforms.base import Platform, entries_in, text_of
+from crawler import meta as M
+from crawler.platforms.base import Platform, entries_in, fingerprinted_list, text_of
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _TOTAL_RECORD = re.compile(r"totalRecord\s*:\s*['\"]?(\d+)")
@@ -54,9 +55,13 @@ class Hanweb(Platform):
         return bool(re.search(r"<datastore>|dataproxy\.jsp|jpaas-publish-server|getMessage\.do|/module/xxgk/|"
                               r"大汉版通|i_columnid", t))
 
+    def is_list_page(self, response) -> bool | None:
+        # The `<datastore>` record XML and the jpaas page-build unit are list machinery.
+        return fingerprinted_list(response, rb"<datastore>|jpaas-publish-server")
+
     # ------------------------------------------------------------ dispatch
     def parse_list(self, response, source):
-        kind = response.meta.get("hanweb")
+        kind = response.meta.get(M.HANWEB)
         if kind == "proxy":
             yield from self.parse_proxy(response)
         elif kind == "jpaas":
@@ -96,7 +101,7 @@ class Hanweb(Platform):
             # Jiangsu style: GET page=N of `perpage` records; ask the total pages from page 1.
             q = {**params, "page": 1}
             yield self.request(f"{url}?{urlencode(q)}", response,
-                               meta={"hanweb": "proxy", "style": "page", "params": params, "proxy_url": url})
+                               meta={M.HANWEB: "proxy", M.STYLE: "page", M.PARAMS: params, M.PROXY_URL: url})
             return
         # Zhejiang style: POST windows after the inline group.
         form = {"col": "1", **params}
@@ -106,20 +111,20 @@ class Hanweb(Platform):
             yield self.request(f"{url}?{q}", response, method="POST", body=urlencode(form),
                                headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
                                         "X-Requested-With": "XMLHttpRequest"},
-                               meta={"hanweb": "proxy", "style": "window"})
+                               meta={M.HANWEB: "proxy", M.STYLE: "window"})
 
     def parse_proxy(self, response):
         text = text_of(response)
-        yield from records(text, response.meta.get("list_referer") or response.url)
+        yield from records(text, response.meta.get(M.LIST_REFERER) or response.url)
         meta = response.meta
-        if meta.get("style") == "page" and not meta.get("page_followup"):
+        if meta.get(M.STYLE) == "page" and not meta.get(M.PAGE_FOLLOWUP):
             pages = _XML_PAGES.search(text)
             n = int(pages.group(1)) if pages else 1
             for k in range(2, n + 1):
-                q = {**meta["params"], "page": k}
-                yield self.request(f"{meta['proxy_url']}?{urlencode(q)}", response,
-                                   meta={"hanweb": "proxy", "style": "page", "page_followup": True,
-                                         "list_referer": meta.get("list_referer"), "proxy_url": meta["proxy_url"]})
+                q = {**meta[M.PARAMS], "page": k}
+                yield self.request(f"{meta[M.PROXY_URL]}?{urlencode(q)}", response,
+                                   meta={M.HANWEB: "proxy", M.STYLE: "page", M.PAGE_FOLLOWUP: True,
+                                         M.LIST_REFERER: meta.get(M.LIST_REFERER), M.PROXY_URL: meta[M.PROXY_URL]})
 
     # ------------------------------------------------------------ jpaas
     def jpaas_request(self, response, m, page: int):
@@ -130,8 +135,8 @@ class Hanweb(Platform):
              "editType": qd.get("editType", "null"), "pageId": qd.get("pageId"),
              "paramJson": json.dumps({"pageNo": page, "pageSize": 15}, separators=(",", ":"))}
         return self.request(urljoin(response.url, api) + "?" + urlencode(q), response,
-                            meta={"hanweb": "jpaas", "page": page, "jpaas": [api, qd],
-                                  "list_referer": response.meta.get("list_referer") or response.url})
+                            meta={M.HANWEB: "jpaas", M.PAGE: page, M.JPAAS: [api, qd],
+                                  M.LIST_REFERER: response.meta.get(M.LIST_REFERER) or response.url})
 
     def parse_jpaas(self, response):
         try:
@@ -139,26 +144,26 @@ class Hanweb(Platform):
             html = ((data or {}).get("data") or {}).get("html") or ""
         except ValueError:
             html = ""
-        found = entries_in(html, response.meta["list_referer"])
+        found = entries_in(html, response.meta[M.LIST_REFERER])
         yield from found
         if found:   # an empty page ends the list
-            api, qd = response.meta["jpaas"]
-            page = response.meta["page"] + 1
+            api, qd = response.meta[M.JPAAS]
+            page = response.meta[M.PAGE] + 1
             q = {"parseType": "bulidstatic", "webId": qd.get("webId"), "tplSetId": qd.get("tplSetId"),
                  "pageType": qd.get("pageType", "column"), "tagId": qd.get("tagId"),
                  "editType": qd.get("editType", "null"), "pageId": qd.get("pageId"),
                  "paramJson": json.dumps({"pageNo": page, "pageSize": 15}, separators=(",", ":"))}
             yield self.request(urljoin(response.url, api) + "?" + urlencode(q), response,
-                               meta={"hanweb": "jpaas", "page": page, "jpaas": [api, qd],
-                                     "list_referer": response.meta["list_referer"]})
+                               meta={M.HANWEB: "jpaas", M.PAGE: page, M.JPAAS: [api, qd],
+                                     M.LIST_REFERER: response.meta[M.LIST_REFERER]})
 
     # ------------------------------------------------------------ truecms (JSONP, Referer required)
     def truecms_request(self, response, api: str, col: str, start: int):
         q = urlencode({"startrecord": start, "endrecord": start + TRUECMS_PER - 1, "perpage": TRUECMS_PER,
                        "columnId": col, "callback": "cb"})
         return self.request(f"{api}?{q}", response,
-                            meta={"hanweb": "truecms", "start": start, "api": api, "col": col,
-                                  "list_referer": response.meta.get("list_referer") or response.url})
+                            meta={M.HANWEB: "truecms", M.START: start, M.API: api, M.COLUMN: col,
+                                  M.LIST_REFERER: response.meta.get(M.LIST_REFERER) or response.url})
 
     def parse_truecms(self, response):
         raw = text_of(response).lstrip("\ufeff \r\n\t").replace("\ufeff", "")
@@ -169,9 +174,9 @@ class Hanweb(Platform):
                 xml = json.loads(m.group(1)).get("result") or ""
             except ValueError:
                 xml = ""
-        found = list(records(xml, response.meta["list_referer"]))
+        found = list(records(xml, response.meta[M.LIST_REFERER]))
         yield from found
         total = _XML_TOTAL.search(xml)
-        start = response.meta["start"] + TRUECMS_PER
+        start = response.meta[M.START] + TRUECMS_PER
         if found and (not total or start <= int(total.group(1))):
-            yield self.truecms_request(response, response.meta["api"], response.meta["col"], start)
+            yield self.truecms_request(response, response.meta[M.API], response.meta[M.COLUMN], start)

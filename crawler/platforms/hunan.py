@@ -7,6 +7,7 @@ import json
 import re
 from urllib.parse import urlencode, urljoin, urlparse
 
+from crawler import meta as M
 from crawler.platforms.base import ListEntry, Platform, anchor_entry, norm_date, text_of
 
 _CHANNEL = re.compile(r"var\s+channelId\s*=\s*['\"]\s*(\d+)\s*['\"]")
@@ -43,15 +44,15 @@ class Hunan(Platform):
         return f"{u.scheme}://{host}{port}/search/common/search/{channel}"
 
     def api_request(self, response, api, page):
-        ref = response.meta.get("list_referer") or response.url
+        ref = response.meta.get(M.LIST_REFERER) or response.url
         origin = "{0.scheme}://{0.netloc}".format(urlparse(ref))
         return self.request(api, response, method="POST", body=urlencode(search_form(page)),
                             headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
                                      "Origin": origin, "X-Requested-With": "XMLHttpRequest"},
-                            meta={"hunan": "api", "page": page, "api": api, "list_referer": ref})
+                            meta={M.HUNAN: "api", M.PAGE: page, M.API: api, M.LIST_REFERER: ref})
 
     def parse_list(self, response, source):
-        if response.meta.get("hunan") == "api":
+        if response.meta.get(M.HUNAN) == "api":
             yield from self.parse_api(response)
             return
         text = text_of(response)
@@ -64,7 +65,7 @@ class Hunan(Platform):
             if e and re.search(r"/content_\d+\.s?html?$|/t\d{8}_\d+\.s?html?$|/\d{6}/[0-9a-f]{32}\.s?html?$",
                                e.url):
                 yield e
-        if response.meta.get("is_followup"):
+        if response.meta.get(M.IS_FOLLOWUP):
             return
         m = max((int(x) for x in _NUM.findall(text)), default=0)
         path = urlparse(response.url).path
@@ -78,10 +79,10 @@ class Hunan(Platform):
         except ValueError:
             return
         results = ((data or {}).get("data") or {}).get("results") or []
-        ref = response.meta["list_referer"]
+        ref = response.meta[M.LIST_REFERER]
         for r in results:
             if r.get("url"):
                 yield ListEntry(urljoin(ref, r["url"]).split("#")[0], r.get("title"),
                                 norm_date(r.get("publishedTimeStr")))
         if results:
-            yield self.api_request(response, response.meta["api"], response.meta["page"] + 1)
+            yield self.api_request(response, response.meta[M.API], response.meta[M.PAGE] + 1)

@@ -7,14 +7,15 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from crawler.platforms.base import Platform, anchor_entry, text_of
+from crawler import meta as M
+from crawler.platforms.base import Platform, anchor_entry, fingerprinted_list, text_of
+from nianbao.filetypes import DOCUMENT_URL
 
 # createPageHTML(4, 0, "index", "html") — also with variables: createPageHTML(countPage, currentPage, ...)
 _CREATE = re.compile(r"createPage(?:HTML)?\(\s*([\w'\"]+)\s*,\s*([\w'\"]+)\s*,\s*([\w'\"]+)\s*,\s*['\"]([^'\"]+)['\"]"
                      r"(?:\s*,\s*['\"]?([^'\",)]+)['\"]?)?")
 _VAR = r"var\s+{}\s*=\s*['\"]?(\d+)"
 ARTICLE = re.compile(r"/t\d{8}_\d+\.s?html?$|/\d{6,8}/[^/]+\.s?html?$|/t\d+\.s?html?$", re.I)
-FILE = re.compile(r"\.(pdf|docx?|xlsx?|wps|ofd)$", re.I)
 
 
 def _num(tok: str, text: str) -> int | None:
@@ -59,11 +60,15 @@ class Trs(Platform):
         return bool(re.search(r"createPageHTML|var\s+countPage|trs-attr|TRS_Editor|trs_editor_view", text)
                     or re.search(r"href=['\"][^'\"]*/t\d{8}_\d+\.s?html?", text))
 
+    def is_list_page(self, response) -> bool | None:
+        # The inline pager call is published on list pages only.
+        return fingerprinted_list(response, rb"createPageHTML\(")
+
     def parse_list(self, response, source):
         for a in response.css("a[href]"):
             e = anchor_entry(a, response.url)
-            if e and (ARTICLE.search(e.url.split("?")[0]) or FILE.search(e.url.split("?")[0])):
+            if e and (ARTICLE.search(e.url.split("?")[0]) or DOCUMENT_URL.search(e.url.split("?")[0])):
                 yield e
-        if not response.meta.get("is_followup"):
+        if not response.meta.get(M.IS_FOLLOWUP):
             for url in page_urls(text_of(response), response.url):
                 yield self.request(url, response)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
+from crawler import meta as M
 from crawler.platforms.base import Platform, anchor_entry, text_of
 
 _ITEM = re.compile(r"/cms/html/[^/]+/\d{4}-\d{2}-\d{2}/\d+\.html|/cms/infopublic/publicInfo\.shtml\?id=", re.I)
@@ -22,7 +23,7 @@ class Ylcms(Platform):
             e = anchor_entry(a, response.url)
             if e and _ITEM.search(e.url):
                 yield e
-        if response.meta.get("is_followup"):
+        if response.meta.get(M.IS_FOLLOWUP):
             return
         text = text_of(response)
         site = response.css("meta[name=siteIdMeta]::attr(content)").get()

@@ -1,29 +1,26 @@
 """The one generic spider: registry → platform adapter → list pages → details → attachments.
 
 It yields what it fetched; it never parses report tables (that is pipelines/). Every request
-carries `meta["role"]` (list, api, detail, attachment, image) for the captures table.
+carries `meta[M.ROLE]` (crawler/meta.py) (list, api, detail, attachment, image) for the captures table.
 """
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import parse_qsl, unquote, urljoin, urlparse
 
 import scrapy
 from scrapy.http import HtmlResponse
 
-from archive.warc import read_record
+from crawler import meta as M
 from crawler import platforms
-from nianbao import titles
-from nianbao.identity import Seen
-from nianbao.items import AttachmentItem, ReportItem
 from crawler.platforms.base import ListEntry, clean
 from crawler.runstate import RunState
+from nianbao import titles
+from nianbao.filetypes import DOCUMENT_URL, DOWNLOAD_PATH, IMAGE_URL
+from nianbao.identity import Seen
+from nianbao.items import AttachmentItem, ReportItem
 
-ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|wps|ofd|et)(?:$|[?#&])", re.I)
-IMAGE_EXT = re.compile(r"\.(jpe?g|png)(?:$|[?#])", re.I)
 IMAGE_NOISE = re.compile(r"icon|logo|banner|/images?/|/img/|/static/|/style|/skin|/css/|/themes?/|qrcode|ewm", re.I)
-DOWNLOAD_PATH = re.compile(r"downfile\.jsp|download\.jsp|/attachment/|/uploadfiles/|/attach/", re.I)
 # A "detail" that is really a (sub-)column: year sub-columns linked from a 年报 column.
 LIST_URL = re.compile(r"/col/col\d+/(index\.html)?$|/(index|default)(_\d+)?\.s?html?$|/$")
 
@@ -46,13 +43,22 @@ class NianbaoSpider(scrapy.Spider):
     name = "nianbao"
     custom_settings = {"HTTPERROR_ALLOW_ALL": True}
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        RunState.of(crawler)   # the crawl's state exists before the first request
+        return super().from_crawler(crawler, *args, **kwargs)
+
     @property
     def state(self) -> RunState:
         return RunState.of(self.crawler)
 
+    @property
+    def ledger(self):
+        return self.state.ledger
+
     def adapter_for(self, response, source):
         disabled = self.state.disabled_adapters
-        name = response.meta.get("adapter")
+        name = response.meta.get(M.ADAPTER)
         if name and name not in disabled:
             return platforms.by_name(name)
         if source.platform and source.platform not in disabled:
@@ -66,27 +72,27 @@ class NianbaoSpider(scrapy.Spider):
             source.render == "auto" and self.state.render_decision.get(source.id) == "browser")
 
     def list_request(self, url, source, **kw) -> scrapy.Request:
-        meta = {"source_id": source.id, "role": "list", **kw.pop("meta", {})}
-        if self.wants_browser(source) and meta.get("role") == "list" and "playwright" not in meta:
+        meta = {M.SOURCE_ID: source.id, M.ROLE: "list", **kw.pop("meta", {})}
+        if self.wants_browser(source) and meta.get(M.ROLE) == "list" and "playwright" not in meta:
             meta.update(playwright=True, dont_cache=True, **BROWSER_META)
         self.state.list_open(source.id)
         return scrapy.Request(url, callback=self.parse_list, errback=self.failed, meta=meta, **kw)
 
     async def start(self):
         for source in self.state.sources.values():
-            yield self.list_request(source.url, source, meta={"list_root": True})
+            yield self.list_request(source.url, source, meta={M.LIST_ROOT: True})
 
     # ------------------------------------------------------------ lists
     def parse_list(self, response):
         meta = response.meta
-        sid = meta["source_id"]
+        sid = meta[M.SOURCE_ID]
         source = self.state.sources[sid]
-        outcome = meta.get("outcome")
-        optional = bool(meta.get("optional"))
+        outcome = meta.get(M.OUTCOME)
+        optional = bool(meta.get(M.OPTIONAL))
         if outcome != "ok":
             self.state.counters[f"list_{outcome}"] += 1
-            if meta.get("blocked"):
-                self.state.mark_blocked(sid, f"{meta['blocked']} at {response.url}")
+            if meta.get(M.BLOCKED):
+                self.ledger.mark_blocked(sid, f"{meta[M.BLOCKED]} at {response.url}")
             self.state.list_close(sid, ok=optional)
             return
         self.state.list_close(sid, ok=True)
@@ -104,17 +110,17 @@ class NianbaoSpider(scrapy.Spider):
                 yield from self.follow_entry(response, source, out)
             else:
                 requests += 1
-                out.meta.setdefault("source_id", source.id)
-                out.meta.setdefault("role", "api" if out.meta.get("adapter") and (
+                out.meta.setdefault(M.SOURCE_ID, source.id)
+                out.meta.setdefault(M.ROLE, "api" if out.meta.get(M.ADAPTER) and (
                     out.method == "POST" or "api" in out.url or "dataproxy" in out.url
                     or "getMessage" in out.url) else "list")
-                out.meta["is_followup"] = True
-                out.meta.setdefault("adapter", adapter.name)
-                if meta.get("playwright") and out.meta["role"] == "list" and not out.meta.get("probe"):
+                out.meta[M.IS_FOLLOWUP] = True
+                out.meta.setdefault(M.ADAPTER, adapter.name)
+                if meta.get("playwright") and out.meta[M.ROLE] == "list" and not out.meta.get(M.PROBE):
                     out.meta.update(playwright=True, dont_cache=True, **BROWSER_META)
                 self.state.list_open(source.id)
                 yield out.replace(callback=self.parse_list, errback=self.failed)
-        if meta.get("list_root") and source.render == "auto":
+        if meta.get(M.LIST_ROOT) and source.render == "auto":
             if meta.get("playwright"):
                 if reportlike or requests:
                     self.state.set_render_decision(source.id, "browser")
@@ -122,8 +128,8 @@ class NianbaoSpider(scrapy.Spider):
                 # Nothing readable without JavaScript: read it again through Chromium.
                 self.state.counters["render_auto_retries"] += 1
                 yield self.list_request(response.url, source,
-                                        meta={"list_root": True, "playwright": True, "dont_cache": True,
-                                              "adapter": None, **BROWSER_META}, dont_filter=True)
+                                        meta={M.LIST_ROOT: True, "playwright": True, "dont_cache": True,
+                                              M.ADAPTER: None, **BROWSER_META}, dont_filter=True)
             elif reportlike or requests:
                 self.state.set_render_decision(source.id, "static")
 
@@ -138,13 +144,13 @@ class NianbaoSpider(scrapy.Spider):
         if LIST_URL.search(urlparse(entry.url).path) and not titles.agency(entry.title):
             # A year sub-column ("2023年政府信息公开年报"): walk it as part of this list.
             self.state.counters["subcolumns"] += 1
-            yield self.list_request(entry.url, source, meta={"list_root": False},
+            yield self.list_request(entry.url, source, meta={M.LIST_ROOT: False},
                                     headers={"Referer": response.url})
             return
         self.state.seen_reports[source.id].add(entry.url)
-        meta = {"source_id": source.id, "role": "detail", "list_title": entry.title,
-                "list_date": entry.date, "kind": kind, "referer": response.url}
-        if entry.url in self.state.resume_urls and self.state.stored(entry.url, "detail"):
+        meta = {M.SOURCE_ID: source.id, M.ROLE: "detail", M.LIST_TITLE: entry.title,
+                M.LIST_DATE: entry.date, M.KIND: kind, M.REFERER: response.url}
+        if entry.url in self.state.resume_urls and self.ledger.stored(entry.url, "detail"):
             # Archived by the interrupted run: re-read its attachments from the WARC, fetch nothing.
             self.state.counters["resume_skipped_details"] += 1
             yield from self.replay_detail(entry.url, meta)
@@ -156,8 +162,8 @@ class NianbaoSpider(scrapy.Spider):
         """If-None-Match / If-Modified-Since from the last capture — only when what that capture
         brought was archived: a run killed between capture and storage must not earn a 304 for
         bytes the archive never kept."""
-        prev = self.state.archive.previous_capture(url)
-        if not prev or not self.state.stored(url, role):
+        prev = self.ledger.previous_capture(url)
+        if not prev or not self.ledger.stored(url, role):
             return {}
         h = {}
         if prev.get("etag"):
@@ -170,28 +176,26 @@ class NianbaoSpider(scrapy.Spider):
 
     def replay_detail(self, url, meta):
         """Attachment requests from the WARC bytes of the page's last full capture."""
-        cap = self.state.last_capture(url)
-        if not cap:
+        page = self.ledger.last_page_body(url)
+        if page is None:
             self.state.counters["replay_missing_capture"] += 1
             return
-        rec = read_record(self.state.archive.warc_dir, cap["warc_file"], cap["warc_offset"], cap["warc_length"])
-        headers = dict(json.loads(cap["headers"] or "[]"))
+        final_url, headers, body = page
         ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-        if "html" not in ctype.lower() and not rec.body.lstrip()[:1] == b"<":
+        if "html" not in ctype.lower() and not body.lstrip()[:1] == b"<":
             return   # the "page" was itself a file: it links nothing
-        resp = HtmlResponse(cap["final_url"] or url, body=rec.body, headers=headers,
-                            request=scrapy.Request(url, meta=meta))
+        resp = HtmlResponse(final_url, body=body, headers=headers, request=scrapy.Request(url, meta=meta))
         yield from self.attachment_requests(resp, meta, url)
 
     # ------------------------------------------------------------ details and attachments
     def parse_detail(self, response):
         meta = response.meta
-        outcome = meta.get("outcome")
-        if meta.get("blocked"):
-            self.state.mark_blocked(meta["source_id"], f"{meta['blocked']} at {response.url}")
+        outcome = meta.get(M.OUTCOME)
+        if meta.get(M.BLOCKED):
+            self.ledger.mark_blocked(meta[M.SOURCE_ID], f"{meta[M.BLOCKED]} at {response.url}")
         if outcome not in ("ok", "not_modified"):
             return
-        source = self.state.sources[meta["source_id"]]
+        source = self.state.sources[meta[M.SOURCE_ID]]
         if outcome == "ok" and self.looks_like_list(response):
             self.state.seen_reports[source.id].discard(asked_url(response))
             self.state.counters["subcolumns"] += 1
@@ -201,11 +205,11 @@ class NianbaoSpider(scrapy.Spider):
             return
         is_html = outcome == "ok" and isinstance(response, HtmlResponse)
         links = self.link_counts(response) if is_html else {}
-        seen = Seen(list_title=meta.get("list_title"), list_date=meta.get("list_date"),
-                    list_kind=meta.get("kind"), attachments=links.get("attachments", 0),
+        seen = Seen(list_title=meta.get(M.LIST_TITLE), list_date=meta.get(M.LIST_DATE),
+                    list_kind=meta.get(M.KIND), attachments=links.get("attachments", 0),
                     images=links.get("images", 0), region=source.region)
-        yield ReportItem(source_id=meta["source_id"], url=asked_url(response),
-                         capture_id=meta.get("capture_id"),
+        yield ReportItem(source_id=meta[M.SOURCE_ID], url=asked_url(response),
+                         capture_id=meta.get(M.CAPTURE_ID),
                          body=response.body if outcome == "ok" else None,
                          headers=_headers(response), seen=seen,
                          not_modified=outcome == "not_modified")
@@ -220,8 +224,10 @@ class NianbaoSpider(scrapy.Spider):
     def looks_like_list(self, response) -> bool:
         if not isinstance(response, HtmlResponse):
             return False
-        if re.search(rb"<datastore>|createPageHTML\(|jpaas-publish-server", response.body[:200000]):
-            return not re.search(rb"name=['\"]ArticleTitle['\"]", response.body)
+        for adapter in platforms.ADAPTERS:   # CMS list machinery the adapters recognise
+            verdict = adapter.is_list_page(response)
+            if verdict is not None:
+                return verdict
         seen = set()
         for a in response.css("a[href]"):
             t = clean(a.attrib.get("title") or " ".join(a.css("::text").getall()))
@@ -238,12 +244,12 @@ class NianbaoSpider(scrapy.Spider):
             url = urljoin(response.url, href)
             if urlparse(url).scheme not in ("http", "https"):
                 continue
-            if ATTACHMENT_EXT.search(url) or DOWNLOAD_PATH.search(url) or "nfw-cms-attachment" in (a.attrib.get("class") or ""):
+            if DOCUMENT_URL.search(url) or DOWNLOAD_PATH.search(url) or "nfw-cms-attachment" in (a.attrib.get("class") or ""):
                 name = (clean(" ".join(a.css("::text").getall())) or a.attrib.get("download")
                         or dict(parse_qsl(urlparse(url).query)).get("showname")
                         or unquote(urlparse(url).path.rsplit("/", 1)[-1]))
                 yield url, name, "attachment"
-            elif IMAGE_EXT.search(url) and not IMAGE_NOISE.search(url):
+            elif IMAGE_URL.search(url) and not IMAGE_NOISE.search(url):
                 yield url, clean(" ".join(a.css("::text").getall())) or None, "image"
         for src in response.css("iframe::attr(src), embed::attr(src), object::attr(data)").getall():
             q = dict(parse_qsl(urlparse(src).query))
@@ -252,7 +258,7 @@ class NianbaoSpider(scrapy.Spider):
                 yield url, unquote(urlparse(url).path.rsplit("/", 1)[-1]), "attachment"
         for src in response.css("img::attr(src)").getall():
             url = urljoin(response.url, src.strip())
-            if urlparse(url).scheme in ("http", "https") and IMAGE_EXT.search(url) and not IMAGE_NOISE.search(url) \
+            if urlparse(url).scheme in ("http", "https") and IMAGE_URL.search(url) and not IMAGE_NOISE.search(url) \
                     and not src.startswith("data:"):
                 yield url, unquote(urlparse(url).path.rsplit("/", 1)[-1]), "image"
 
@@ -267,8 +273,8 @@ class NianbaoSpider(scrapy.Spider):
             if url in seen or url == report_url:
                 continue
             seen.add(url)
-            m = {"source_id": meta["source_id"], "role": role, "report_url": report_url, "filename": name}
-            if url in self.state.resume_urls and self.state.attachment_archived(url):
+            m = {M.SOURCE_ID: meta[M.SOURCE_ID], M.ROLE: role, M.REPORT_URL: report_url, M.FILENAME: name}
+            if url in self.state.resume_urls and self.ledger.attachment_archived(url):
                 self.state.counters["resume_skipped_attachments"] += 1
                 continue
             yield scrapy.Request(url, callback=self.parse_attachment, errback=self.failed, meta=m,
@@ -276,18 +282,18 @@ class NianbaoSpider(scrapy.Spider):
 
     def parse_attachment(self, response):
         meta = response.meta
-        if meta.get("outcome") not in ("ok", "not_modified"):
+        if meta.get(M.OUTCOME) not in ("ok", "not_modified"):
             return
-        yield AttachmentItem(source_id=meta["source_id"], report_url=meta["report_url"],
-                             url=asked_url(response), capture_id=meta.get("capture_id"),
-                             body=response.body if meta["outcome"] == "ok" else None,
-                             headers=_headers(response), filename=meta.get("filename"),
-                             not_modified=meta["outcome"] == "not_modified", role=meta.get("role"))
+        yield AttachmentItem(source_id=meta[M.SOURCE_ID], report_url=meta[M.REPORT_URL],
+                             url=asked_url(response), capture_id=meta.get(M.CAPTURE_ID),
+                             body=response.body if meta[M.OUTCOME] == "ok" else None,
+                             headers=_headers(response), filename=meta.get(M.FILENAME),
+                             not_modified=meta[M.OUTCOME] == "not_modified", role=meta.get(M.ROLE))
 
     def failed(self, failure):
         request = failure.request
         meta = request.meta
         self.state.counters["request_failures"] += 1
-        if meta.get("role") in ("list", "api") and meta.get("source_id"):
-            self.state.list_close(meta["source_id"], ok=bool(meta.get("optional")))
+        if meta.get(M.ROLE) in ("list", "api") and meta.get(M.SOURCE_ID):
+            self.state.list_close(meta[M.SOURCE_ID], ok=bool(meta.get(M.OPTIONAL)))
         self.logger.warning("failed %s: %s", request.url, failure.value)
