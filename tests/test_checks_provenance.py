@@ -35,18 +35,17 @@ def test_deadline_department_vs_government(tmp_path):
     assert deadline(arc, town)["status"] == "warn"        # no statutory township deadline
 
 
-def test_deadline_uses_first_seen(tmp_path):
+def test_deadline_is_judged_on_the_declared_date_not_on_our_crawl(tmp_path):
     arc = Archive(tmp_path / "a.db")
     arc.sync_sources([{"id": "s1", "name": "某市", "url": "http://t/list"}])
-    # The portal was crawled on 2024-01-25 and the report was not there yet.
     arc.add_capture(run_id=None, source_id="s1", url="http://t/list", status=200,
                     headers=[("Content-Type", "text/html")], body=b"<html>list</html>",
                     fetched_at="2024-01-25T10:00:00Z", role="list")
+    # Declared on time, first seen late (our crawl): on time.
     rid = store(arc, make_doc("某市教育局", 2023, published="2024-01-20"), "http://t/a",
                 seen_at="2024-03-05T10:00:00Z", source_id="s1")[0]
-    r = deadline(arc, rid)
-    assert r["status"] == "warn" and "2024-01-25" in r["detail"]
-    # No declared date: judged on the first sighting alone.
+    assert deadline(arc, rid)["status"] == "pass"
+    # No declared date: our own capture before the deadline proves it was online in time.
     nodate = make_doc("某市民政局", 2023)
     nodate["published"] = None
     rid2 = store(arc, nodate, "http://t/b", seen_at="2024-01-10T00:00:00Z")[0]
@@ -54,6 +53,42 @@ def test_deadline_uses_first_seen(tmp_path):
     rid3 = store(arc, dict(nodate, agency="某市财政局", title="某市财政局2023年政府信息公开工作年度报告"), "http://t/c",
                  seen_at="2024-05-10T00:00:00Z")[0]
     assert deadline(arc, rid3)["status"] == "not_assessable"
+
+
+def test_deadline_article_49_levels_and_unnamed_bodies(tmp_path, monkeypatch):
+    from nianbao.agency import deadline as due
+    assert str(due("青山县人民政府", 2022).due) == "2023-03-31"
+    assert str(due("青山县教育局", 2022).due) == "2023-01-31"
+    # A township's key ends in 政府 too: it does not get the government's 3月31日.
+    town = due("闽溪县/东湖镇政府", 2022)
+    assert str(town.due) == "2023-01-31" and town.late_status == "warn"
+    zone = due("青山县经济开发区管委会", 2022)
+    assert str(zone.due) == "2023-01-31" and zone.late_status == "warn"
+    monkeypatch.setenv("NIANBAO_UNNAMED_DEADLINE", "03-31")
+    monkeypatch.setenv("NIANBAO_UNNAMED_LATE_STATUS", "fail")
+    town = due("东湖镇人民政府", 2022)
+    assert str(town.due) == "2023-03-31" and town.late_status == "fail"
+    monkeypatch.delenv("NIANBAO_UNNAMED_DEADLINE")
+    monkeypatch.delenv("NIANBAO_UNNAMED_LATE_STATUS")
+    arc = Archive(tmp_path / "a.db")
+    rid = store(arc, make_doc("高新区管理委员会", 2023, published="2024-03-01"), "http://t/z")[0]
+    r = deadline(arc, rid)
+    assert r["status"] == "warn" and r["expected"] == "2024-01-31" and "第四十九条" in r["detail"]
+
+
+def test_a_correction_is_judged_as_a_correction(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    doc = make_doc("某市教育局", 2023, published="2024-01-20", seed=4)
+    rid = store(arc, doc, "http://t/r", kind="report")[0]
+    fix = make_doc("某市教育局", 2023, published="2024-04-15", seed=4)
+    fix["title"] = "关于《" + doc["title"] + "》的更正"
+    fix["sections"] = []
+    cid = store(arc, fix, "http://t/fix", kind="correction")[0]
+    assert cid != rid
+    d = deadline(arc, cid)
+    assert d["status"] == "not_assessable" and "更正" in d["detail"]
+    assert [x["status"] for x in current_checks(arc, cid, "S-SECTIONS")] == ["not_assessable"]
+    assert deadline(arc, rid)["status"] == "pass"
 
 
 def test_changed_after_publication_keeps_both_versions_and_names_cells(tmp_path):
@@ -78,9 +113,9 @@ def test_changed_after_publication_keeps_both_versions_and_names_cells(tmp_path)
     r = current_checks(arc, rid, "P-CHANGED")[0]
     assert r["status"] == "warn" and "发布后有变动" in r["detail"]
     named = json.loads(r["cells"])
-    assert named == {"t3/granted/natural_person": [g, g + 1],
-                     "t3/granted/total": [doc["tables"]["t3"]["granted"]["total"],
-                                          doc["tables"]["t3"]["granted"]["total"] + 1]}
+    total = doc["tables"]["t3"]["granted"]["total"]
+    assert named == {"t3/granted/natural_person": [str(g), str(g + 1)],   # printed text
+                     "t3/granted/total": [str(total), str(total + 1)]}
     # The old version's cells and checks are still there, no longer current.
     assert arc.db.conn.execute("SELECT COUNT(*) FROM cells WHERE version_id = ?", [v1]).fetchone()[0] > 0
     assert arc.db.conn.execute("SELECT COUNT(*) FROM checks WHERE version_id = ? AND is_current = 1",
@@ -115,3 +150,26 @@ def test_editions_that_agree(tmp_path):
     gid = store(arc, dict(doc, title="图解"), "http://t/tujie.html", kind="graphic")[0]
     assert [x["status"] for x in current_checks(arc, rid, "P-DUPLICATE")] == ["pass"]
     assert [x["status"] for x in current_checks(arc, gid, "P-DUPLICATE")] == ["pass"]
+
+
+def test_a_page_and_its_attachment_are_not_a_change(tmp_path):
+    from archive_helpers import store_attachment
+    arc = Archive(tmp_path / "a.db")
+    doc = make_doc("某市教育局", 2023, seed=5)
+    page = dict(doc, cells=[], tables={})          # 详见附件: the tables are in the PDF
+    rid = store(arc, page, "http://t/p.html")[0]
+    store_attachment(arc, "http://t/p.html", doc, "http://t/p.pdf")
+    rows = current_checks(arc, rid, "P-CHANGED")
+    assert {r["scope"]: r["status"] for r in rows} == {"page": "pass", f"attachment {_att(arc)}": "pass"}
+    # The same PDF URL fetched again with another number: a change of that part only.
+    changed = copy.deepcopy(doc)
+    set_cell(changed, "t3", "granted", "total", "999", 999)
+    store_attachment(arc, "http://t/p.html", changed, "http://t/p.pdf")
+    rows = {r["scope"]: r for r in current_checks(arc, rid, "P-CHANGED")}
+    assert rows["page"]["status"] == "pass"
+    att = rows[f"attachment {_att(arc)}"]
+    assert att["status"] == "warn" and list(json.loads(att["cells"])) == ["t3/granted/total"]
+
+
+def _att(arc) -> int:
+    return arc.db.conn.execute("SELECT MAX(id) FROM attachments").fetchone()[0]

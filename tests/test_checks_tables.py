@@ -162,3 +162,40 @@ def test_real_seed_reports_balance():
     assert not [r for r in res if r["status"] == "fail"]
     assert {r["status"] for r in res if r["id"] == "T3-BAL"} == {"pass"}
     assert by(res, "T3-BAL")["t3/total"]["expected"] > 0
+
+
+@pytest.mark.parametrize("kind,fmt,year,status", [
+    ("report", "2021", 2023, "fail"),          # the format requires tables: a finding
+    ("report", None, 2020, "fail"),            # year says 2019 format
+    ("report", "legacy", 2017, "not_assessable"),
+    ("graphic", None, 2023, "not_assessable"),  # 图解 and 更正 are exempt
+    ("correction", None, 2023, "not_assessable"),
+    ("attachment_only", None, 2023, "not_assessable"),
+])
+def test_s_tables_a_report_without_tables_is_a_finding(kind, fmt, year, status):
+    doc = make_doc("某市教育局", year, seed=11)
+    doc["cells"], doc["tables"] = [], {}
+    doc.update(kind=kind, format=fmt)
+    (r,) = [x for x in tables.run(doc) if x["id"] == "S-TABLES"]
+    assert r["status"] == status
+    full = make_doc("某市教育局", 2023, seed=11)
+    full["kind"] = "report"
+    assert [x["status"] for x in tables.run(full) if x["id"] == "S-TABLES"] == ["pass"]
+
+
+def test_s_tables_through_the_archive_and_a_correction_needs_no_sections(tmp_path):
+    from archive.writer import Archive
+    from archive_helpers import current_checks, store
+    arc = Archive(tmp_path / "a.db")
+    prose = make_doc("某市教育局", 2023, seed=12)
+    prose["cells"], prose["tables"] = [], {}
+    rid = store(arc, prose, "http://t/prose.html", kind="report")[0]
+    assert [r["status"] for r in current_checks(arc, rid, "S-TABLES")] == ["fail"]
+    failing = arc.db.conn.execute("SELECT failing_checks FROM report_overview WHERE id = ?",
+                                  [rid]).fetchone()[0]
+    assert failing >= 1
+    fix = make_doc("某市教育局", 2023, seed=12)
+    fix["sections"] = []
+    cid = store(arc, fix, "http://t/fix.html", kind="correction")[0]
+    assert [r["status"] for r in current_checks(arc, cid, "S-SECTIONS")] == ["not_assessable"]
+    assert [r["status"] for r in current_checks(arc, cid, "S-TABLES")] == ["not_assessable"]

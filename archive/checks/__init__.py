@@ -19,7 +19,7 @@ from archive.checks import cross_year, provenance, tables
 from archive.checks.tables import involved_cells  # noqa: F401 - the publishing layer reads it here
 
 TABLE_IDS = ("T3-BAL", "T3-SUM-RESULTS", "T3-SUM-COLS", "T4-SUM", "T2-DOMAIN", "T3-DOMAIN",
-             "T4-DOMAIN", "S-SECTIONS", "S-FORMAT", "S-EMPTY")
+             "T4-DOMAIN", "S-TABLES", "S-SECTIONS", "S-FORMAT", "S-EMPTY")
 CROSS_YEAR_IDS = ("X-CARRY", "X-INFORCE", "X-COPY")
 VERSION_IDS = ("P-DEADLINE", "P-CHANGED")
 EDITION_IDS = ("P-DUPLICATE",)
@@ -45,10 +45,11 @@ def _conn(db):
 def version_doc(db, version_id: int) -> dict:
     """The extract JSON of a stored version, rebuilt from its row and its cells."""
     conn = _conn(db)
-    row = conn.execute("SELECT v.document, v.format, r.body_text, r.report_year, r.agency "
+    row = conn.execute("SELECT v.document, v.format, r.body_text, r.report_year, r.agency, r.kind "
                        "FROM report_versions v JOIN reports r ON r.id = v.report_id "
                        "WHERE v.id = ?", [version_id]).fetchone()
     doc = json.loads(row[0] or "{}")
+    doc["kind"] = row[5]   # the settled kind (correction, graphic…), not the extractor's guess
     doc.setdefault("format", row[1])
     doc.setdefault("body_text", row[2])
     doc.setdefault("report_year", row[3])

@@ -1,20 +1,27 @@
 """Provenance and timeliness checks: P-DEADLINE, P-CHANGED, P-DUPLICATE.
 
-- P-DEADLINE: published by 1月31日 (部门) or 3月31日 (县级以上人民政府本级) of y+1, judged on the
-  declared date and on the first time the crawler saw the report.
-- P-CHANGED: the same report part (page or attachment) seen again with different content: both
-  versions are kept; the result names the cells that differ (发布后有变动).
+- P-DEADLINE: declared publication date ≤ the deadline of 条例第四十九条 (nianbao.agency.deadline,
+  the one rule report_figures uses too). Judged on the declared date only: the crawl date says
+  when we looked, not when the agency published. A 更正 or 图解 is not the report: its date is
+  not the report's publication date (not_assessable).
+- P-CHANGED: the same report part (page or one attachment) seen again with different bytes and
+  different content (cells, normalised text, title or date); one result per part; the result
+  names the cells that differ with [before, after] (发布后有变动).
 - P-DUPLICATE: editions of one report (HTML page, attachment, 图解; `reports.edition_of`, and
   attachment versions of the same report) that disagree, cell by cell.
 """
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 
-from nianbao.agency import level
+from nianbao.agency import deadline
 from archive.checks.tables import _result
 
 MAX_LISTED = 40
+# Kinds whose date is not the report's publication date (docs/checks.md).
+NOT_THE_REPORT = {"correction": "更正 notice", "graphic": "图解"}
 
 
 def _day(s: str | None) -> date | None:
@@ -26,49 +33,31 @@ def _day(s: str | None) -> date | None:
         return None
 
 
-def deadline_for(agency: str | None, year: int) -> tuple[date, str]:
-    lvl = level(agency)
-    if lvl == "government":
-        return date(year + 1, 3, 31), "县级以上人民政府本级: 3月31日"
-    if lvl == "township":
-        return date(year + 1, 1, 31), "乡镇/街道: no statutory deadline, 1月31日 assumed"
-    return date(year + 1, 1, 31), "部门: 1月31日"
-
-
 def deadline_check(conn, report_id: int) -> dict:
-    agency, year, published, first_seen, source_id = conn.execute(
-        "SELECT agency, report_year, published, first_seen, source_id FROM reports WHERE id = ?",
+    agency_key, year, published, first_seen, kind = conn.execute(
+        "SELECT agency_key, report_year, published, first_seen, kind FROM reports WHERE id = ?",
         [report_id]).fetchone()
-    expr = "published ≤ deadline(y+1) and first seen ≤ deadline"
+    expr = "published ≤ deadline(y+1) (条例第四十九条)"
+    if kind in NOT_THE_REPORT:
+        return _result("P-DEADLINE", "not_assessable", "deadline", expr,
+                       detail=f"{NOT_THE_REPORT[kind]}: its date ({published or '—'}) is not the "
+                              "report's publication date; the report itself is judged")
     if not isinstance(year, int):
         return _result("P-DEADLINE", "not_assessable", "deadline", expr, detail="report year unknown")
-    due, rule = deadline_for(agency, year)
+    due = deadline(agency_key, year)
     declared, seen = _day(published), _day(first_seen)
-    soft = level(agency) == "township"  # local rules decide; never a hard fail
-    facts = f"{rule}; declared {declared or '—'}; first seen {seen or '—'}"
-    if declared and declared > due:
-        late = (declared - due).days
-        return _result("P-DEADLINE", "warn" if soft else "fail", "deadline", expr, str(due),
+    facts = f"{due.rule}; declared {declared or '—'}; first seen {seen or '—'}"
+    if declared and declared > due.due:
+        late = (declared - due.due).days
+        return _result("P-DEADLINE", due.late_status, "deadline", expr, str(due.due),
                        str(declared), late, f"declared {late} days late; {facts}")
-    if declared and seen and seen > due:
-        # Declared on time but first seen later: only meaningful if we looked before the deadline.
-        looked = conn.execute(
-            "SELECT MIN(fetched_at) FROM captures WHERE source_id = ? AND fetched_at <= ?",
-            [source_id, due.isoformat() + "T23:59:59Z"]).fetchone()[0] if source_id else None
-        if looked:
-            return _result("P-DEADLINE", "warn", "deadline", expr, str(due), str(seen),
-                           (seen - due).days,
-                           f"declared on time but absent when the portal was crawled on "
-                           f"{looked[:10]}; {facts}")
-        return _result("P-DEADLINE", "pass", "deadline", expr, str(due), str(declared), 0,
-                       f"first seen after the deadline but not crawled before it; {facts}")
     if declared:
-        return _result("P-DEADLINE", "pass", "deadline", expr, str(due), str(declared),
-                       (declared - due).days, facts)
-    if seen and seen <= due:
-        return _result("P-DEADLINE", "pass", "deadline", expr, str(due), str(seen),
-                       (seen - due).days, "no declared date; online before the deadline; " + facts)
-    return _result("P-DEADLINE", "not_assessable", "deadline", expr, str(due), None, None,
+        return _result("P-DEADLINE", "pass", "deadline", expr, str(due.due), str(declared),
+                       (declared - due.due).days, facts)
+    if seen and seen <= due.due:   # our own capture proves it was online in time
+        return _result("P-DEADLINE", "pass", "deadline", expr, str(due.due), str(seen),
+                       (seen - due.due).days, "no declared date; online before the deadline; " + facts)
+    return _result("P-DEADLINE", "not_assessable", "deadline", expr, str(due.due), None, None,
                    "no declared date and first seen after the deadline; " + facts)
 
 
@@ -90,7 +79,10 @@ def diff_cells(a: dict, b: dict, common_only: bool = False) -> list[dict]:
         if not same:
             out.append({"table": k[0], "row": k[1], "col": k[2],
                         "a": None if x is None else (x[1] if x[0] is None else x[0]),
-                        "b": None if y is None else (y[1] if y[0] is None else y[0])})
+                        "b": None if y is None else (y[1] if y[0] is None else y[0]),
+                        # printed text ("" blank, None missing), as docs/checks.md states
+                        "a_raw": None if x is None else (x[1] or ""),
+                        "b_raw": None if y is None else (y[1] or "")})
     return out
 
 
@@ -100,32 +92,74 @@ def _describe(diffs: list[dict]) -> str:
     return "; ".join(shown) + more
 
 
-def _refs(diffs: list[dict]) -> dict:
+def _refs(diffs: list[dict], limit: int = MAX_LISTED) -> dict:
     """The differing cells as stored with a result: "table/row/col" → [before, after]."""
-    return {f"{d['table']}/{d['row']}/{d['col']}": [d["a"], d["b"]] for d in diffs[:MAX_LISTED]}
+    return {f"{d['table']}/{d['row']}/{d['col']}": [d.get("a_raw", d["a"]), d.get("b_raw", d["b"])]
+            for d in diffs[:limit]}
 
 
-def changed_check(conn, report_id: int) -> dict:
-    vid = conn.execute("SELECT current_version_id FROM reports WHERE id = ?", [report_id]).fetchone()[0]
-    part, att, sha, csha, seen = conn.execute(
-        "SELECT part, attachment_id, sha256, content_sha, seen_at FROM report_versions WHERE id = ?",
-        [vid]).fetchone()
-    expr = "content unchanged since first seen"
-    prev = conn.execute(
-        "SELECT id, seen_at, extractor_version FROM report_versions WHERE report_id = ? AND part = ? "
-        "AND attachment_id IS ? AND sha256 != ? AND content_sha IS NOT ? AND id < ? "
-        "ORDER BY id DESC LIMIT 1", [report_id, part, att, sha, csha, vid]).fetchone()
-    if prev is None:
-        return _result("P-CHANGED", "pass", part, expr, detail="one content version")
-    diffs = diff_cells(cell_map(conn, prev[0]), cell_map(conn, vid))
-    what = (f"{len(diffs)} cells differ: " + _describe(diffs)) if diffs else "tables identical; text changed"
-    return _result("P-CHANGED", "warn", part, expr, None, None, len(diffs),
-                   f"发布后有变动: version {prev[0]} (seen {prev[1][:10]}) → {vid} (seen {seen[:10]}); "
-                   + what, _refs(diffs))
+_WS = re.compile(r"\s+")
+
+
+def _content(conn, version_id: int) -> tuple[str, str | None, str | None]:
+    """What a reader sees of a version besides its cells: normalised text, title, date."""
+    doc = json.loads(conn.execute("SELECT document FROM report_versions WHERE id = ?",
+                                  [version_id]).fetchone()[0] or "{}")
+    return _WS.sub("", doc.get("body_text") or ""), doc.get("title"), doc.get("published")
+
+
+def part_changes(conn, report_id: int) -> list[dict]:
+    """Every change between consecutive captures of the SAME part (the page, or one attachment)
+    of a report: bytes differ and what a reader sees differs (cells, normalised text, title or
+    date). A page and its attachment are different parts, never compared; a re-extraction of
+    the same capture (same bytes) is not a change. Returns {part, before, after, diffs, fields}."""
+    out = []
+    parts = conn.execute("SELECT DISTINCT part, attachment_id FROM report_versions WHERE report_id = ? "
+                         "ORDER BY part DESC, attachment_id", [report_id]).fetchall()
+    for part, att in parts:
+        versions = conn.execute(
+            # the latest extraction of each capture, in capture order (re-extraction adds
+            # versions to old captures: comparing those would be no change, or a backwards one)
+            "SELECT MAX(id), sha256, seen_at FROM report_versions WHERE report_id = ? AND part = ? "
+            "AND attachment_id IS ? GROUP BY capture_id ORDER BY capture_id",
+            [report_id, part, att]).fetchall()
+        scope = part if att is None else f"{part} {att}"
+        for (a, sha_a, _), (b, sha_b, seen_b) in zip(versions, versions[1:]):
+            if sha_a == sha_b:
+                continue
+            diffs = diff_cells(cell_map(conn, a), cell_map(conn, b))
+            ca, cb = _content(conn, a), _content(conn, b)
+            fields = [name for name, x, y in zip(("text", "title", "published"), ca, cb) if x != y]
+            if diffs or fields:
+                out.append({"scope": scope, "before": a, "after": b, "seen": seen_b,
+                            "diffs": diffs, "fields": fields})
+        if not any(c["scope"] == scope for c in out):
+            out.append({"scope": scope, "before": None, "after": versions[-1][0], "seen": None,
+                        "diffs": [], "fields": []})
+    return out
+
+
+def changed_checks(conn, report_id: int) -> list[dict]:
+    """P-CHANGED, one result per part: pass if it never changed, else a warn per change with the
+    changed cells as [before, after] (the canned query changed_after_publication lists them)."""
+    expr = "content of this part unchanged between captures"
+    out = []
+    for c in part_changes(conn, report_id):
+        if c["before"] is None:
+            out.append(_result("P-CHANGED", "pass", c["scope"], expr, detail="one content version"))
+            continue
+        diffs = c["diffs"]
+        what = (f"{len(diffs)} cells differ: " + _describe(diffs)) if diffs else "tables identical"
+        if c["fields"]:
+            what += "; changed: " + ", ".join(c["fields"])
+        out.append(_result("P-CHANGED", "warn", c["scope"], expr, None, None, len(diffs),
+                           f"发布后有变动: version {c['before']} → {c['after']} (seen "
+                           f"{(c['seen'] or '')[:10]}); " + what, _refs(diffs, 1000)))
+    return out
 
 
 def version_checks(conn, report_id: int) -> list[dict]:
-    return [deadline_check(conn, report_id), changed_check(conn, report_id)]
+    return [deadline_check(conn, report_id), *changed_checks(conn, report_id)]
 
 
 # ---------------------------------------------------------------- editions

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from nianbao import canon
 
-CHECKS_VERSION = "1"   # stamped on every result; bump to make `nianbao reextract` re-run checks
+CHECKS_VERSION = "2"   # stamped on every result; bump to make `nianbao reextract` re-run checks
 EPS = 1e-6
 COUNT_SEMANTICS = (canon.NUMERIC, canon.ZERO)
 
@@ -245,10 +245,18 @@ def _section_keys(doc: dict) -> list[str] | None:
     return keys
 
 
+# Kinds that are not the report itself: a 更正 notice republishes only what it corrects, a 图解
+# is pictures. They need neither the six sections nor the tables (docs/checks.md).
+NOT_A_REPORT = {"correction": "更正 notice", "graphic": "图解"}
+
+
 def sections_check(doc: dict) -> dict:
     keys = _section_keys(doc)
     order = [s.key for s in canon.SECTIONS]
     expr = "sections 一…六 present, in order"
+    if doc.get("kind") in NOT_A_REPORT:
+        return _result("S-SECTIONS", "not_assessable", "sections", expr,
+                       detail=f"{NOT_A_REPORT[doc['kind']]}: not a report, needs no six sections")
     if keys is None:
         return _result("S-SECTIONS", "not_assessable", "sections", expr,
                        detail="no sections extracted")
@@ -300,6 +308,32 @@ def empty_check(table: str, cells: Cells) -> dict:
                    [_cell_ref(*k, c) for k, c in blank[:50]])
 
 
+def tables_check(doc: dict, cells: Cells) -> dict:
+    """S-TABLES: a report in the 2019 or 2021 format must print the statistical tables; one
+    without a single table cell is a finding (prose only, tables as pictures, or unread)."""
+    kind, year, fmt = doc.get("kind"), doc.get("report_year"), doc.get("format")
+    expr = "a report in the 2019/2021 format has tables 二, 三, 四"
+    if kind in NOT_A_REPORT:
+        return _result("S-TABLES", "not_assessable", "tables", expr,
+                       detail=f"{NOT_A_REPORT[kind]}: exempt")
+    found = [t for t in canon.TABLES if t in cells.tables]
+    if found:
+        return _result("S-TABLES", "pass", "tables", expr, len(canon.TABLES), len(found),
+                       len(found) - len(canon.TABLES), "found: " + ", ".join(found))
+    want = expected_format(year)
+    modern = (canon.FORMAT_2019, canon.FORMAT_2021)
+    if kind == "attachment_only":
+        return _result("S-TABLES", "not_assessable", "tables", expr,
+                       detail="the page points to attachments; no tables could be read from them")
+    if kind != "report" or fmt == canon.FORMAT_LEGACY or (fmt not in modern and want not in modern):
+        return _result("S-TABLES", "not_assessable", "tables", expr,
+                       detail=f"kind {kind or 'unknown'}, format {fmt or want or 'unknown'}: "
+                              "tables not required in the canonical form")
+    return _result("S-TABLES", "fail", "tables", expr, len(canon.TABLES), 0, -len(canon.TABLES),
+                   f"no statistical table found in this {year or ''} report "
+                   f"(format {fmt or want}); prose, pictures or an unread file")
+
+
 def run(doc: dict) -> list[dict]:
     """Every within-report check over one extract JSON (no database, no network)."""
     cells = Cells(doc)
@@ -309,6 +343,7 @@ def run(doc: dict) -> list[dict]:
     out += t4_checks(cells)
     for t in canon.TABLES:
         out.append(domain_check(t, cells))
+    out.append(tables_check(doc, cells))
     out.append(sections_check(doc))
     out.append(format_check(doc))
     for t in canon.TABLES:
