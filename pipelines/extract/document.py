@@ -42,12 +42,22 @@ from .body import (
 )
 from .decode import decode_bytes, for_matching, strip_pinyin_noise, to_simplified
 from .formats import detect_format
-from .grid import Grid, doc_text, docx_stream, html_stream, pdf_stream, text_stream, xls_stream, xlsx_stream
+from .grid import (
+    Grid,
+    LimitExceeded,
+    doc_text,
+    docx_stream,
+    html_stream,
+    pdf_stream,
+    text_stream,
+    xls_stream,
+    xlsx_stream,
+)
 from .match import heading_section, match_tokens
-from .sniff import sniff
+from .sniff import sniff, zip_problem
 
 EXTRACTOR_VERSION = "nianbao-extract/1.0"
-MAX_BYTES = 40 * 1024 * 1024
+MAX_BYTES = 40 * 1024 * 1024   # a real 年报 file is < 10 MB; the other limits are in grid.py and sniff.py
 # Kinds sniff() recognises but nothing here reads: WPS/OFD files (archived unread) and pictures.
 NOT_EXTRACTABLE = {**{e: f"{e.upper()} document" for e in UNREADABLE_DOCUMENT_EXTENSIONS},
                    "image": "image (图解/scan)"}
@@ -61,6 +71,7 @@ def _failed(doc_type: str, url: str | None, code: str, message: str, **fields) -
 
 # Office files whose tables come out as grids (merged cells expanded) in document order.
 _OFFICE_STREAMS = {"docx": docx_stream, "xlsx": xlsx_stream, "xls": xls_stream}
+_ZIP_TYPES = {"docx", "xlsx"}
 
 
 def extract(data: bytes, url: str | None = None, headers: dict | None = None) -> Document:
@@ -180,11 +191,16 @@ def _extract(data, url, headers) -> Document:
             res = match_tokens(toks)
             top_lines = lines
         elif doc_type == "pdf":
-            toks, grids, lines, npages = pdf_stream(data)
+            toks, grids, lines, npages, pdf_warnings = pdf_stream(data)
             md["pages"] = npages
+            warnings.extend(pdf_warnings)
             res = match_tokens(toks)
             top_lines = lines
         elif doc_type in _OFFICE_STREAMS:
+            if doc_type in _ZIP_TYPES:
+                bomb = zip_problem(data)   # before python-docx/openpyxl inflate anything
+                if bomb:
+                    return _failed(doc_type, url, bomb[0], bomb[1])
             toks, grids, lines = _OFFICE_STREAMS[doc_type](data)
             res = match_tokens(toks)
             top_lines = lines
@@ -195,6 +211,8 @@ def _extract(data, url, headers) -> Document:
             top_lines = lines
         else:  # pragma: no cover - sniff returns only the kinds above
             raise ValueError(doc_type)
+    except LimitExceeded as e:   # a hostile file: refused with its own code, nothing kept
+        return _failed(doc_type, url, e.code, e.message[:500], metadata=md)
     except Exception as e:  # noqa: BLE001 - a broken file of a known type
         return _failed(doc_type, url, "parse_error", f"{doc_type}: {type(e).__name__}: {e}"[:500],
                        metadata=md)

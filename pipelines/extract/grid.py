@@ -14,10 +14,30 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 
+from nianbao.model import Problem
+
 from .cells import clean_raw, looks_like_value
 
 MAX_GRID_CELLS = 50_000       # a 20 MB table is cut here (a real 年报 table has < 400 cells)
 MAX_TOKENS = 400_000
+
+# PDF work is bounded inside the extraction too (pipelines/bounded.py is only the outer bound):
+MAX_PDF_PAGES = 200              # a 年报 has < 60 pages; a 5,000-page file is read up to here
+MAX_PDF_PAGE_EDGES = 5_000       # ruling lines/rect sides per page; a real table page has < 2,000
+MAX_PDF_GRID_CROSSINGS = 10_000  # distinct horizontal × vertical rulings: pdfplumber's cell search
+                                 # grows with its square (120×120 rulings: 2.5 s, 160×160: 8 s)
+MAX_PDF_PAGE_CHARS = 20_000      # a dense A4 page has ~3,000 characters; layout text is read up to here
+MAX_PDF_NESTING = 1_000          # arrays/dicts nested deeper (real PDFs: < 20) are hostile: pdfminer
+                                 # keeps every level (20M levels, 40 MB: 3.5 GB and minutes)
+
+
+class LimitExceeded(Exception):
+    """A file beyond a limit of this module: the document gets error `code` (no content read)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 @dataclass
@@ -330,55 +350,88 @@ def _layout_text(page) -> str:
     return "\n".join(ln.rstrip() for ln in txt.splitlines() if ln.strip())
 
 
-def pdf_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str], int]:
+_NESTING_BOUND = False
+
+
+def _bound_pdfminer_nesting() -> None:
+    """Make pdfminer's parsers (objects, content streams, CMaps) refuse nesting deeper than
+    MAX_PDF_NESTING instead of building it level by level (a patch of its one push method)."""
+    global _NESTING_BOUND
+    if _NESTING_BOUND:
+        return
+    from pdfminer.psparser import PSStackParser
+
+    start_type = PSStackParser.start_type
+
+    def bounded_start_type(self, pos, type):
+        if len(self.context) >= MAX_PDF_NESTING:
+            raise LimitExceeded("too_deep", f"PDF arrays/dictionaries nested deeper than "
+                                            f"{MAX_PDF_NESTING} levels (at byte {pos}); not read")
+        return start_type(self, pos, type)
+
+    PSStackParser.start_type = bounded_start_type
+    _NESTING_BOUND = True
+
+
+def _limit_in(e: BaseException) -> LimitExceeded | None:
+    """The LimitExceeded behind an exception (pdfplumber wraps pdfminer's errors), if any."""
+    seen = 0
+    while e is not None and seen < 10:
+        if isinstance(e, LimitExceeded):
+            return e
+        nxt = next((a for a in e.args if isinstance(a, BaseException)), None)
+        e = nxt or e.__cause__ or e.__context__
+        seen += 1
+    return None
+
+
+def _table_finding_risk(page) -> str | None:
+    """Why pdfplumber's table finding must be skipped on this page (None: it is cheap enough)."""
+    n = len(page.lines) + len(page.rects) + len(page.curves)
+    if n > MAX_PDF_PAGE_EDGES:
+        return f"{n} ruling lines/rects > {MAX_PDF_PAGE_EDGES}"
+    h, v = set(), set()
+    for e in page.edges:
+        if e["orientation"] == "h":
+            h.add(round(e["top"] / 3))     # pdfplumber snaps rulings within 3 pt into one
+        else:
+            v.add(round(e["x0"] / 3))
+    if len(h) * len(v) > MAX_PDF_GRID_CROSSINGS:
+        return f"{len(h)}×{len(v)} rulings cross > {MAX_PDF_GRID_CROSSINGS} times"
+    return None
+
+
+def pdf_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str], int, list[Problem]]:
     """Ruled tables via pdfplumber (merged cells come back as None → span copies), text lines
     outside the tables. Tables continuing across pages simply continue the stream.
-    Returns (tokens, grids, lines, page count)."""
+    Bounded: the first MAX_PDF_PAGES pages are read; a page with too many rulings gets no table
+    finding (its text is read), a page with too many characters is read up to the cap; each
+    such cut is a warning. Raises LimitExceeded for nesting deeper than MAX_PDF_NESTING.
+    Returns (tokens, grids, lines, page count, warnings)."""
     import pdfplumber
+    from pdfplumber.utils import extract_text as chars_text
 
+    _bound_pdfminer_nesting()
     toks: list[Tok] = []
     grids: list[Grid] = []
     lines: list[str] = []
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        npages = len(pdf.pages)
-        for pno, page in enumerate(pdf.pages, 1):
+    skipped: list[str] = []     # "p3: why" for pages without table finding
+    capped: list[int] = []      # pages whose characters were cut
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pages = pdf.pages
+    except Exception as e:
+        limit = _limit_in(e)
+        if limit:
+            raise limit from e
+        raise
+    with pdf:
+        npages = len(pages)
+        for pno, page in enumerate(pages[:MAX_PDF_PAGES], 1):
             try:
-                found = page.find_tables()
-            except Exception:  # noqa: BLE001 - a malformed page still gives its text
-                found = []
-            boxes = [t.bbox for t in found]
-            items = []  # (top, kind, payload)
-            for ti, t in enumerate(found, 1):
-                raw = t.extract()
-                g = Grid(f"pdf:p{pno}/table[{ti}]")
-                for row in raw:
-                    g.rows.append([GCell(_pdf_cell(c), copy=c is None) for c in row])
-                items.append((t.bbox[1], "grid", g))
-
-            def outside(obj, boxes=boxes):
-                x0, top, x1, bottom = obj["x0"], obj["top"], obj["x1"], obj["bottom"]
-                cx, cy = (x0 + x1) / 2, (top + bottom) / 2
-                return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
-
-            try:
-                tp = page.filter(outside) if boxes else page
-                if boxes:
-                    words_text = tp.extract_text(keep_blank_chars=False) or ""
-                    # line tops for ordering against tables
-                    wlines = tp.extract_text_lines() if hasattr(tp, "extract_text_lines") else []
-                else:
-                    # no ruled table on the page: Word/WPS tables without borders are only text;
-                    # the layout rendering keeps columns aligned, so blank cells stay visible
-                    words_text, wlines = _layout_text(tp), []
-            except Exception:  # noqa: BLE001
-                words_text, wlines = "", []
-            if wlines:
-                for ln in wlines:
-                    items.append((ln["top"], "line", ln["text"]))
-            else:
-                for k, ln in enumerate(words_text.splitlines()):
-                    items.append((k, "line", ln))
-            items.sort(key=lambda x: (x[0], 0 if x[1] == "line" else 1))
+                items = _pdf_page_items(page, pno, skipped, capped, chars_text)
+            finally:
+                page.close()   # drop the page's parsed objects: memory stays one page deep
             for _, kind, payload in items:
                 if kind == "grid":
                     add_grid(payload, grids, toks, lines)
@@ -388,7 +441,83 @@ def pdf_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str], int]:
                         tk.locator = tk.locator.replace("line 1", f"line {len(lines) + 1}", 1)
                     toks.extend(t)
                     lines.extend(ls)
-    return toks, grids, lines, npages
+    warnings = []
+    if npages > MAX_PDF_PAGES:
+        warnings.append(Problem.warning(
+            "pages_capped", f"the PDF has {npages} pages; the first {MAX_PDF_PAGES} were read"))
+    if skipped:
+        warnings.append(Problem.warning(
+            "table_finding_skipped", f"no table finding on {len(skipped)} page(s), text read instead: "
+                                     + "; ".join(skipped[:5])))
+    if capped:
+        warnings.append(Problem.warning(
+            "chars_capped", f"page(s) {', '.join(map(str, capped[:10]))} have more than "
+                            f"{MAX_PDF_PAGE_CHARS} characters; read up to the cap"))
+    return toks, grids, lines, npages, warnings
+
+
+def _pdf_page_items(page, pno: int, skipped: list, capped: list, chars_text) -> list[tuple]:
+    """One page → [(top, "grid"|"line", Grid|text)] in reading order."""
+    try:
+        nchars = len(page.chars)
+    except Exception as e:  # noqa: BLE001 - a page whose content cannot be parsed has no text
+        if _limit_in(e):
+            raise _limit_in(e) from e
+        return []
+    if nchars > MAX_PDF_PAGE_CHARS:
+        capped.append(pno)
+        skipped.append(f"p{pno}: {nchars} characters")
+        try:
+            text = chars_text(page.chars[:MAX_PDF_PAGE_CHARS]) or ""
+        except Exception:  # noqa: BLE001
+            text = ""
+        return [(k, "line", ln) for k, ln in enumerate(text.splitlines())]
+    try:
+        risk = _table_finding_risk(page)
+    except Exception:  # noqa: BLE001
+        risk = None
+    found = []
+    if risk:
+        skipped.append(f"p{pno}: {risk}")
+    else:
+        try:
+            found = page.find_tables()
+        except Exception:  # noqa: BLE001 - a malformed page still gives its text
+            found = []
+    boxes = [t.bbox for t in found]
+    items = []  # (top, kind, payload)
+    for ti, t in enumerate(found, 1):
+        raw = t.extract()
+        g = Grid(f"pdf:p{pno}/table[{ti}]")
+        for row in raw:
+            g.rows.append([GCell(_pdf_cell(c), copy=c is None) for c in row])
+        items.append((t.bbox[1], "grid", g))
+
+    def outside(obj, boxes=boxes):
+        x0, top, x1, bottom = obj["x0"], obj["top"], obj["x1"], obj["bottom"]
+        cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+        return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
+
+    try:
+        tp = page.filter(outside) if boxes else page
+        if boxes:
+            words_text = tp.extract_text(keep_blank_chars=False) or ""
+            # line tops for ordering against tables
+            wlines = tp.extract_text_lines() if hasattr(tp, "extract_text_lines") else []
+        else:
+            # no ruled table on the page: Word/WPS tables without borders are only text;
+            # the layout rendering keeps columns aligned, so blank cells stay visible
+            words_text, wlines = _layout_text(tp), []
+    except Exception:  # noqa: BLE001
+        words_text, wlines = "", []
+    if wlines:
+        for ln in wlines:
+            items.append((ln["top"], "line", ln["text"]))
+    else:
+        for k, ln in enumerate(words_text.splitlines()):
+            items.append((k, "line", ln))
+    items.sort(key=lambda x: (x[0], 0 if x[1] == "line" else 1))
+    return items
 
 
 # ------------------------------------------------------------------ DOCX

@@ -10,6 +10,44 @@ import zipfile
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
+# Zip containers (DOCX/XLSX) are checked from their central directory before python-docx or
+# openpyxl inflate anything (zipfile never inflates a member past its declared size):
+MAX_ZIP_MEMBERS = 10_000                  # a real DOCX/XLSX has < 200 parts; more is a bomb
+MAX_ZIP_UNCOMPRESSED = 200 * 1024 * 1024  # all parts inflated: real 年报 files with pictures < 50 MB
+MAX_ZIP_XML_PART = 20 * 1024 * 1024       # one XML part parsed whole (openpyxl: ~0.5 KB a cell); real ones < 5 MB
+MAX_ZIP_RATIO = 100                       # inflated/compressed; Office XML deflates 5-30x, zero runs 1000x
+ZIP_RATIO_MIN_SIZE = 1024 * 1024          # the ratio only matters for a part that inflates to this much
+
+
+def zip_problem(data: bytes) -> tuple[str, str] | None:
+    """Why a zip container must not be opened: (`zip_bomb` | `too_large`, message), or None.
+    Reads only the central directory (no member is inflated)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+        return None   # not readable as a zip: the Office reader reports its own parse_error
+    if len(infos) > MAX_ZIP_MEMBERS:
+        return "zip_bomb", f"zip container has {len(infos)} members > {MAX_ZIP_MEMBERS}; not opened"
+    for i in infos:
+        if i.file_size >= ZIP_RATIO_MIN_SIZE and i.file_size > MAX_ZIP_RATIO * max(1, i.compress_size):
+            return "zip_bomb", (f"zip member {i.filename[:80]!r} inflates {i.compress_size} bytes to "
+                                f"{i.file_size} (ratio {i.file_size // max(1, i.compress_size)} > "
+                                f"{MAX_ZIP_RATIO}); not opened")
+    # Members whose data overlap (one deflate stream shared by many names) are a bomb too.
+    spans = sorted((i.header_offset, i.header_offset + i.compress_size) for i in infos)
+    if any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
+        return "zip_bomb", "zip members overlap each other; not opened"
+    total = sum(i.file_size for i in infos)
+    if total > MAX_ZIP_UNCOMPRESSED:
+        return "too_large", (f"zip container inflates to {total} bytes > {MAX_ZIP_UNCOMPRESSED}; "
+                             f"not opened")
+    for i in infos:
+        if i.filename.lower().endswith((".xml", ".rels")) and i.file_size > MAX_ZIP_XML_PART:
+            return "too_large", (f"zip member {i.filename[:80]!r} inflates to {i.file_size} bytes > "
+                                 f"{MAX_ZIP_XML_PART}; not parsed")
+    return None
+
 
 def _zip_kind(data: bytes) -> str:
     try:
@@ -25,8 +63,8 @@ def _zip_kind(data: bytes) -> str:
         return "ofd"
     if "mimetype" in names:
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                mt = z.read("mimetype")[:100]
+            with zipfile.ZipFile(io.BytesIO(data)) as z, z.open("mimetype") as f:
+                mt = f.read(100)   # never inflate a whole member here: it may be a bomb
         except Exception:  # noqa: BLE001 - a broken zip is simply not a known kind
             mt = b""
         if b"wordprocessing" in mt or b"opendocument.text" in mt:
