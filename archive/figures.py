@@ -3,7 +3,8 @@
 On 100,000 reports the canned queries cannot pivot 20 million `cells` rows or scan `reports`
 (whose rows carry whole bodies) within 200 ms. This table is derived (never edited by hand):
 the current version's table-三 totals by outcome, table-四 totals, the previous year's
-carried_forward of the same agency, check and version counts. `refresh()` rebuilds it when the
+carried_forward of the same agency, check and version counts. Every report has a row, but only
+rows with `counted = 1` (archive/editions.py: one per agency-year) may be summed. `refresh()` rebuilds it when the
 archive changed: every crawl and re-extraction at its end, after deriving what is queued
 (archive/derive.py).
 
@@ -16,13 +17,12 @@ import sys
 import time
 from pathlib import Path
 
-from archive import derive
+from archive import derive, editions
 from archive.tx import transaction
 from nianbao import canon
+from nianbao.agency import deadline, display_name, level
 
-FIGURES_VERSION = "5"   # bump when SCHEMA or the figures change: forces a rebuild
-# agency_key (archive/agency.py) ends in 政府 for a government itself (人民政府 is shortened).
-GOVERNMENT_SUFFIX = "政府"
+FIGURES_VERSION = "6"   # bump when SCHEMA or the figures change: forces a rebuild
 DENIED = [k.key for k in canon.T3_ROWS if k.group == "denied"]
 UNABLE = [k.key for k in canon.T3_ROWS if k.group == "unable"]
 NOT_PROCESSED = [k.key for k in canon.T3_ROWS if k.group == "not_processed"]
@@ -63,20 +63,21 @@ SCHEMA = f"""
 CREATE TABLE report_figures (
     report_id INTEGER PRIMARY KEY,
     version_id INTEGER,
-    title TEXT, agency TEXT, agency_key TEXT, report_year INTEGER,
+    title TEXT, agency TEXT, agency_key TEXT, agency_display TEXT, agency_level TEXT,
+    report_year INTEGER, kind TEXT, counted INTEGER, counted_reason TEXT,
     source_id TEXT, region TEXT, level TEXT, format TEXT,
-    published TEXT, first_seen TEXT, url TEXT,
+    published TEXT, first_seen TEXT, url TEXT, has_tables INTEGER,
     {", ".join(f"{name} REAL" for name, _ in COLUMNS)},
     prev_report_id INTEGER, prev_carried_forward REAL,
-    deadline TEXT, late_by_declared_date INTEGER, late_by_first_seen INTEGER, late INTEGER,
+    deadline TEXT, deadline_status TEXT, late_by_declared_date INTEGER, late INTEGER,
     carry_mismatch INTEGER,
     failing_checks INTEGER, t3_bal_failures INTEGER,
-    versions INTEGER, distinct_contents INTEGER
+    versions INTEGER, distinct_contents INTEGER, changed INTEGER
 );
 -- Covering indexes: the yearly aggregates read an index, never the wider table rows.
-CREATE INDEX idx_figures_year ON report_figures(report_year, region, new_received);
-CREATE INDEX idx_figures_year_agency ON report_figures(report_year DESC, agency);
-CREATE INDEX idx_figures_denied ON report_figures(report_year, agency,
+CREATE INDEX idx_figures_year ON report_figures(counted, report_year, region, new_received);
+CREATE INDEX idx_figures_year_agency ON report_figures(report_year DESC, agency_display);
+CREATE INDEX idx_figures_denied ON report_figures(counted, report_year, agency_key,
     {", ".join(denied_column(k) for k in DENIED)});
 CREATE INDEX idx_figures_agency_year ON report_figures(agency_key, report_year);
 CREATE INDEX idx_figures_late ON report_figures(late, report_year);
@@ -101,6 +102,46 @@ def is_fresh(conn: sqlite3.Connection) -> bool:
     return bool(row) and row[0] == _fingerprint(conn)
 
 
+def _count(conn: sqlite3.Connection) -> None:
+    """counted / counted_reason / agency_key (aliases followed) / agency_display from THE rule
+    (archive/editions.py). A counted 更正 that does not reprint table 四 keeps the 四 figures
+    of the report it supersedes, so the agency-year's sums stay whole."""
+    rule = editions.counted_rows(conn)
+    conn.executemany(
+        "UPDATE report_figures SET counted = ?, counted_reason = ?, agency_key = ?, "
+        "agency_display = ?, agency_level = ? WHERE report_id = ?",
+        [(c.counted, c.reason, c.agency_key, display_name(agency, c.agency_key or key),
+          level(c.agency_key or agency), rid)
+         for rid, agency, key in conn.execute(
+             "SELECT report_id, agency, agency_key FROM report_figures").fetchall()
+         for c in [rule.get(rid) or editions.Counted(0, "not grouped", key)]])
+    for rid, old in [(r, c.supersedes) for r, c in rule.items() if c.counted and c.supersedes]:
+        conn.execute("""
+            UPDATE report_figures SET (admin_review, litigation) = (
+                SELECT o.admin_review, o.litigation FROM report_figures o WHERE o.report_id = ?),
+                counted_reason = counted_reason || '; table 四 from report ' || ?
+            WHERE report_id = ? AND NOT EXISTS (SELECT 1 FROM cells c
+                WHERE c.version_id = report_figures.version_id AND c.tbl = 't4')""",
+                     [old, old, rid])
+
+
+def _deadlines(conn: sqlite3.Connection) -> None:
+    """deadline from THE deadline rule (nianbao.agency.deadline); `late` is exactly a failing
+    current P-DEADLINE (archive/checks/provenance.py), which applies the same rule."""
+    rows = conn.execute("SELECT report_id, agency_key, report_year, kind FROM report_figures "
+                        "WHERE report_year IS NOT NULL").fetchall()
+    conn.executemany("UPDATE report_figures SET deadline = ? WHERE report_id = ?",
+                     [(None if kind in ("correction", "graphic") else
+                       deadline(key, year).due.isoformat(), rid)
+                      for rid, key, year, kind in rows if isinstance(year, int)])
+    conn.execute("""
+        UPDATE report_figures SET late_by_declared_date = published > deadline,
+            deadline_status = (SELECT k.status FROM checks k WHERE k.report_id = report_figures.report_id
+                AND k.is_current = 1 AND k.check_id = 'P-DEADLINE'
+                AND k.version_id = report_figures.version_id)""")
+    conn.execute("UPDATE report_figures SET late = COALESCE(deadline_status = 'fail', 0)")
+
+
 def rebuild(conn: sqlite3.Connection) -> int:
     """(Re)create report_figures from the current versions; returns the number of reports."""
     conn.execute("DROP TABLE IF EXISTS report_figures")
@@ -112,17 +153,19 @@ def rebuild(conn: sqlite3.Connection) -> int:
     names = [n for n, _ in COLUMNS]
     conn.execute(f"""
         INSERT INTO report_figures (report_id, version_id, title, agency, agency_key,
-            report_year, source_id, region, level, format, published, first_seen, url,
-            {", ".join(names)}, failing_checks, t3_bal_failures, versions, distinct_contents)
+            report_year, kind, source_id, region, level, format, published, first_seen, url,
+            has_tables, {", ".join(names)}, failing_checks, t3_bal_failures, versions,
+            distinct_contents)
         SELECT r.id, r.current_version_id, r.title, r.agency, r.agency_key, r.report_year,
-            r.source_id, s.region, s.level, r.format, r.published, r.first_seen, r.url,
+            r.kind, r.source_id, s.region, s.level, r.format, r.published, r.first_seen, r.url,
+            EXISTS (SELECT 1 FROM cells c WHERE c.version_id = r.current_version_id),
             {", ".join(f"t.{n}" for n in names)},
             (SELECT COUNT(*) FROM checks k WHERE k.report_id = r.id AND k.is_current = 1
                 AND k.status = 'fail' AND k.version_id = r.current_version_id),
             (SELECT COUNT(*) FROM checks k WHERE k.report_id = r.id AND k.is_current = 1
                 AND k.status = 'fail' AND k.check_id = 'T3-BAL'),
             (SELECT COUNT(*) FROM report_versions v WHERE v.report_id = r.id),
-            (SELECT COUNT(DISTINCT v.sha256) FROM report_versions v WHERE v.report_id = r.id)
+            (SELECT COUNT(DISTINCT v.content_sha) FROM report_versions v WHERE v.report_id = r.id)
         FROM reports r LEFT JOIN sources s ON s.id = r.source_id
         LEFT JOIN (
             -- one pass over the total column of tables 三 and 四, all versions
@@ -130,27 +173,23 @@ def rebuild(conn: sqlite3.Connection) -> int:
             FROM cells c WHERE c.tbl IN ('t3', 't4') AND c.col_key = 'total'
             GROUP BY c.version_id
         ) t ON t.version_id = r.current_version_id""")
+    _count(conn)
+    # The previous year's counted statement of the same agency (aliases followed).
     conn.execute("""
         UPDATE report_figures SET (prev_report_id, prev_carried_forward) = (
             SELECT p.report_id, p.carried_forward FROM report_figures p
-            WHERE p.agency_key = report_figures.agency_key
-              AND p.report_year = report_figures.report_year - 1
-            ORDER BY p.report_id DESC LIMIT 1)
+            WHERE p.agency_key = report_figures.agency_key AND p.counted = 1
+              AND p.report_year = report_figures.report_year - 1)
         WHERE agency_key IS NOT NULL""")
-    # 条例第五十条: 县级以上人民政府本级 by 3月31日, 部门 by 1月31日 of the next year.
-    conn.execute(f"""
-        UPDATE report_figures SET deadline = (report_year + 1) || CASE WHEN agency_key LIKE
-            '%{GOVERNMENT_SUFFIX}' THEN '-03-31' ELSE '-01-31' END
-        WHERE report_year IS NOT NULL""")
-    conn.execute("""
-        UPDATE report_figures SET late_by_declared_date = published > deadline,
-            late_by_first_seen = substr(first_seen, 1, 10) > deadline
-        WHERE deadline IS NOT NULL""")
-    conn.execute("UPDATE report_figures SET late = MAX(COALESCE(late_by_declared_date, 0), "
-                 "COALESCE(late_by_first_seen, 0))")
+    _deadlines(conn)
     # X-CARRY from 2020 on: this year's 上年结转 differs from last year's 结转下年度 (总计).
     conn.execute("UPDATE report_figures SET carry_mismatch = (report_year >= 2020 AND "
                  "prev_report_id IS NOT NULL AND carried_over IS NOT prev_carried_forward)")
+    # 发布后有变动: exactly the reports whose current P-CHANGED warns (archive/checks/provenance.py).
+    conn.execute("""
+        UPDATE report_figures SET changed = EXISTS (SELECT 1 FROM checks k
+            WHERE k.report_id = report_figures.report_id AND k.is_current = 1
+              AND k.check_id = 'P-CHANGED' AND k.status = 'warn')""")
     # Yearly sums, so that questions over every agency read a few hundred rows.
     denied = [denied_column(k) for k in DENIED]
     totals = ["granted", "partially_granted", "denied", "unable", "not_processed", "other",
@@ -159,7 +198,7 @@ def rebuild(conn: sqlite3.Connection) -> int:
                  "COUNT(*) AS reports, SUM(new_received) AS new_received, "
                  + "".join(f"SUM({t}) AS {t}, " for t in totals)
                  + ", ".join(f"SUM({d}) AS {d}, SUM({d} > 0) AS {d}_reports" for d in denied)
-                 + " FROM report_figures GROUP BY report_year, region")
+                 + " FROM report_figures WHERE counted = 1 GROUP BY report_year, region")
     conn.execute("INSERT INTO report_figures_state VALUES (?, datetime('now'))",
                  [_fingerprint(conn)])
     conn.execute("ANALYZE report_figures")
