@@ -157,3 +157,62 @@ def test_reextracting_a_crawled_archive_changes_no_identity(tmp_path, monkeypatc
     conn = open_db(tmp_path / "a.db").conn
     assert conn.execute(sql).fetchall() == before
     assert conn.execute("SELECT COUNT(*) FROM derive_queue").fetchone()[0] == 0
+
+
+def _hangs(data, url, headers):
+    import time
+    time.sleep(120)
+    return {}
+
+
+def _docx_bomb() -> bytes:
+    """A valid DOCX zip whose document.xml inflates to 256 MB of "0" (about 1 MB on disk)."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w", force_zip64=True) as f:
+            f.write(b'<?xml version="1.0"?><x><t>')
+            for _ in range(256):
+                f.write(b"0" * (1 << 20))
+            f.write(b"</t></x>")
+    return buf.getvalue()
+
+
+def test_reextracting_a_bomb_ends_with_a_recorded_error(tmp_path, monkeypatch):
+    """A hostile file cannot hang re-extraction: the extractor refuses a zip bomb (a written
+    version with error zip_bomb), and a document whose worker runs out of time is counted as an
+    error, not written (its old version stays current, the next run tries again)."""
+    import time
+    from archive.schema import open_db
+    bomb, url = _docx_bomb(), "http://t/bomb.docx"
+    arc = Archive(tmp_path / "a.db")
+    cap = arc.add_capture(run_id=None, source_id=None, url=url, status=200,
+                          headers=[("Content-Type", "application/octet-stream")], body=bomb)
+    arc.store_document(capture_id=cap.id, source_id=None, url=url, doc=document.extract_document(bomb, url, {}))
+    arc.close()
+    conn = open_db(tmp_path / "a.db").conn
+    (old,) = conn.execute("SELECT current_version_id FROM reports").fetchone()
+    conn.close()
+    monkeypatch.setattr(document, "EXTRACTOR_VERSION", "nianbao-extract/99.0")
+
+    t0 = time.monotonic()
+    stats = reextract(tmp_path / "a.db", processes=1, timeout=2, extractor=_hangs)
+    assert time.monotonic() - t0 < 30
+    assert stats["stale"] == 1 and stats["reextracted"] == 0 and stats["errors"] == 1
+    assert "extract_timeout" in stats["error_samples"][0]
+    conn = open_db(tmp_path / "a.db").conn
+    assert conn.execute("SELECT current_version_id FROM reports").fetchone()[0] == old
+    conn.close()
+
+    t0 = time.monotonic()
+    stats = reextract(tmp_path / "a.db", processes=1, timeout=60, memory_mb=1024)
+    assert time.monotonic() - t0 < 30
+    assert stats["reextracted"] == 1 and stats["errors"] == 0
+    conn = open_db(tmp_path / "a.db").conn
+    new = conn.execute("SELECT current_version_id FROM reports").fetchone()[0]
+    assert new != old
+    assert conn.execute("SELECT COUNT(*) FROM cells WHERE version_id = ?", [new]).fetchone()[0] == 0
+    stored = conn.execute("SELECT error FROM report_versions WHERE id = ?", [new]).fetchone()[0]
+    assert '"zip_bomb"' in stored
