@@ -22,6 +22,7 @@ class Counted:
     reason: str           # why, in one line (report page, report_figures.counted_reason)
     agency_key: str | None   # the key it is grouped under (agency_aliases followed)
     supersedes: int | None = None   # a counted 更正: the report whose figures it replaces
+    group: tuple = ()     # (agency key, year), or ("edition", primary id) when either is unknown
 
 
 def counted_rows(conn) -> dict[int, Counted]:
@@ -56,7 +57,7 @@ def counted_rows(conn) -> dict[int, Counted]:
         group = (k, year) if k and isinstance(year, int) else ("edition", edition_of or rid)
         groups.setdefault(group, []).append((rid, kind, edition_of, when or "", has_t3, has_cells))
     out: dict[int, Counted] = {}
-    for members in groups.values():
+    for group, members in groups.items():
         fixes = sorted((m for m in members if m[1] == "correction" and m[4]),
                        key=lambda m: (m[3], m[0]))
         reports = sorted((m for m in members if m[1] not in NEVER and m[1] != "correction"),
@@ -66,10 +67,10 @@ def counted_rows(conn) -> dict[int, Counted]:
             chosen = fixes[-1][0]
             why = (f"更正 republishes the tables: supersedes report {base}" if base
                    else "更正 republishes the tables (no report of this agency-year archived)")
-            out[chosen] = Counted(1, why, keys[chosen], base)
+            out[chosen] = Counted(1, why, keys[chosen], base, group)
         elif base is not None:
             chosen = base
-            out[chosen] = Counted(1, "the report of this agency-year", keys[chosen])
+            out[chosen] = Counted(1, "the report of this agency-year", keys[chosen], None, group)
         else:
             chosen = None
         for rid, kind, _edition_of, _when, has_t3, _cells in members:
@@ -85,5 +86,5 @@ def counted_rows(conn) -> dict[int, Counted]:
                 why = f"superseded by the later 更正 {chosen}"
             else:
                 why = f"report {chosen} is counted for this agency-year"
-            out[rid] = Counted(0, why, keys[rid])
+            out[rid] = Counted(0, why, keys[rid], None, group)
     return out

@@ -35,7 +35,8 @@ def short(label: str) -> str:
 def _filter(request) -> tuple[str, dict]:
     where, params = [], {}
     if request.args.get("agency"):
-        where.append("agency LIKE '%' || :agency || '%'")
+        # an agency key (闽溪县/东湖镇政府) picks one agency; other text matches the display name
+        where.append("(agency_key = :agency OR agency_display LIKE '%' || :agency || '%')")
         params["agency"] = request.args["agency"]
     if request.args.get("region"):
         where.append("region LIKE '%' || :region || '%'")
@@ -44,9 +45,12 @@ def _filter(request) -> tuple[str, dict]:
 
 
 def sql_by_year(extra: str, by_agency: bool) -> str:
-    """Per-year sums: from the yearly table unless one agency is asked for (then its rows)."""
+    """Per-year sums: from the yearly table unless one agency is asked for (then its rows).
+    Both hold only the counted row of each agency-year (archive/editions.py)."""
     table = "report_figures" if by_agency else "report_figures_years"
     count = "COUNT(*)" if by_agency else "SUM(reports)"
+    if by_agency:
+        extra = "AND counted = 1 " + extra
     sums = ", ".join(f"SUM({name}) AS {name}" for name, _ in OUTCOMES)
     return (f"SELECT report_year AS year, {count} AS reports, SUM(new_received) AS applications, "
             f"{sums}, SUM(admin_review) AS review, SUM(litigation) AS litigation "

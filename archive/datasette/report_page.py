@@ -5,8 +5,9 @@ import difflib
 import json
 
 from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup, escape
 
-from archive import checks
+from archive import checks, editions
 from archive.datasette import layout
 from archive.datasette.common import archive_database, rows
 from nianbao import canon
@@ -105,6 +106,44 @@ def version_diffs(versions: list[dict], cells_by_version: dict[int, dict],
     return diffs
 
 
+async def counting(db, report: dict) -> dict | None:
+    """Whether this report is the counted one of its agency-year, why, and which one is
+    (archive/editions.py). Read from report_figures; computed when it is missing or older."""
+    try:
+        mine = await rows(db, "SELECT counted, counted_reason, agency_key, report_year "
+                              "FROM report_figures WHERE report_id = ?", [report["id"]])
+    except Exception:   # no report_figures, or one built before `counted` existed
+        mine = []
+    if mine:
+        me = mine[0]
+        other = await rows(db, "SELECT report_id FROM report_figures WHERE counted = 1 AND "
+                               "agency_key = ? AND report_year = ? AND report_id != ?",
+                           [me["agency_key"], me["report_year"], report["id"]])
+        return {"counted": me["counted"], "reason": me["counted_reason"],
+                "other": other[0]["report_id"] if other else None}
+    rule = await db.execute_fn(editions.counted_rows)
+    me = rule.get(report["id"])
+    if me is None:
+        return None
+    other = next((rid for rid, c in rule.items()
+                  if c.counted and rid != report["id"] and c.group == me.group), None)
+    return {"counted": me.counted, "reason": me.reason, "other": other}
+
+
+def counting_line(datasette, info: dict | None) -> Markup:
+    """One line under the facts: counted or not, and why (every value escaped)."""
+    if not info:
+        return Markup("")
+    if info["counted"]:
+        text = escape(f"统计口径 Counting：本份计入汇总（{info['reason']}）")
+    else:
+        text = escape(f"统计口径 Counting：本份不计入汇总（{info['reason']}）")
+        if info.get("other"):
+            href = datasette.urls.path(f"/-/report/{int(info['other'])}")
+            text += Markup('，计入的是 <a href="{}">报告 {}</a>').format(href, int(info["other"]))
+    return Markup('<p class="counted">{}</p>\n').format(text)
+
+
 async def report_page(datasette, request):
     db = await archive_database(datasette, request)
     try:
@@ -170,5 +209,10 @@ async def report_page(datasette, request):
         "diffs": version_diffs(versions, by_version, docs),
         "editions": editions,
     }
-    return Response.html(await datasette.render_template(
-        "nianbao_report.html", context, request=request, view_name="nianbao_report"))
+    html = await datasette.render_template(
+        "nianbao_report.html", context, request=request, view_name="nianbao_report")
+    # The counting line goes right above the link to the original (the template has no slot
+    # for it; see docs/archive.md, Counting).
+    line = counting_line(datasette, await counting(db, report))
+    html = html.replace('<p class="original">', line + '<p class="original">', 1)
+    return Response.html(html)
