@@ -16,7 +16,7 @@ from scrapy.exceptions import IgnoreRequest
 from crawler import antibot
 from crawler import meta as M
 from crawler.runstate import RunState
-from crawler.scope import OffScope
+from crawler.scope import OffScope, browser_refused
 from nianbao.filetypes import DOCUMENT_URL
 
 
@@ -47,10 +47,15 @@ class CaptureMiddleware:
         self.crawler = crawler
         self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.state = RunState.of(crawler)
+        crawler.signals.connect(self.browser_refused, signal=browser_refused)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def browser_refused(self, request, exception):
+        """RenderedScopeMiddleware (585, so before process_response here) refused Chromium's final URL."""
+        self.process_exception(request, exception)
 
     def _role(self, request):
         role = request.meta.get(M.ROLE)

@@ -50,6 +50,10 @@ except ImportError:  # pragma: no cover
     pass
 
 
+# Sent (request=, exception=) when Chromium's final URL is refused: CaptureMiddleware records it.
+browser_refused = object()
+
+
 class OffScope(IgnoreRequest):
     """A request the crawler refuses to send; the message is the reason recorded in `captures.error`."""
 
@@ -229,18 +233,9 @@ class RenderedScopeMiddleware(ScopeMiddleware):
         reason = self.scope.refusal(response.url, request.meta.get(M.SOURCE_ID), redirected=request.url)
         if reason:
             exc = OffScope(f"browser {reason}")
-            for mw in _middlewares(self.crawler):
-                if type(mw).__name__ == "CaptureMiddleware":
-                    mw.process_exception(request, exc)
+            self.crawler.signals.send_catch_log(browser_refused, request=request, exception=exc)
             self.refuse(request, str(exc))
         return response
-
-
-def _middlewares(crawler) -> list:
-    try:
-        return list(crawler.engine.downloader.middleware.middlewares)
-    except (AttributeError, RuntimeError):   # no engine yet (unit tests)
-        return []
 
 
 async def _reactor_resolve(host: str) -> str | None:

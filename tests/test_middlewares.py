@@ -104,3 +104,11 @@ def test_robots_role_and_fragment(mw):
     _capture(mw, resp)
     assert q(mw.state.ledger.path, "SELECT url FROM captures WHERE id = ?", [resp.request.meta[M.CAPTURE_ID]]) \
         == [(URL,)]
+
+
+def test_a_refused_browser_redirect_is_recorded(mw):
+    from crawler.scope import browser_refused
+    req = Request(URL, meta={M.SOURCE_ID: "src", M.ROLE: "list", "playwright": True})
+    mw.crawler.signals.send_catch_log(browser_refused, request=req, exception=OffScope("browser redirect"))
+    assert q(mw.state.ledger.path, "SELECT outcome, error, rendered FROM captures WHERE id = ?",
+             [req.meta[M.CAPTURE_ID]]) == [("off_scope", "OffScope: browser redirect", 1)]
