@@ -30,8 +30,8 @@ def detect(status: int, body: bytes) -> str | None:
 
 # A soft 404: an error page served with 200. "暂无…" and download failures only mean an error on a
 # page that should carry a report or a file; on a list page "暂无" is an honest empty list.
-_SOFT_404_PAGE = re.compile(r"您访问的页面不存在[^<。！!]{0,12}|页面不存在|页面已删除|已被删除|页面未找到|找不到(该|您要访问的)?页面"
-                            r"|404 Not Found")
+_SOFT_404_PAGE = re.compile(r"您访问的页面不存在[^<。！!]{0,12}|页面不存在|页面已删除|已被删除|页面未找到"
+                            r"|找不到(该|您要访问的)?页面|404 Not Found")
 _SOFT_404_ITEM = re.compile(r"暂无年报|暂无(相关)?(信息|数据|内容)|文件下载失败|附件不存在")
 SOFT_404_MAX = 6000   # real lists and reports are longer; error pages are short
 

@@ -3,9 +3,8 @@ so farm URLs keep their real-looking host names and a misconfigured run can neve
 portal. Other names resolve normally."""
 from __future__ import annotations
 
-from twisted.internet import defer
-
 from scrapy.resolver import CachingThreadedResolver
+from twisted.internet import defer
 
 TEST_SUFFIX = ".test"
 LOOPBACK = "127.0.0.1"
