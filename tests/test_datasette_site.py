@@ -290,3 +290,10 @@ def test_a_2019_report_is_laid_out_in_the_2019_format(site):
     # A blank cell stays blank (not 0) and is marked as such.
     blank = page.cssselect("table.t2")[2].cssselect("td.empty")
     assert len(blank) == 1 and blank[0].text_content() == ""
+
+
+def test_report_page_says_whether_the_report_is_counted(site):
+    base, ids, _ = site
+    page = lxml_html.fromstring(_text(get(f"{base}/-/report/{ids['city2021']}")[2]))
+    line = page.cssselect("p.counted")
+    assert len(line) == 1 and "本份计入汇总" in line[0].text_content()
