@@ -7,47 +7,34 @@ touched here.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 from scrapy import signals
 
 from archive.writer import Archive
 from nianbao import identity
 from nianbao.items import AttachmentItem, ReportItem
+from pipelines.bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, BoundedExtractor
 from pipelines.extract.document import extract_document
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Pool initializer: a crawl killed with SIGKILL must not leave extraction workers behind."""
-    import threading
-    import time
-
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 class ArchivePipeline:
-    """Extraction runs in a process pool (NIANBAO_EXTRACT_PROCESSES, default 1; 0 = inline) so
-    the reactor keeps fetching while a PDF is parsed; writing stays in this process, one
-    transaction per item. An attachment is stored only after its report page is."""
+    """Extraction runs in bounded worker processes (NIANBAO_EXTRACT_PROCESSES, default 1; 0 =
+    inline, unbounded, for tests) so the reactor keeps fetching while a PDF is parsed and one
+    hostile file costs at most NIANBAO_EXTRACT_TIMEOUT seconds and NIANBAO_EXTRACT_MEMORY_MB;
+    writing stays in this process, one transaction per item. An attachment is stored only after
+    its report page is."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
         # Its own connection to the archive (SQLite WAL: the crawler's ledger writes beside it).
         self.archive = Archive(crawler.settings.get("NIANBAO_DB"), crawler.settings.get("NIANBAO_WARC_DIR"))
-        n = crawler.settings.getint("NIANBAO_EXTRACT_PROCESSES", 1)
-        # spawn, not fork: the crawler process holds threads and an open SQLite connection.
-        self.pool = (ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_exit_with_parent, initargs=(os.getpid(),))
-                     if n > 0 else None)
+        settings = crawler.settings
+        n = settings.getint("NIANBAO_EXTRACT_PROCESSES", 1)
+        self.pool = BoundedExtractor(n, timeout=settings.getfloat("NIANBAO_EXTRACT_TIMEOUT", DEFAULT_TIMEOUT_S),
+                                     memory_mb=settings.getint("NIANBAO_EXTRACT_MEMORY_MB", DEFAULT_MEMORY_MB)
+                                     ) if n > 0 else None
         self.pages: dict[str, asyncio.Future] = {}   # report URL → done when its page is stored
         self.derive_batch = crawler.settings.getint("NIANBAO_DERIVE_BATCH", 50)
         self.stored = 0
@@ -59,7 +46,7 @@ class ArchivePipeline:
 
     def closed(self, spider=None):
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.close()
         self.archive.close()
 
     def derive_every_batch(self, archive) -> None:
@@ -71,10 +58,13 @@ class ArchivePipeline:
 
     async def extract(self, item) -> dict:
         if self.pool is None:
-            return extract_document(item.body, item.url, item.headers)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, extract_document, item.body, item.url,
-                                          item.headers)
+            doc = extract_document(item.body, item.url, item.headers)
+        else:
+            doc = await self.pool.extract(item.body, item.url, item.headers)
+        code = (doc.get("error") or {}).get("code") or ""
+        if code.startswith("extract_"):   # a limit was hit: kept with the version, counted for the run
+            self.count(f"extract_errors/{code}")
+        return doc
 
     def count(self, key: str, n: float = 1) -> None:
         self.stats.inc_value(f"nianbao/{key}", n)
