@@ -29,6 +29,7 @@ QUERY_PARAMS = {
     "carry_over_mismatches": {"year": "", "agency": ""},
     "late_reports": {"year": ""},
     "changed_after_publication": {"agency": ""},
+    "reports_without_tables": {"year": ""},
     "agency_t3_across_years": {"agency": "示例市"},
     "agency_tables_across_years": {"agency": "示例县", "tbl": ""},
     "search_reports": {"q": "复议"},

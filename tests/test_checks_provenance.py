@@ -4,8 +4,9 @@ from __future__ import annotations
 import copy
 import json
 
-from archive.writer import Archive
 from archive_helpers import current_checks, store
+
+from archive.writer import Archive
 from bench.synthetic import make_doc, render_text, set_cell
 
 

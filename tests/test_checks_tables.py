@@ -184,8 +184,9 @@ def test_s_tables_a_report_without_tables_is_a_finding(kind, fmt, year, status):
 
 
 def test_s_tables_through_the_archive_and_a_correction_needs_no_sections(tmp_path):
-    from archive.writer import Archive
     from archive_helpers import current_checks, store
+
+    from archive.writer import Archive
     arc = Archive(tmp_path / "a.db")
     prose = make_doc("某市教育局", 2023, seed=12)
     prose["cells"], prose["tables"] = [], {}

@@ -8,11 +8,11 @@ import sqlite3
 from pathlib import Path
 
 import yaml
+from archive_helpers import store, store_attachment
 
 from archive import figures
 from archive.datasette.sqlfunctions import register_functions
 from archive.writer import Archive
-from archive_helpers import store, store_attachment
 from bench.synthetic import make_doc, set_cell
 
 QUERIES = yaml.safe_load((Path(__file__).resolve().parent.parent / "metadata.yml")

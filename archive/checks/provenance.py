@@ -16,8 +16,8 @@ import json
 import re
 from datetime import date
 
-from nianbao.agency import deadline
 from archive.checks.tables import _result
+from nianbao.agency import deadline
 
 MAX_LISTED = 40
 # Kinds whose date is not the report's publication date (docs/checks.md).
