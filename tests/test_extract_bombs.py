@@ -95,20 +95,58 @@ def nested_pdf(depth: int = 2_000_000, where: str = "page") -> bytes:
                  page, b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"])
 
 
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _office_base(kind: str) -> bytes:
+    """A real, tiny DOCX (python-docx) or XLSX (openpyxl) to plant the bomb in."""
+    buf = io.BytesIO()
+    if kind == "docx":
+        import docx
+        d = docx.Document()
+        d.add_paragraph("2023年政府信息公开工作年度报告")
+        d.save(buf)
+    else:
+        import openpyxl
+        wb = openpyxl.Workbook()
+        wb.active["A1"] = "2023年政府信息公开工作年度报告"
+        wb.save(buf)
+    return buf.getvalue()
+
+
 def zip_bomb(kind: str, size: int = 1 << 30) -> bytes:
-    """A valid DOCX/XLSX/ODT zip whose main part is a `size`-byte run of "0" (4.5 MB on disk)."""
-    main = {"docx": "word/document.xml", "xlsx": "xl/worksheets/sheet1.xml", "odt": "mimetype"}[kind]
+    """A valid DOCX/XLSX whose main part (word/document.xml, xl/worksheets/sheet1.xml) holds a
+    text run of `size` "0"s (4.5 MB on disk). kind "odt": a zip whose `mimetype` is the run.
+    Before the limits, python-docx/openpyxl read the whole part into memory and parse it."""
+    if kind == "odt":
+        members, main = {"content.xml": b"<x/>"}, "mimetype"
+        head, tail = b"", b""
+    else:
+        with zipfile.ZipFile(io.BytesIO(_office_base(kind))) as z:
+            members = {n: z.read(n) for n in z.namelist()}
+        if kind == "docx":
+            main = "word/document.xml"
+            head = (f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{_W}"><w:body>'
+                    f"<w:p><w:r><w:t>").encode()
+            tail = b"</w:t></w:r></w:p></w:body></w:document>"
+        else:
+            main = "xl/worksheets/sheet1.xml"
+            head = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_S}"><sheetData>'
+                    f'<row r="1"><c r="A1" t="inlineStr"><is><t>').encode()
+            tail = b"</t></is></c></row></sheetData></worksheet>"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        if kind == "xlsx":
-            z.writestr("xl/workbook.xml", "<workbook/>")
+        for name, body in members.items():
+            if name == main:
+                continue
+            z.writestr(name, body)
         with z.open(main, "w", force_zip64=True) as f:
-            f.write(b'<?xml version="1.0"?><x><t>')
+            f.write(head)
             chunk = b"0" * (1 << 20)
             for _ in range(size >> 20):
                 f.write(chunk)
-            f.write(b"</t></x>")
+            f.write(tail)
     return buf.getvalue()
 
 
