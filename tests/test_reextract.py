@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from pipelines.reextract import reextract
-from archive.writer import Archive
 from archive_helpers import dump
+
+from archive.writer import Archive
+from pipelines.reextract import reextract
 
 document = pytest.importorskip("pipelines.extract.document")
 SEEDS = sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))
@@ -185,6 +185,7 @@ def test_reextracting_a_bomb_ends_with_a_recorded_error(tmp_path, monkeypatch):
     version with error zip_bomb), and a document whose worker runs out of time is counted as an
     error, not written (its old version stays current, the next run tries again)."""
     import time
+
     from archive.schema import open_db
     bomb, url = _docx_bomb(), "http://t/bomb.docx"
     arc = Archive(tmp_path / "a.db")
