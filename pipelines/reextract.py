@@ -4,8 +4,8 @@ For every current version (page or attachment part) made by an older extractor, 
 bytes are read back from its WARC record (and verified against captures.sha256), extracted
 again in bounded worker processes (pipelines/bounded.py: a time and memory limit per document,
 so a hostile file ends as a counted error instead of a hung run), and written by this one
-process as a new version tied to the same capture; the old rows stay, marked not current. Reports whose checks were made by an older
-CHECKS_VERSION get their checks re-run. A second run finds nothing stale and changes no row.
+process as a new version tied to the same capture; the old rows stay, marked not current.
+Reports whose checks were made by an older CHECKS_VERSION get their checks re-run. A second run finds nothing stale and changes no row.
 
 This module only orchestrates: list stale (archive.rework) → read WARC (archive.warc) →
 extract in bounded workers → settle identity (nianbao.identity) → write (archive.rework, one
