@@ -5,7 +5,8 @@ bytes are read back from its WARC record (and verified against captures.sha256),
 again in bounded worker processes (pipelines/bounded.py: a time and memory limit per document,
 so a hostile file ends as a counted error instead of a hung run), and written by this one
 process as a new version tied to the same capture; the old rows stay, marked not current.
-Reports whose checks were made by an older CHECKS_VERSION get their checks re-run. A second run finds nothing stale and changes no row.
+Reports whose checks were made by an older CHECKS_VERSION get their checks re-run. A second
+run finds nothing stale and changes no row.
 
 This module only orchestrates: list stale (archive.rework) → read WARC (archive.warc) →
 extract in bounded workers → settle identity (nianbao.identity) → write (archive.rework, one
