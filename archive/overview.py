@@ -21,3 +21,37 @@ def summary(db_path: str) -> dict:
         return {k: db.execute(sql).fetchone()[0] for k, sql in _COUNTS.items()}
     finally:
         db.conn.close()
+
+
+def last_run(db_path: str) -> dict | None:
+    """The newest crawl run: id, status, reason and its stats (a dict)."""
+    import json
+    db = open_db(db_path)
+    try:
+        row = db.execute("SELECT id, status, finish_reason, stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+    finally:
+        db.conn.close()
+    if row is None:
+        return None
+    return {"id": row[0], "status": row[1], "reason": row[2], "stats": json.loads(row[3] or "{}")}
+
+
+def run_verdict(run: dict | None) -> tuple[int, str]:
+    """(exit code, one line) for a scheduler: 0 every source read completely; 1 the crawl ran but
+    a source was incomplete (blocked, unreachable, list errors) or items failed to be archived;
+    3 the run did not finish (aborted, interrupted, or it never closed: disk full, killed)."""
+    if run is None:
+        return 3, "no crawl run recorded"
+    stats = run["stats"]
+    if run["status"] != "finished":
+        return 3, f"run {run['id']} {run['status']} ({run['reason'] or 'never closed'})"
+    incomplete = stats.get("nianbao/incomplete_lists") or []
+    errors = stats.get("log_count/ERROR", 0)
+    if incomplete or errors:
+        parts = []
+        if incomplete:
+            parts.append(f"incomplete sources: {', '.join(incomplete)}")
+        if errors:
+            parts.append(f"{errors} errors logged (items may be missing)")
+        return 1, f"run {run['id']} finished partially: " + "; ".join(parts)
+    return 0, f"run {run['id']} finished: every source complete"

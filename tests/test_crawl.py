@@ -38,7 +38,8 @@ def farm_run(tmp_path_factory):
                         "url": farm.base(gkmlpt.ALT_HOST) + "/zwgk/zfxxgknb/"})
         registry = write_registry(tmp / "farm.yml", sources)
         db = tmp / "archive.db"
-        crawl(db, registry)
+        proc = crawl(db, registry, incomplete=True)   # the robots-denied source is not complete
+        assert "incomplete sources: robots-denied" in proc.stdout
         first = tmp / "first.db"
         _snapshot(db, first)
         first_log = list(farm.request_log)
@@ -165,7 +166,7 @@ def _recrawl_args(farm_run) -> list[str]:
 def recrawl(farm_run):
     db = farm_run["db"]
     versions_before = q(db, "SELECT COUNT(*) FROM report_versions")[0][0]
-    crawl(db, farm_run["registry"], *_recrawl_args(farm_run))
+    crawl(db, farm_run["registry"], *_recrawl_args(farm_run), incomplete=True)
     return {"versions_before": versions_before}
 
 
@@ -198,7 +199,7 @@ def test_edition_one(farm_run, recrawl):
         changes = farm.manifest()["changes"]
         before = dict(q(db, "SELECT r.url, COUNT(v.id) FROM reports r JOIN report_versions v ON v.report_id = r.id "
                             "GROUP BY r.url"))
-        crawl(db, farm_run["registry"], *_recrawl_args(farm_run))
+        crawl(db, farm_run["registry"], *_recrawl_args(farm_run), incomplete=True)
         after = dict(q(db, "SELECT r.url, COUNT(v.id) FROM reports r JOIN report_versions v ON v.report_id = r.id "
                            "GROUP BY r.url"))
     finally:
