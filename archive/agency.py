@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from nianbao.agency import agency_key
 
+
 def source_region(db, source_id: str | None) -> str | None:
     if not source_id:
         return None

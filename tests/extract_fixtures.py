@@ -3,8 +3,6 @@ python-docx, openpyxl, xlwt, reportlab) from values the tests choose. The tests 
 that extraction returns exactly those values."""
 from __future__ import annotations
 
-import io
-
 from nianbao import canon
 
 T3C = [k.key for k in canon.T3_COLS]

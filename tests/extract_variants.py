@@ -336,7 +336,7 @@ def pdf_text_only(blank_cells: bool = True, repeat_header: bool = True) -> bytes
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     st = ParagraphStyle("zh", fontName="STSong-Light", fontSize=9, leading=12)

@@ -1,7 +1,6 @@
+from crawler import antibot
 from farm import fixtures
 from farm.portals.base import Req
-
-from crawler import antibot
 
 
 def _req(path="/x"):

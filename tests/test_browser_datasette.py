@@ -19,6 +19,7 @@ from archive.serve import background
 pytestmark = pytest.mark.browser
 
 from crawler import browser as chromium
+
 METADATA = Path(__file__).resolve().parent.parent / "metadata.yml"
 
 QUERY_PARAMS = {

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import copy
 
+from archive_helpers import current_checks, statuses, store
+
 from archive.agency import link
 from archive.writer import Archive
-from archive_helpers import current_checks, statuses, store
 from bench.synthetic import make_doc, set_cell
 
 AGENCY = "嘉兴市经济和信息化局"

@@ -6,9 +6,9 @@ expects; consecutive years of one agency must carry over, whatever the arrival o
 from __future__ import annotations
 
 import pytest
+from archive_helpers import current_checks, store
 
 from archive.writer import Archive
-from archive_helpers import current_checks, store
 
 reports = pytest.importorskip("farm.reports")
 tablegen = pytest.importorskip("farm.tablegen")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from archive_helpers import current_checks
 
 from archive import derive, figures, search
 from archive.schema import open_db
 from archive.writer import Archive
-from archive_helpers import current_checks
 from bench.synthetic import make_doc, render_text, set_cell
 
 AGENCY = "嘉兴市经济和信息化局"

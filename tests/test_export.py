@@ -4,12 +4,12 @@ from __future__ import annotations
 import csv
 import json
 
+from archive_helpers import store
 from click.testing import CliRunner
 
-from cli.main import main
 from archive.writer import Archive
-from archive_helpers import store
 from bench.synthetic import make_doc, set_cell
+from cli.main import main
 
 
 def test_export_csv_and_jsonl(tmp_path):

@@ -7,8 +7,16 @@ import pytest
 
 from nianbao.canon import EMPTY, NA, NUMERIC, T3_COLS
 from pipelines.extract.document import extract_document
-from tests.extract_fixtures import (grid_placements, grid_to_docx, html_page, html_table, t2_grids_2021, t3_grid,
-                                    t3_values, t4_grid)
+from tests.extract_fixtures import (
+    grid_placements,
+    grid_to_docx,
+    html_page,
+    html_table,
+    t2_grids_2021,
+    t3_grid,
+    t3_values,
+    t4_grid,
+)
 
 T3C = [k.key for k in T3_COLS]
 T4_15 = [2, 0, 5, 2, 9, 5, 0, 0, 0, 5, 1, 0, 0, 0, 1]
@@ -187,10 +195,10 @@ def test_xls_merged_cells():
 
 def test_pdf_ruled_tables():
     from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-    from reportlab.lib.styles import ParagraphStyle
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     st = ParagraphStyle("zh", fontName="STSong-Light", fontSize=9, leading=11)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from nianbao import canon
 from pipelines.extract.cells import parse_cell
 from pipelines.extract.document import extract_document
-from pipelines.extract.grid import expand, grid_tokens, text_stream
+from pipelines.extract.grid import expand, grid_tokens
 from pipelines.extract.match import match_tokens
 from pipelines.extract.sniff import sniff
 

@@ -74,7 +74,7 @@ def test_hanweb_county_page2_only_through_dataproxy_window(farm, manifest):
     # the server ignores uid/pageNum: "page 2" by URL is the same bytes
     _, _, b2 = fetch(farm, url(farm, HW, COL_A + "?uid=4851098&pageNum=2"))
     assert b2 == b
-    st, hd, x = fetch(farm, url(farm, HW, f"/module/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15"),
+    st, hd, x = fetch(farm, url(farm, HW, "/module/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15"),
                       "POST", A_FORM)
     assert st == 200 and hd["content-type"].startswith("text/xml")
     rest = [h for h in hrefs(x.decode()) if "/art/" in h]

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from archive_helpers import store
 
 from archive import search
 from archive.writer import Archive
-from archive_helpers import store
 from bench.synthetic import make_doc
 
 BODIES = {

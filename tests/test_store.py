@@ -1,9 +1,10 @@
 """Report identity, versions, editions and attachment cells, with provenance to WARC bytes."""
 from __future__ import annotations
 
+from archive_helpers import current_checks, store, store_attachment
+
 from archive.warc import read_record, sha256
 from archive.writer import Archive
-from archive_helpers import current_checks, store, store_attachment
 from bench.synthetic import make_doc
 
 

@@ -12,14 +12,13 @@ import copy
 from functools import lru_cache
 
 from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from datasette.utils.asgi import NotFound, Response
-
 from archive.datasette import security
-from archive.datasette.common import archive_database
 from archive.datasette.capture import capture_bytes
 from archive.datasette.charts import charts_page
+from archive.datasette.common import archive_database
 from archive.datasette.report_page import report_page
 from archive.datasette.search import search_page
 from archive.datasette.sqlfunctions import register_functions

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from nianbao import canon
 from nianbao.canon import EMPTY, EXTRA_PREFIX, NUMERIC, TEXT, ZERO, label_key
+
 from .cells import parse_cell
 from .decode import for_matching
 from .grid import Tok
