@@ -362,7 +362,7 @@ def _statements(script: str):
             if buf.strip():
                 yield buf
             buf = ""
-    if buf.strip() and not all(l.strip().startswith("--") or not l.strip() for l in buf.splitlines()):
+    if buf.strip() and not all(ln.strip().startswith("--") or not ln.strip() for ln in buf.splitlines()):
         raise ValueError(f"incomplete SQL statement in migration: {buf[:200]!r}")
 
 

@@ -203,7 +203,7 @@ def pdftotext_layout(page_breaks: bool = True) -> str:
     left_piece = {"denied.third_party": "三、本年", "denied.internal_affairs": "度办理结",
                   "denied.process_info": "果"}
     for row, labels in T3_LABELS.items():
-        labs = [l for l in labels if l != "三、本年度办理结果"]
+        labs = [lab for lab in labels if lab != "三、本年度办理结果"]
         first = labs[-1]
         cont = None
         if len(first) > 20:
@@ -371,7 +371,7 @@ def pdf_text_only(blank_cells: bool = True, repeat_header: bool = True) -> bytes
         vals = t3_printed(row)
         if blank_cells and row == "carried_over":
             vals = ["", "", "", "", "", "", "0"]
-        labs = [l for l in labels if l != "三、本年度办理结果"]
+        labs = [lab for lab in labels if lab != "三、本年度办理结果"]
         if row in ("new_received", "carried_over", "carried_forward"):
             cells = [P(labs[0]), "", ""]
             spans.append(("SPAN", (0, r), (2, r)))
@@ -424,7 +424,7 @@ def t3_rows_html(total_col: bool = True, subtotal_col: bool = False, rows=None, 
     result = [r for r in rows if r not in ("new_received", "carried_over", "carried_forward")]
     groups_seen = set()
     for r in rows:
-        labels = [l for l in T3_LABELS.get(r, ["（六）其他处理"]) if l != "三、本年度办理结果"]
+        labels = [lab for lab in T3_LABELS.get(r, ["（六）其他处理"]) if lab != "三、本年度办理结果"]
         if r in ("new_received", "carried_over", "carried_forward"):
             out.append([(labels[0], 1, 3, "td")] + vals(r))
             continue

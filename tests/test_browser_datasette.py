@@ -15,10 +15,9 @@ import pytest
 
 from archive.datasette import sample
 from archive.serve import background
+from crawler import browser as chromium
 
 pytestmark = pytest.mark.browser
-
-from crawler import browser as chromium
 
 METADATA = Path(__file__).resolve().parent.parent / "metadata.yml"
 

@@ -239,7 +239,7 @@ def test_text_line_layout_equals_html():
     for ln in html["body_text"].splitlines():
         for cell in ln.split(" | "):
             lines.append(cell.replace("&nbsp;", ""))
-    text = "\n\n".join(l for l in lines)
+    text = "\n\n".join(lines)
     d = extract_document(text.encode())
     key = lambda c: (c["table"], c["row"], c["col"], c["value"], c["semantic"])  # noqa: E731
     # the blank 表二 cell vanishes in a one-value-per-line rendering; everything else is identical

@@ -2,8 +2,8 @@
 
 `run(doc)` returns one dict per result with keys id, status, scope, expression, expected,
 actual, delta, detail, cells (the operands: {"t3/granted/total": "12", …}, printed text, ""
-for a blank, null for a missing cell) and if_blanks_zero. Sums state `actual = expected`: `actual` is the printed total, `expected` the sum
-of its parts, `delta = actual - expected`.
+for a blank, null for a missing cell) and if_blanks_zero. Sums state `actual = expected`:
+`actual` is the printed total, `expected` the sum of its parts, `delta = actual - expected`.
 
 A blank or NA operand is never 0: the result is `not_assessable`, and `if_blanks_zero` tells
 whether it would pass if blanks were 0 (many agencies leave zeros blank).
@@ -220,9 +220,9 @@ def _section_keys(doc: dict) -> list[str] | None:
         return None
     if isinstance(secs, dict):
         secs = [{"key": k, **(v if isinstance(v, dict) else {})} for k, v in secs.items()]
-    wanted = {s.key: [canon.label_key(l, keep_numbering=True) for l in s.labels()]
+    wanted = {s.key: [canon.label_key(label, keep_numbering=True) for label in s.labels()]
               for s in canon.SECTIONS}
-    loose = {s.key: [canon.label_key(l) for l in s.labels()] for s in canon.SECTIONS}
+    loose = {s.key: [canon.label_key(label) for label in s.labels()] for s in canon.SECTIONS}
     keys = []
     for s in secs:
         if isinstance(s, dict):

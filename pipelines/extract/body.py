@@ -100,6 +100,11 @@ def _squash(s: str) -> str:
     return re.sub(r"[\s\u3000\xa0]+", "", s)
 
 
+# "发布日期:2024-02-08 10:00" inline in a header line: label, then the value up to the next space.
+_INLINE_FIELD = re.compile(r"(发布日期|发布时间|公布日期|信息来源|来源|发布机构|成文日期|日期|时间)\s*[:：]\s*"
+                           r"([^\s:：]+(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)")
+
+
 def header_fields(lines: list[str], limit: int = 80) -> dict[str, str]:
     """Label/value pairs from the top of the page, in any of the layouts seen: inline
     ("发布日期:2024-02-08 访问次数:"), table cells (label | value), or a label line followed by
@@ -118,7 +123,7 @@ def header_fields(lines: list[str], limit: int = 80) -> dict[str, str]:
         m = _HDR_LABEL_RE.match(sq)
         if not m:
             # inline pairs anywhere in a short line: "发布日期:2024-02-08 14:35 访问次数: 信息来源:海宁市"
-            for mm in re.finditer(r"(发布日期|发布时间|公布日期|信息来源|来源|发布机构|成文日期|日期|时间)\s*[:：]\s*([^\s:：]+(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)", c):
+            for mm in _INLINE_FIELD.finditer(c):
                 out.setdefault(mm.group(1), mm.group(2).strip())
             i += 1
             continue

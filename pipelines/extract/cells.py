@@ -12,7 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 from nianbao.canon import EMPTY, NA, NA_TOKENS, NUMERIC, TEXT, ZERO
 
-_NA = {unicodedata.normalize("NFKC", t) for t in NA_TOKENS} | {"--", "---", "——", "—", "不涉及", "无数据", "N/A", "n/a", "NA", "/ /", "//"}
+_NA = {unicodedata.normalize("NFKC", t) for t in NA_TOKENS} | {
+    "--", "---", "——", "—", "不涉及", "无数据", "N/A", "n/a", "NA", "/ /", "//"}
 _SPACES = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
 # number with optional sign, thousands separators and decimals; optional unit/suffix
 _NUM = re.compile(

@@ -222,7 +222,8 @@ def _extract(data, url, headers) -> Document:
     md["meta"] = meta
     md["header"] = fields
     if not title:
-        title = clean_title(fields.get("标题") or fields.get("名称")) if is_title(fields.get("标题") or fields.get("名称") or "") else None
+        named = fields.get("标题") or fields.get("名称") or ""
+        title = clean_title(named) if is_title(named) else None
     if not title:
         title = title_from_lines(top_lines) or (title_from_lines(lines) if lines is not top_lines else None)
     agency, year = agency_year(title)
