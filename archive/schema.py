@@ -1,4 +1,4 @@
-"""The archive's tables and views (spec/archive.md), created and migrated on open.
+"""The archive's tables and views (docs/archive.md), created and migrated on open.
 
 Migrations are numbered SQL scripts applied in order inside one transaction each; the applied
 number is kept in `schema_version`. Never edit a released migration: add a new one.

@@ -2,7 +2,7 @@
 pipelines/extract/canon.py, balanced table 三, narrative bodies with six sections) for tests and
 benchmarks.
 
-- `make_doc(agency, year, ...)` → one extract JSON (spec/report-format.md §4) whose tables
+- `make_doc(agency, year, ...)` → one extract JSON (docs/report-format.md) whose tables
   balance unless told otherwise; `carried_over` lets a series of years chain correctly.
 - `render_text(doc)` → a plain-text rendering (like the seeds) of a document.
 - `build(path, n, seed)` → an archive at `path` with `n` reports (cells, checks, bodies, search

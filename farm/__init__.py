@@ -1,4 +1,4 @@
-"""The sample portal farm: local fake government portals (portals.md §4) with a ground-truth manifest."""
+"""The sample portal farm: local fake government portals (docs/adapters.md) with a ground-truth manifest."""
 from farm.server import Farm
 
 __all__ = ["Farm"]

@@ -1,4 +1,4 @@
-"""Adversarial behaviour shared by the portals (portals.md §4.7): anti-bot challenges, throttling,
+"""Adversarial behaviour shared by the portals (docs/adapters.md): anti-bot challenges, throttling,
 robots.txt variants, soft errors, lying charsets. Each is a small function returning a Resp.
 """
 from __future__ import annotations

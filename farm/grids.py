@@ -1,4 +1,4 @@
-"""The three tables as grids of merged cells, the shape of the paper form (peers-and-format §1.2).
+"""The three tables as grids of merged cells, the shape of the paper form (docs/report-format.md).
 
 A grid is a list of rows; each row a list of GridCell (spanned positions are simply absent, as
 in HTML). Labels come from canon.py, then go through a per-report LabelStyle that imitates the

@@ -1,4 +1,4 @@
-"""HTML and plain-text renderings of a report body (reference/portals.md §1.5).
+"""HTML and plain-text renderings of a report body (docs/adapters.md).
 
 A body is a list of blocks: ("h", text) section heading, ("p", text) paragraph,
 ("table", grid) a table, ("attach", filename) an attachment link, ("img", filename).

@@ -21,7 +21,7 @@ T3_RESULT_ROWS_2019 = tuple(r for r in canon.T3_ROWS_2019
                                          "carried_forward"))
 T4_PARTS = ("upheld", "corrected", "other", "pending")
 
-# Checks this generator knows how to break on purpose (spec §5).
+# Checks this generator knows how to break on purpose (docs/checks.md).
 BREAKABLE = ("T3-BAL", "T3-SUM-RESULTS", "T3-SUM-COLS", "T4-SUM", "T2-DOMAIN", "T3-DOMAIN",
              "S-SECTIONS")
 

@@ -1,4 +1,4 @@
-"""THE canonical keys and labels of the 年报 tables (spec/report-format.md §2).
+"""THE canonical keys and labels of the 年报 tables (docs/report-format.md).
 
 Every other module imports keys and Chinese labels from here; nothing else spells them.
 Labels are the official ones (国办公开办函〔2019〕60号 and 〔2021〕30号); `aliases` are the
@@ -22,7 +22,7 @@ TABLE_TITLES = {
     "t4": "政府信息公开行政复议、行政诉讼情况",
 }
 
-# Cell semantics (spec §3).
+# Cell semantics (docs/report-format.md).
 NUMERIC, ZERO, EMPTY, NA, TEXT = "NUMERIC", "ZERO", "EMPTY", "NA", "TEXT"
 SEMANTICS = (NUMERIC, ZERO, EMPTY, NA, TEXT)
 NA_TOKENS = ("/", "／", "-", "－", "—", "——", "–", "无", "不适用", "\\")

@@ -120,7 +120,7 @@ def test_official_cell_sets_per_format():
     g21 = generate(ReportSpec("清河县人民政府", 2023, "2021"))
     g19 = generate(ReportSpec("清河县人民政府", 2020, "2019"))
     count = lambda g, t: sum(1 for c in g.cells if c["table"] == t)  # noqa: E731
-    # peers-and-format §1.2/1.3: 10 + 175 + 15 cells (2021), 22 + 161 + 15 (2019)
+    # the official templates (docs/report-format.md): 10 + 175 + 15 cells (2021), 22 + 161 + 15 (2019)
     assert (count(g21, "t2"), count(g21, "t3"), count(g21, "t4")) == (10, 175, 15)
     assert (count(g19, "t2"), count(g19, "t3"), count(g19, "t4")) == (22, 161, 15)
     fee = next(c for c in g21.cells if c["col"] == "fee_amount_wan_yuan")

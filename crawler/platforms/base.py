@@ -18,7 +18,7 @@ from crawler import meta as M
 
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年—–]\s*(\d{1,2})\s*[-/.月—–]\s*(\d{1,2})")
 _SKIP_HREF = re.compile(r"^\s*(javascript:|mailto:|tel:|#)", re.I)
-# Reading aids and language switches are navigation, never items (portals.md §1.8).
+# Reading aids and language switches are navigation, never items (docs/adapters.md).
 _NAV_TEXT = re.compile(r"^(繁體|繁体|简体|English|无障碍|長者|长者|老年模式|进入老年模式|阅读辅助|首页|上一页|下一页|尾页|末页)$")
 
 

@@ -1,4 +1,4 @@
-"""Guangdong gkmlpt (portals.md §2.5): the directory is a JS app; the list is the JSON API
+"""Guangdong gkmlpt (docs/adapters.md): the directory is a JS app; the list is the JSON API
 `/gkmlpt/api/all/<classify>?page=N&sid=<sid>` (100 per page, `total`). The same sites' static
 columns number pages 1-based (`index_2.html`) with rows `div.viewList li span.name a`.
 """

@@ -1,4 +1,4 @@
-"""Hanweb 大汉 JCMS (portals.md §2.1–2.3, §2.8 truecms): lists inside `<datastore>` XML in a script,
+"""Hanweb 大汉 JCMS (docs/adapters.md): lists inside `<datastore>` XML in a script,
 continued through `dataproxy.jsp` (Zhejiang POST windows or Jiangsu GET pages, the path taken from
 `proxyUrl`), jpaas "page build unit" JSON, truecms JSONP. Totals come from `totalRecord` /
 `<totalrecord>` / `<totalpage>`, never from `nextgroup` numbers.

@@ -1,4 +1,4 @@
-"""Hunan (portals.md §2.7): province/department lists loaded by POST from
+"""Hunan (docs/adapters.md): province/department lists loaded by POST from
 `api.<domain>/search/common/search/<channelId>` (Origin/Referer = the site), and numeric-path
 county portals whose page count is only in an inline `… else if(num>N)` script (`index_N.htm`)."""
 from __future__ import annotations

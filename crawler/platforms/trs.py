@@ -1,4 +1,4 @@
-"""TRS WCM static publishing (portals.md §2.4): `index.html`, `index_1.html`… with the page count
+"""TRS WCM static publishing (docs/adapters.md): `index.html`, `index_1.html`… with the page count
 only in an inline `createPageHTML(countPage, currentPage, "index", "html")` call; details
 `./YYYYMM/tYYYYMMDD_ID.html`.
 """

@@ -1,4 +1,4 @@
-"""Fujian ylcms (portals.md §2.6): `<meta name="siteIdMeta">`; page N ≥ 2 is
+"""Fujian ylcms (docs/adapters.md): `<meta name="siteIdMeta">`; page N ≥ 2 is
 `/cms/sitemanage/index.shtml?siteId=<id>&page=N`, the count = max N among pager links on page 1."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The mock portals, one module per CMS family (portals.md §4)."""
+"""The mock portals, one module per CMS family (docs/adapters.md)."""
 from __future__ import annotations
 
 

@@ -147,7 +147,7 @@ esc = html.escape
 def metas(site: str, domain: str, idcode: str, column: str | None = None, coltype: str | None = None,
           title: str | None = None, pubdate: str | None = None, source: str | None = None,
           url: str | None = None, description: str = "", reversed_attrs: bool = False, extra: str = "") -> str:
-    """The national web-page meta tags (portals.md §1.2)."""
+    """The national web-page meta tags (docs/adapters.md)."""
     pairs = [("SiteName", site), ("SiteDomain", domain), ("SiteIDCode", idcode)]
     if column is not None:
         pairs += [("ColumnName", column), ("ColumnDescription", column) if title is None else ("ColumnType", coltype or column)]

@@ -1,4 +1,4 @@
-"""Mock D — Guangdong gkmlpt + 集约化 static column (portals.md §2.5, §4.4), host www.gd-county.gov.cn.test.
+"""Mock D — Guangdong gkmlpt + 集约化 static column (docs/adapters.md), host www.gd-county.gov.cn.test.
 
 `/gkmlpt/index` is a JS shell; the 年报 list exists only in `GET /gkmlpt/api/all/2611?page=N&sid=758001`
 (100 articles per page, `total`/`offset`). Details `/gkmlpt/content/<a>/<b>/post_<id>.html` with an

@@ -1,4 +1,4 @@
-"""Mocks A and B — Hanweb 大汉 JCMS (portals.md §2.1–2.3, §4.1, §4.2).
+"""Mocks A and B — Hanweb 大汉 JCMS (docs/adapters.md).
 
 A (www.hw-county.gov.cn.test, Zhejiang style): column pages carry the first group (3 × 15 records)
 inside `<script type="text/xml"><datastore>`; further records only through POST

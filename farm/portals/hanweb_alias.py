@@ -1,4 +1,4 @@
-"""A second Zhejiang-style Hanweb county (opt-in variant, portals.md §4.1 last table row): the jpage
+"""A second Zhejiang-style Hanweb county (opt-in variant, docs/adapters.md last table row): the jpage
 proxy lives only at the legacy alias `POST /module/jslib/jquery/jpage/dataproxy.jsp` — the usual
 `/module/jpage/dataproxy.jsp` answers 404 here — so a crawler must take the path from the inline
 `proxyUrl:`. The site also uses a smaller group (perPage 10 × groupSize 2 = 20 inline records),

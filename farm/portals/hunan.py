@@ -1,4 +1,4 @@
-"""Mock F — Hunan (portals.md §2.7, §4.6): a TRS department site whose list comes only from a POST
+"""Mock F — Hunan (docs/adapters.md): a TRS department site whose list comes only from a POST
 JSON search API on a separate `api.` host (Origin/Referer checked), and a numeric-path county portal
 (`/31185/32016/index.htm`, `index_2.htm`, page count only in inline JS) with robots Crawl-delay: 2
 and burst throttling.

@@ -1,4 +1,4 @@
-"""Mock C — TRS WCM static publishing (portals.md §2.4, §4.3), host www.trs-site.gov.cn.test.
+"""Mock C — TRS WCM static publishing (docs/adapters.md), host www.trs-site.gov.cn.test.
 
 Column `/zwgk/zfxxgk/zfxxgknb/` = `index.html`; page k+1 is `index_k.html` (0-based suffix), the
 page count only in the inline `createPageHTML(countPage, currentPage, "index", "html")` call.
@@ -110,7 +110,7 @@ NAV = ("政府信息公开指南", "zfxxgkzn"), ("政府信息公开制度", "zf
 
 @dataclass(frozen=True)
 class TrsVariant:
-    """Opt-in template variants of Mock C (portals.md §4.3); the default is the plain county site."""
+    """Opt-in template variants of Mock C (docs/adapters.md); the default is the plain county site."""
     suffix: str = "html"          # html | shtml (Wuhan/Kunming) | htm (Fujian)
     paging: str = "zero_based"    # zero_based (index_1 = page 2) | one_based (Sichuan) | chongqing (createPage)
     layout: str = "list"          # list (div.overview_right ul) | table (old td list, body in td.heise)

@@ -1,4 +1,4 @@
-"""Mock E — Fujian ylcms (portals.md §2.6, §4.5), host www.yl-county.gov.cn.test.
+"""Mock E — Fujian ylcms (docs/adapters.md), host www.yl-county.gov.cn.test.
 
 Page 1 `/cms/html/xxrmzf/zfxxgknb/index.html` (15 items, `<UL id="resources">`); pages ≥ 2 only at
 `/cms/sitemanage/index.shtml?siteId=…&page=N`. Type A details `/cms/html/xxrmzf/YYYY-MM-DD/<10>.html`

@@ -1,5 +1,5 @@
 """A Fujian ylcms city department whose 年报 sit in an 信息公开 leaf directory (opt-in variant,
-portals.md §2.6/§4.5): the list is only at
+docs/adapters.md): the list is only at
 `/cms/infopublic/index.shtml?directoryId=…&leafInfoDirectoryPageEnable=true&siteId=…&page=N`
 as `UL#infos > DIV.menuli > LI`; every item is a type B `publicInfo.shtml` detail.
 """

@@ -1,6 +1,6 @@
 """Body text, the six sections, and report metadata (title, agency, year, dates).
 
-HTML: the CMS body container when one is present (portals.md §1.4), else trafilatura's main
+HTML: the CMS body container when one is present (docs/adapters.md), else trafilatura's main
 text. Metadata: the national meta tags (ArticleTitle, PubDate, ContentSource), the 索引号
 header block (table, list or label/value lines), the title (→ agency + report year), page
 dates, with fallbacks down to the signature date at the end of the report.

@@ -1,4 +1,4 @@
-"""A printed cell → (value, semantic), spec §3.
+"""A printed cell → (value, semantic) (docs/report-format.md, cell semantics).
 
 `raw` always keeps the exact text; `value` is a number only for NUMERIC/ZERO. A blank is EMPTY
 and "/", "-", "无"… are NA: never 0. Units: the fee column is in 万元, so "86500元" becomes 8.65;

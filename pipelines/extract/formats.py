@@ -1,4 +1,4 @@
-"""Which format a report's tables use (spec §1): decided by the printed labels, not the year.
+"""Which format a report's tables use (docs/report-format.md): decided by the printed labels, not the year.
 
 表二's column labels are the strongest signal (2019 and 2021 columns mean different things);
 表三's （六）其他处理 structure (three sub-rows in 2021, one row in 2019) is the fallback. With no
