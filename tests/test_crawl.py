@@ -38,8 +38,9 @@ def farm_run(tmp_path_factory):
                         "url": farm.base(gkmlpt.ALT_HOST) + "/zwgk/zfxxgknb/"})
         registry = write_registry(tmp / "farm.yml", sources)
         db = tmp / "archive.db"
-        proc = crawl(db, registry, incomplete=True)   # the robots-denied source is not complete
-        assert "incomplete sources: robots-denied" in proc.stdout
+        proc = crawl(db, registry, incomplete=True)   # blocked and robots-denied sources are not complete
+        named = proc.stdout.split("incomplete sources: ", 1)[1].split(";")[0].split(", ")
+        assert sorted(named) == sorted(s["id"] for s in sources if s["id"].startswith(("blocked-", "robots-")))
         first = tmp / "first.db"
         _snapshot(db, first)
         first_log = list(farm.request_log)
