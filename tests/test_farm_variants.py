@@ -365,8 +365,15 @@ def test_gkmlpt_datacenter_block_resets_the_first_requests(farm):
     finally:
         farm.set_dc_block(0)
     assert fetch(farm, gd)[0] == 200
-    # Ordered by arrival: a reset is logged after the client has already moved on.
-    arrived = sorted((r for r in farm.request_log if r["host"] == "www.gd-county.gov.cn.test"), key=lambda r: r["time"])
+    # The farm logs a request after answering it: wait for the last one, then order by arrival.
+    import time
+    deadline = time.monotonic() + 5
+    while True:
+        arrived = sorted((r for r in farm.request_log if r["host"] == "www.gd-county.gov.cn.test"),
+                         key=lambda r: r["time"])
+        if [r["status"] for r in arrived][-4:] == [0, 0, 200, 200] or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert [r["status"] for r in arrived][-4:] == [0, 0, 200, 200]
 
 
