@@ -31,6 +31,9 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Attachments can be big scanned PDFs; beyond this they are recorded as `too_large`.
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+# A rendered DOM is not size-checked while it downloads and is held whole by the browser, so it
+# has its own, smaller cap (`too_large` beyond it; 0: only DOWNLOAD_MAXSIZE). A real 年报 page is < 2 MB.
+NIANBAO_MAX_RENDERED_BYTES = 20 * 1024 * 1024
 COOKIES_ENABLED = True
 REFERER_ENABLED = True
 # Incremental state lives in the archive; Scrapy's cache would mix rendered and raw bodies.
@@ -63,6 +66,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.CaptureMiddleware": 580,
     # After robots.txt (100), so the parser it fetched gives the Crawl-delay.
     "crawler.middlewares.CrawlDelayMiddleware": 110,
+    # Scrapy's own, in their places, but a gzip bomb or a redirect loop they drop is a capture.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.CapturedCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.CapturedRedirectMiddleware": 600,
 }
 # robots.txt Crawl-delay is honoured up to this many seconds per request and host.
 NIANBAO_MAX_CRAWL_DELAY = 10.0
@@ -72,6 +80,7 @@ ITEM_PIPELINES = {
 # Scrapy's own AutoThrottle stays on; CrawlDelayMiddleware keeps each slot's Crawl-delay as a floor.
 EXTENSIONS = {
     "crawler.extensions.CrawlRunExtension": 100,
+    "crawler.progress.ProgressExtension": 200,   # only with NIANBAO_PROGRESS (`crawl --progress`)
 }
 
 # Where the archive lives and which registry drives the spider (overridable with -s).

@@ -10,146 +10,21 @@ bound (pipelines/bounded.py) is checked on all of them too, with the crawl's lim
 from __future__ import annotations
 
 import asyncio
-import io
 import threading
 import time
-import zipfile
 
 import pytest
 
+from farm.portals.bombs import dense_pdf, many_pages_pdf, nested_pdf, ruled_pdf, zip_bomb
 from pipelines.bounded import FAILURE_CODES, BoundedExtractor
 from pipelines.extract.document import extract_document
 from pipelines.extract.sniff import sniff
 
 reportlab = pytest.importorskip("reportlab")
 psutil = pytest.importorskip("psutil")
-from reportlab.pdfgen import canvas  # noqa: E402
 
 
-# ------------------------------------------------------------------ builders
-def ruled_pdf(pages: int = 2, n: int = 1000) -> bytes:
-    """`n` horizontal and `n` vertical rulings 5 pt apart on each page (28 KB for 2×1000).
-    Before the limits: no page finished in 120 s (RSS 560 MB at the kill)."""
-    buf = io.BytesIO()
-    side = 40 + 5 * n
-    c = canvas.Canvas(buf, pagesize=(side, side), pageCompression=1)
-    for p in range(pages):
-        c.setLineWidth(0.2)
-        for i in range(n):
-            c.line(20, 20 + 5 * i, side - 20, 20 + 5 * i)
-            c.line(20 + 5 * i, 20, 20 + 5 * i, side - 20)
-        c.drawString(30, side - 15, f"annual report page {p + 1}")
-        c.showPage()
-    c.save()
-    return buf.getvalue()
-
-
-def many_pages_pdf(n: int = 5000) -> bytes:
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=(72, 72))
-    for i in range(n):
-        c.drawString(5, 30, str(i + 1))
-        c.showPage()
-    c.save()
-    return buf.getvalue()
-
-
-def dense_pdf(chars: int = 40_000) -> bytes:
-    """One page holding `chars` characters in 2 pt type."""
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=(1000, 1000))
-    c.setFont("Helvetica", 2)
-    per_line = 400
-    for k in range(chars // per_line):
-        c.drawString(10, 990 - 2.4 * k, "x" * per_line)
-    c.showPage()
-    c.save()
-    return buf.getvalue()
-
-
-def _pdf(objs: list[bytes]) -> bytes:
-    """A PDF written by hand: numbered objects, an xref table, a trailer."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, o in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for o in offsets:
-        out += b"%010d 00000 n \n" % o
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
-
-
-def nested_pdf(depth: int = 2_000_000, where: str = "page") -> bytes:
-    """An array nested `depth` levels deep in the page dictionary (or its content stream).
-    Before the limits: 5M levels (10 MB) took 18 s and 880 MB; 20M levels (40 MB) > 3 GB."""
-    deep = b"[" * depth + b"]" * depth
-    content = b"BT /F1 12 Tf 72 720 Td (hello) Tj ET"
-    if where == "content":
-        content = deep + b"\n" + content
-    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-            + (b" /Foo " + deep if where == "page" else b"") + b" >>")
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                 page, b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"])
-
-
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-def _office_base(kind: str) -> bytes:
-    """A real, tiny DOCX (python-docx) or XLSX (openpyxl) to plant the bomb in."""
-    buf = io.BytesIO()
-    if kind == "docx":
-        import docx
-        d = docx.Document()
-        d.add_paragraph("2023年政府信息公开工作年度报告")
-        d.save(buf)
-    else:
-        import openpyxl
-        wb = openpyxl.Workbook()
-        wb.active["A1"] = "2023年政府信息公开工作年度报告"
-        wb.save(buf)
-    return buf.getvalue()
-
-
-def zip_bomb(kind: str, size: int = 1 << 30) -> bytes:
-    """A valid DOCX/XLSX whose main part (word/document.xml, xl/worksheets/sheet1.xml) holds a
-    text run of `size` "0"s (4.5 MB on disk). kind "odt": a zip whose `mimetype` is the run.
-    Before the limits, python-docx/openpyxl read the whole part into memory and parse it."""
-    if kind == "odt":
-        members, main = {"content.xml": b"<x/>"}, "mimetype"
-        head, tail = b"", b""
-    else:
-        with zipfile.ZipFile(io.BytesIO(_office_base(kind))) as z:
-            members = {n: z.read(n) for n in z.namelist()}
-        if kind == "docx":
-            main = "word/document.xml"
-            head = (f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{_W}"><w:body>'
-                    f"<w:p><w:r><w:t>").encode()
-            tail = b"</w:t></w:r></w:p></w:body></w:document>"
-        else:
-            main = "xl/worksheets/sheet1.xml"
-            head = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_S}"><sheetData>'
-                    f'<row r="1"><c r="A1" t="inlineStr"><is><t>').encode()
-            tail = b"</t></is></c></row></sheetData></worksheet>"
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        for name, body in members.items():
-            if name == main:
-                continue
-            z.writestr(name, body)
-        with z.open(main, "w", force_zip64=True) as f:
-            f.write(head)
-            chunk = b"0" * (1 << 20)
-            for _ in range(size >> 20):
-                f.write(chunk)
-            f.write(tail)
-    return buf.getvalue()
-
-
+# The builders live with the farm's bombs portal, which serves the same files to a crawl.
 # name → (builder, URL, expected code, "error" | "warning")
 BOMBS = {
     "ruled_grid_pdf": (ruled_pdf, "http://s.test/ruled.pdf", "table_finding_skipped", "warning"),

@@ -112,3 +112,125 @@ def test_a_refused_browser_redirect_is_recorded(mw):
     mw.crawler.signals.send_catch_log(browser_refused, request=req, exception=OffScope("browser redirect"))
     assert q(mw.state.ledger.path, "SELECT outcome, error, rendered FROM captures WHERE id = ?",
              [req.meta[M.CAPTURE_ID]]) == [("off_scope", "OffScope: browser redirect", 1)]
+
+
+# ------------------------------------------------ rendered DOM cap, gzip bombs, redirect loops
+def _row(mw, req):
+    return q(mw.state.ledger.path, "SELECT url, final_url, status, outcome, error, sha256, warc_file, role "
+                                   "FROM captures WHERE id = ?", [req.meta[M.CAPTURE_ID]])[0]
+
+
+def test_rendered_dom_has_its_own_smaller_cap(tmp_path):
+    crawler = make_crawler(tmp_path, DOWNLOAD_MAXSIZE=64 << 20, NIANBAO_MAX_RENDERED_BYTES=5000)
+    mw = CaptureMiddleware.from_crawler(crawler)
+    mw.state.open_run()
+    try:
+        meta = {M.SOURCE_ID: "src", M.ROLE: "list", "playwright": True}
+        resp = html(URL, REPORT, meta=meta)            # ~ 26 KB: over 5,000, far under 64 MB
+        assert len(resp.body) > 5000
+        mw.process_response(resp.request, resp)
+        url, final, status, outcome, error, sha, warc, _ = _row(mw, resp.request)
+        assert (outcome, sha, warc) == ("too_large", None, None)
+        assert error == f"rendered DOM of {len(resp.body)} bytes > 5000"
+        # the same bytes fetched without the browser pass: DOWNLOAD_MAXSIZE applies to them
+        plain = html(URL, REPORT, meta={M.SOURCE_ID: "src", M.ROLE: "list"})
+        mw.process_response(plain.request, plain)
+        assert _row(mw, plain.request)[3] == "ok"
+        small = html(URL, "<html><body>短</body></html>", meta=meta)
+        mw.process_response(small.request, small)
+        assert _row(mw, small.request)[3] == "ok"
+    finally:
+        mw.state.ledger.close()
+
+
+def test_rendered_cap_off_leaves_the_download_maxsize(tmp_path):
+    crawler = make_crawler(tmp_path, DOWNLOAD_MAXSIZE=5000, NIANBAO_MAX_RENDERED_BYTES=0)
+    mw = CaptureMiddleware.from_crawler(crawler)
+    mw.state.open_run()
+    try:
+        resp = html(URL, REPORT, meta={M.SOURCE_ID: "src", M.ROLE: "list", "playwright": True})
+        mw.process_response(resp.request, resp)
+        assert _row(mw, resp.request)[3:5] == ("too_large", f"rendered DOM of {len(resp.body)} bytes > 5000")
+    finally:
+        mw.state.ledger.close()
+
+
+def test_default_rendered_cap_is_smaller_than_the_download_maxsize():
+    from scrapy.settings import Settings
+    s = Settings()
+    s.setmodule("crawler.settings")
+    assert 0 < s.getint("NIANBAO_MAX_RENDERED_BYTES") == 20 << 20 < s.getint("DOWNLOAD_MAXSIZE")
+    mws = s.getdict("DOWNLOADER_MIDDLEWARES")
+    assert mws["crawler.middlewares.CapturedCompressionMiddleware"] == 590
+    assert mws["scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"] is None
+    assert mws["crawler.middlewares.CapturedRedirectMiddleware"] == 600
+    assert mws["scrapy.downloadermiddlewares.redirect.RedirectMiddleware"] is None
+
+
+def _gzip(data: bytes) -> bytes:
+    import gzip
+    return gzip.compress(data, compresslevel=9)
+
+
+def test_gzip_bomb_is_a_too_large_capture(mw):
+    from crawler.middlewares import CapturedCompressionMiddleware
+    comp = CapturedCompressionMiddleware.from_crawler(mw.crawler)
+    comp._max_size = 100_000
+    bomb = _gzip(b"<html><body>" + b" " * 1_000_000 + b"</body></html>")
+    assert len(bomb) < 5000
+    resp = raw(URL, bomb, headers={"Content-Encoding": "gzip", "Content-Type": "text/html"},
+               meta={M.SOURCE_ID: "src", M.ROLE: "detail"})
+    with pytest.raises(IgnoreRequest):
+        comp.process_response(resp.request, resp)
+    url, final, status, outcome, error, sha, warc, role = _row(mw, resp.request)
+    assert (url, final, status, outcome, sha, warc, role) == (URL, URL, 200, "too_large", None, None, "detail")
+    assert error.startswith("Content-Encoding gzip: ") and "exceeded DOWNLOAD_MAXSIZE (100000 B)" in error
+    assert mw.state.counters["outcome/too_large"] == 1
+    # a gzip body under the limit is decoded and left to CaptureMiddleware: no capture here
+    ok = raw(URL, _gzip(b"<html><body>ok</body></html>"), headers={"Content-Encoding": "gzip"},
+             meta={M.SOURCE_ID: "src", M.ROLE: "detail"})
+    out = comp.process_response(ok.request, ok)
+    assert out.body == b"<html><body>ok</body></html>" and M.CAPTURE_ID not in ok.request.meta
+
+
+def _redirect(req, location, status=302):
+    return raw(req.url, b"", status=status, headers={"Location": location}, meta=req.meta) \
+        .replace(request=req)
+
+
+def test_redirect_loop_is_an_error_capture(mw):
+    from crawler.middlewares import CapturedRedirectMiddleware
+    red = CapturedRedirectMiddleware.from_crawler(mw.crawler)
+    a, b = "http://www.example.gov.cn.test/loop-a.html", "http://www.example.gov.cn.test/loop-b.html"
+    req = Request(a, meta={M.SOURCE_ID: "src", M.ROLE: "detail"})
+    hop = red.process_response(req, _redirect(req, "/loop-b.html"))
+    assert isinstance(hop, Request) and hop.url == b and M.CAPTURE_ID not in req.meta
+    with pytest.raises(IgnoreRequest, match="redirect loop"):
+        red.process_response(hop, _redirect(hop, "/loop-a.html#top"))
+    url, final, status, outcome, error, sha, warc, role = _row(mw, hop)
+    assert (url, final, status, outcome, role) == (a, b, 302, "error", "detail")
+    assert error == f"redirect loop: {a} → {b} → {a}#top"
+    # a chain that never repeats a hop is followed
+    c = Request("http://www.example.gov.cn.test/c.html", meta={M.SOURCE_ID: "src"})
+    assert isinstance(red.process_response(c, _redirect(c, "/d.html")), Request)
+
+
+def test_too_many_redirects_is_an_error_capture(tmp_path):
+    from crawler.middlewares import CapturedRedirectMiddleware
+    crawler = make_crawler(tmp_path, REDIRECT_MAX_TIMES=2)
+    mw = CaptureMiddleware.from_crawler(crawler)
+    mw.state.open_run()
+    try:
+        red = CapturedRedirectMiddleware.from_crawler(crawler)
+        req = Request("http://www.example.gov.cn.test/r0.html", meta={M.SOURCE_ID: "src", M.ROLE: "detail"})
+        for i in range(1, 3):
+            req = red.process_response(req, _redirect(req, f"/r{i}.html"))
+        with pytest.raises(IgnoreRequest, match="max redirections"):
+            red.process_response(req, _redirect(req, "/r3.html"))
+        url, final, status, outcome, error, *_ = _row(mw, req)
+        assert (url, final, status, outcome) == ("http://www.example.gov.cn.test/r0.html",
+                                                 "http://www.example.gov.cn.test/r2.html", 302, "error")
+        assert error.startswith("max redirections reached: ") and error.endswith("r1.html → "
+                                                                               "http://www.example.gov.cn.test/r2.html")
+    finally:
+        mw.state.ledger.close()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 
 def build_portals(farm) -> list:
+    from farm.portals.bombs import BombsPortal
     from farm.portals.gkmlpt import GkmlptPortal
     from farm.portals.hanweb import HanwebCountyPortal, HanwebProvPortal
     from farm.portals.hanweb_alias import HanwebAliasPortal
@@ -13,5 +14,6 @@ def build_portals(farm) -> list:
     from farm.portals.ylcms_leaf import YlcmsLeafPortal
     classes = [HanwebCountyPortal, HanwebProvPortal, TrsPortal, GkmlptPortal, YlcmsPortal, HunanPortal]
     extras = [HanwebAliasPortal(farm), YlcmsLeafPortal(farm),   # opt-in: Portal.extra
-              HostilePortal(farm)]   # listed only by farm/portals/hostile.py
+              HostilePortal(farm),   # listed only by farm/portals/hostile.py
+              BombsPortal(farm)]     # listed only by farm/portals/bombs.py
     return [cls(farm) for cls in classes] + variant_portals(farm) + extras
