@@ -10,6 +10,7 @@ interrupted run already archived) lives in the archive, reached only through the
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
 from scrapy.utils.misc import load_object
@@ -18,6 +19,41 @@ from archive.ledger import Ledger
 from crawler import registry
 
 _STATES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+@dataclass
+class ListFigures:
+    """One list of a source (its column, a year sub-column, a column met as a detail page): what
+    its pages print about its size, and what they showed. Printed figures are hints: they decide
+    what is expected, never how many pages are fetched (that is the page cap's business)."""
+    found: set = field(default_factory=set)              # distinct entry URLs, noise included
+    per_page: dict = field(default_factory=dict)         # page number → distinct entries on it
+    items: int | None = None                             # the largest printed item total
+    pages: int | None = None                             # the largest printed page count
+    scheduled: int = 0                                   # further page requests made for it
+
+    def note(self, items: int | None, pages: int | None) -> None:
+        if items is not None:
+            self.items = max(self.items or 0, items)
+        if pages is not None:
+            self.pages = max(self.pages or 0, pages)
+
+    def expected(self) -> int | None:
+        """Items the list says it holds: a printed total; else from a page count, every page up to
+        the last non-empty one read is full (page 1's size), and that one holds what it showed
+        (a stale count's empty trailing page is not a shortfall; a page never read counts full)."""
+        if self.items is not None:
+            return self.items
+        if not self.pages or not self.per_page.get(1):
+            return None
+        size = self.per_page[1]
+        read = [k for k, n in self.per_page.items() if n and k <= self.pages]
+        last = max(read)
+        if last < self.pages and all(k in self.per_page for k in range(last + 1, self.pages + 1)):
+            return (last - 1) * size + self.per_page[last]
+        if last < self.pages:   # pages after the last one read never answered: they count full
+            return (self.pages - 1) * size + 1
+        return (last - 1) * size + self.per_page[last]
 
 
 class RunState:
@@ -46,6 +82,11 @@ class RunState:
         self.counters: Counter = Counter()
         self.resume_urls: set[str] = set()
         self.interrupted_runs: list[int] = []
+        # Bounds on what a list may make the crawl do (hostile counts: `countPage = 100000000`).
+        self.max_list_pages = settings.getint("NIANBAO_MAX_LIST_PAGES", 500)
+        self.max_list_items = settings.getint("NIANBAO_MAX_LIST_ITEMS", 20000)
+        self.lists: dict[str, dict[str, ListFigures]] = defaultdict(dict)   # source → list key → figures
+        self.capped: set[str] = set()                                        # sources a cap cut short
 
     @classmethod
     def of(cls, crawler) -> "RunState":
@@ -74,8 +115,56 @@ class RunState:
     # ------------------------------------------------------------ list completeness
     @property
     def complete_lists(self) -> set[str]:
-        """Sources whose every list page was fetched and read (only those can prove a report gone)."""
-        return {sid for sid in self.list_ok if sid not in self.list_failed and not self.list_pending[sid]}
+        """Sources whose every list page was fetched and read, that no cap cut short and whose lists
+        showed at least what they print (only those can prove a report gone)."""
+        return {sid for sid in self.list_ok if sid not in self.list_failed and not self.list_pending[sid]
+                and sid not in self.capped and not self.short_lists(sid)}
+
+    # ------------------------------------------------------------ list figures and caps
+    def list_figures(self, sid: str, key: str) -> ListFigures:
+        return self.lists[sid].setdefault(key, ListFigures())
+
+    def short_lists(self, sid: str) -> list[str]:
+        """Keys of the source's lists that showed fewer distinct entries than they print."""
+        return [k for k, f in self.lists.get(sid, {}).items()
+                if f.expected() is not None and len(f.found) < f.expected()]
+
+    def cap(self, sid: str, what: str) -> None:
+        """A cap stopped reading the source's list: it is not complete (nothing is marked gone)."""
+        if sid not in self.capped:
+            self.capped.add(sid)
+            self.counters["lists_capped"] += 1
+        self.counters[f"lists_capped/{what}"] += 1
+
+    def may_add_page(self, sid: str, key: str) -> bool:
+        """One more further page request for this list, within NIANBAO_MAX_LIST_PAGES (the list's
+        first page counts)? A refusal caps the source."""
+        figures = self.list_figures(sid, key)
+        if figures.scheduled + 1 >= self.max_list_pages:
+            self.cap(sid, "pages")
+            return False
+        figures.scheduled += 1
+        return True
+
+    def may_add_item(self, sid: str) -> bool:
+        """One more distinct entry for this source, within NIANBAO_MAX_LIST_ITEMS? A refusal caps it."""
+        if len(self.listed[sid]) >= self.max_list_items:
+            self.cap(sid, "items")
+            return False
+        return True
+
+    def figures(self, sid: str) -> dict:
+        """The source's expected-vs-found figures for the run stats (`nianbao/lists/<source>`): a list
+        that prints no size expects what it showed; `short` names the lists that showed less."""
+        lists = self.lists.get(sid, {})
+        expected = found = 0
+        for f in lists.values():
+            e = f.expected()
+            found += len(f.found)
+            expected += len(f.found) if e is None else e
+        return {"expected": expected, "found": found, "lists": len(lists),
+                "unprinted": sum(1 for f in lists.values() if f.expected() is None),
+                "short": sorted(self.short_lists(sid)), "capped": sid in self.capped}
 
     def list_open(self, sid: str) -> None:
         self.list_pending[sid] += 1

@@ -88,3 +88,8 @@ NIANBAO_DB = os.environ.get("NIANBAO_DB", "data/archive.db")
 NIANBAO_REGISTRY = os.environ.get("NIANBAO_REGISTRY", "sources.yml")
 # Extraction worker processes beside the crawl (0 = extract inline in the crawl process).
 NIANBAO_EXTRACT_PROCESSES = int(os.environ.get("NIANBAO_EXTRACT_PROCESSES", "1"))
+# Bounds on one source's lists, whatever a page prints (`countPage = 100000000`, a JSON total of
+# 10^9): pages per list (its first page included) and distinct entries per source. A list cut
+# short by either is recorded (stats `nianbao/lists_capped`) and its source is not complete.
+NIANBAO_MAX_LIST_PAGES = int(os.environ.get("NIANBAO_MAX_LIST_PAGES", "500"))
+NIANBAO_MAX_LIST_ITEMS = int(os.environ.get("NIANBAO_MAX_LIST_ITEMS", "20000"))

@@ -1,7 +1,7 @@
 """Platform adapters, one module per CMS family, chosen by fingerprint (never by host name)."""
 from __future__ import annotations
 
-from crawler.platforms.base import ListEntry, Platform
+from crawler.platforms.base import ListEntry, ListTotal, Platform
 from crawler.platforms.generic import Generic
 from crawler.platforms.gkmlpt import Gkmlpt
 from crawler.platforms.hanweb import Hanweb
@@ -21,4 +21,4 @@ def detect(response) -> Platform:
     return next(a for a in ADAPTERS if a.matches(response))
 
 
-__all__ = ["ADAPTERS", "ListEntry", "Platform", "by_name", "detect"]
+__all__ = ["ADAPTERS", "ListEntry", "ListTotal", "Platform", "by_name", "detect"]

@@ -22,11 +22,26 @@ _SKIP_HREF = re.compile(r"^\s*(javascript:|mailto:|tel:|#)", re.I)
 _NAV_TEXT = re.compile(r"^(繁體|繁体|简体|English|无障碍|長者|长者|老年模式|进入老年模式|阅读辅助|首页|上一页|下一页|尾页|末页)$")
 
 
+# meta key (crawler/meta.py holds the shared ones): the sorted entry URLs of the previous page of
+# a page-by-page walk, so a page that repeats it (a page parameter ignored) ends the walk.
+PREVIOUS_PAGE = "previous_page"
+
+
 @dataclass
 class ListEntry:
     url: str
     title: str | None = None
     date: str | None = None
+
+
+@dataclass
+class ListTotal:
+    """What a list page prints about its whole list (共N条, 共N页, a JSON `total`, the pager call's
+    page count): a hint for the expected-vs-found figures (crawler/runstate.py), never a plan of
+    requests. `page` is the 1-based number of the page that printed it, when the adapter knows it."""
+    items: int | None = None
+    pages: int | None = None
+    page: int | None = None
 
 
 def norm_date(text: str | None) -> str | None:
@@ -88,8 +103,10 @@ class Platform:
         """Fingerprint: is this list page built by this CMS family?"""
         raise NotImplementedError
 
-    def parse_list(self, response, source) -> Iterable[ListEntry | scrapy.Request]:
-        """List entries on this page, and requests for the other pages of the list."""
+    def parse_list(self, response, source) -> Iterable[ListEntry | ListTotal | scrapy.Request]:
+        """List entries on this page, what the page prints about the list's size, and requests for
+        the other pages of the list — in that order, requests last and produced lazily: the spider
+        stops reading at the page cap (NIANBAO_MAX_LIST_PAGES) and the item cap."""
         raise NotImplementedError
 
     def is_list_page(self, response) -> bool | None:

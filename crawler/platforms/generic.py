@@ -1,11 +1,13 @@
 """Fallback for CMSs without an adapter: report-like links, and the other pages of the list found
 from pager links, inline pager scripts (`countPage`, `createPageHTML`, `totalpage`) or, failing
 those, by probing `index_1` / `index_2` / `?page=2`; a probed chain stops at the first page that
-brings no new links.
+brings no new links. It prints no ListTotal: it keeps only report-like titles, so a printed total
+(noise included) would always look short.
 """
 from __future__ import annotations
 
 import re
+from typing import Iterator
 from urllib.parse import parse_qsl, urlencode, urljoin, urlparse, urlunparse
 
 from crawler import meta as M
@@ -53,15 +55,16 @@ class Generic(Platform):
                 out.append(url)
         return out
 
-    def script_pages(self, response) -> list[str]:
+    def script_pages(self, response) -> Iterator[str] | None:
+        """The other pages a pager script states, lazily (its count is untrusted), or None."""
         text = text_of(response)
-        urls = trs.page_urls(text, response.url)
-        if urls:
-            return urls
+        p = trs.pager(text, response.url)
+        if p is not None and p.count > 1:
+            return p.urls
         m = _TOTAL.search(text)
         if m and int(m.group(1)) > 1:
-            return [self._page_url(response.url, k) for k in range(2, int(m.group(1)) + 1)]
-        return []
+            return (self._page_url(response.url, k) for k in range(2, int(m.group(1)) + 1))
+        return None
 
     @staticmethod
     def _page_url(url: str, k: int) -> str:
@@ -108,9 +111,9 @@ class Generic(Platform):
             for url in self.pager_links(response):
                 yield self.request(url, response)
             return
-        pages = self.script_pages(response) or self.pager_links(response)
+        pages = self.script_pages(response) or dict.fromkeys(self.pager_links(response))
         if pages:
-            for url in dict.fromkeys(pages):
+            for url in pages:
                 yield self.request(url, response)
         elif found:
             seen = {e.url for e in found}

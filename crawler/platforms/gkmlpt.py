@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode, urljoin, urlparse
 
 from crawler import meta as M
-from crawler.platforms.base import ListEntry, Platform, anchor_entry, text_of
+from crawler.platforms.base import ListEntry, ListTotal, Platform, anchor_entry, text_of
 
 PAGE_SIZE = 100
 
@@ -57,18 +57,20 @@ class Gkmlpt(Platform):
             e = anchor_entry(a, response.url)
             if e and "post_" in e.url:
                 yield e
-        if not response.meta.get(M.IS_FOLLOWUP):
-            pages = set()
-            for a in response.css("a[href]"):
-                m = re.search(r"index_(\d+)\.s?html?$", a.attrib.get("href", ""))
-                if m:
-                    pages.add(int(m.group(1)))
-            m = re.search(r"(?:countPage|totalPage|pageCount)\s*[:=]\s*['\"]?(\d+)", text)
+        here = re.search(r"index_(\d+)\.s?html?$", response.url)
+        last = 0
+        for a in response.css("a[href]"):
+            m = re.search(r"index_(\d+)\.s?html?$", a.attrib.get("href", ""))
             if m:
-                pages |= set(range(2, int(m.group(1)) + 1))
-            for k in sorted(pages):
-                if k >= 2:
-                    yield self.request(urljoin(response.url, f"index_{k}.html"), response)
+                last = max(last, int(m.group(1)))
+        m = re.search(r"(?:countPage|totalPage|pageCount)\s*[:=]\s*['\"]?(\d+)", text)
+        if m:
+            last = max(last, int(m.group(1)))
+        if last:
+            yield ListTotal(pages=last, page=int(here.group(1)) if here else 1)
+        if not response.meta.get(M.IS_FOLLOWUP):
+            for k in range(2, last + 1):   # lazy: the spider stops at the page cap
+                yield self.request(urljoin(response.url, f"index_{k}.html"), response)
 
     def api_request(self, response, classify, sid, page, first=False):
         base = urljoin(response.url, f"/gkmlpt/api/all/{classify}")
@@ -91,8 +93,10 @@ class Gkmlpt(Platform):
             yield ListEntry(url.split("#")[0], art.get("title"),
                             _ymd(art.get("create_time") or art.get("first_publish_time")))
         meta = response.meta
+        total = int(data.get("total") or 0) if str(data.get("total") or "0").isdigit() else 0
+        if total:
+            yield ListTotal(items=total)
         if first or meta.get(M.FIRST):
-            total = int(data.get("total") or 0)
             pages = math.ceil(total / PAGE_SIZE)
             m = re.search(r"/gkmlpt/api/all/([^/?]+)", response.url)
             sid = meta.get(M.SID) or re.search(r"sid=(\d+)", response.url).group(1)

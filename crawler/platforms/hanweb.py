@@ -10,7 +10,7 @@ import re
 from urllib.parse import urlencode, urljoin
 
 from crawler import meta as M
-from crawler.platforms.base import Platform, entries_in, fingerprinted_list, text_of
+from crawler.platforms.base import PREVIOUS_PAGE, ListTotal, Platform, entries_in, fingerprinted_list, text_of
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _TOTAL_RECORD = re.compile(r"totalRecord\s*:\s*['\"]?(\d+)")
@@ -88,6 +88,8 @@ class Hanweb(Platform):
         total = _TOTAL_RECORD.search(text)
         proxy = _PROXY.search(text)
         nextgroup = _NEXTGROUP.search(text)
+        if total:
+            yield ListTotal(items=int(total.group(1)))
         if not total or not (proxy or nextgroup):
             return
         total = int(total.group(1))
@@ -117,10 +119,12 @@ class Hanweb(Platform):
         text = text_of(response)
         yield from records(text, response.meta.get(M.LIST_REFERER) or response.url)
         meta = response.meta
+        total, pages = _XML_TOTAL.search(text), _XML_PAGES.search(text)
+        if total or pages:
+            yield ListTotal(items=int(total.group(1)) if total else None, pages=int(pages.group(1)) if pages else None)
         if meta.get(M.STYLE) == "page" and not meta.get(M.PAGE_FOLLOWUP):
-            pages = _XML_PAGES.search(text)
             n = int(pages.group(1)) if pages else 1
-            for k in range(2, n + 1):
+            for k in range(2, n + 1):   # lazy: the spider stops at the page cap
                 q = {**meta[M.PARAMS], "page": k}
                 yield self.request(f"{meta[M.PROXY_URL]}?{urlencode(q)}", response,
                                    meta={M.HANWEB: "proxy", M.STYLE: "page", M.PAGE_FOLLOWUP: True,
@@ -146,7 +150,8 @@ class Hanweb(Platform):
             html = ""
         found = entries_in(html, response.meta[M.LIST_REFERER])
         yield from found
-        if found:   # an empty page ends the list
+        urls = sorted({e.url for e in found})
+        if found and urls != response.meta.get(PREVIOUS_PAGE):   # an empty or repeated page ends the list
             api, qd = response.meta[M.JPAAS]
             page = response.meta[M.PAGE] + 1
             q = {"parseType": "bulidstatic", "webId": qd.get("webId"), "tplSetId": qd.get("tplSetId"),
@@ -155,7 +160,7 @@ class Hanweb(Platform):
                  "paramJson": json.dumps({"pageNo": page, "pageSize": 15}, separators=(",", ":"))}
             yield self.request(urljoin(response.url, api) + "?" + urlencode(q), response,
                                meta={M.HANWEB: "jpaas", M.PAGE: page, M.JPAAS: [api, qd],
-                                     M.LIST_REFERER: response.meta[M.LIST_REFERER]})
+                                     M.LIST_REFERER: response.meta[M.LIST_REFERER], PREVIOUS_PAGE: urls})
 
     # ------------------------------------------------------------ truecms (JSONP, Referer required)
     def truecms_request(self, response, api: str, col: str, start: int):
@@ -177,6 +182,8 @@ class Hanweb(Platform):
         found = list(records(xml, response.meta[M.LIST_REFERER]))
         yield from found
         total = _XML_TOTAL.search(xml)
+        if total:
+            yield ListTotal(items=int(total.group(1)))
         start = response.meta[M.START] + TRUECMS_PER
         if found and (not total or start <= int(total.group(1))):
             yield self.truecms_request(response, response.meta[M.API], response.meta[M.COLUMN], start)

@@ -8,7 +8,7 @@ import re
 from urllib.parse import urlencode, urljoin, urlparse
 
 from crawler import meta as M
-from crawler.platforms.base import ListEntry, Platform, anchor_entry, norm_date, text_of
+from crawler.platforms.base import PREVIOUS_PAGE, ListEntry, ListTotal, Platform, anchor_entry, norm_date, text_of
 
 _CHANNEL = re.compile(r"var\s+channelId\s*=\s*['\"]\s*(\d+)\s*['\"]")
 _API_HOST = re.compile(r"['\"/](api\.[\w.-]+?)(?::\d+)?['\"/]")
@@ -43,13 +43,14 @@ class Hunan(Platform):
         port = f":{u.port}" if u.port else ""
         return f"{u.scheme}://{host}{port}/search/common/search/{channel}"
 
-    def api_request(self, response, api, page):
+    def api_request(self, response, api, page, previous=None):
         ref = response.meta.get(M.LIST_REFERER) or response.url
         origin = "{0.scheme}://{0.netloc}".format(urlparse(ref))
         return self.request(api, response, method="POST", body=urlencode(search_form(page)),
                             headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
                                      "Origin": origin, "X-Requested-With": "XMLHttpRequest"},
-                            meta={M.HUNAN: "api", M.PAGE: page, M.API: api, M.LIST_REFERER: ref})
+                            meta={M.HUNAN: "api", M.PAGE: page, M.API: api, M.LIST_REFERER: ref,
+                                  PREVIOUS_PAGE: previous})
 
     def parse_list(self, response, source):
         if response.meta.get(M.HUNAN) == "api":
@@ -65,12 +66,15 @@ class Hunan(Platform):
             if e and re.search(r"/content_\d+\.s?html?$|/t\d{8}_\d+\.s?html?$|/\d{6}/[0-9a-f]{32}\.s?html?$",
                                e.url):
                 yield e
-        if response.meta.get(M.IS_FOLLOWUP):
-            return
         m = max((int(x) for x in _NUM.findall(text)), default=0)
         path = urlparse(response.url).path
+        here = re.search(r"_(\d+)\.s?html?$", path)
+        if m:
+            yield ListTotal(pages=m, page=int(here.group(1)) if here else 1)
+        if response.meta.get(M.IS_FOLLOWUP):
+            return
         stem = "default" if path.endswith("default.htm") else "index"
-        for k in range(2, m + 1):
+        for k in range(2, m + 1):   # lazy: the spider stops at the page cap
             yield self.request(urljoin(response.url, f"{stem}_{k}.htm"), response)
 
     def parse_api(self, response):
@@ -78,11 +82,14 @@ class Hunan(Platform):
             data = json.loads(text_of(response))
         except ValueError:
             return
-        results = ((data or {}).get("data") or {}).get("results") or []
+        body = (data or {}).get("data") or {}
+        results = body.get("results") or []
         ref = response.meta[M.LIST_REFERER]
-        for r in results:
-            if r.get("url"):
-                yield ListEntry(urljoin(ref, r["url"]).split("#")[0], r.get("title"),
-                                norm_date(r.get("publishedTimeStr")))
-        if results:
-            yield self.api_request(response, response.meta[M.API], response.meta[M.PAGE] + 1)
+        found = [ListEntry(urljoin(ref, r["url"]).split("#")[0], r.get("title"), norm_date(r.get("publishedTimeStr")))
+                 for r in results if r.get("url")]
+        yield from found
+        if str(body.get("total", "")).isdigit():
+            yield ListTotal(items=int(body["total"]))
+        urls = sorted({e.url for e in found})
+        if found and urls != response.meta.get(PREVIOUS_PAGE):   # an empty or repeated page ends the walk
+            yield self.api_request(response, response.meta[M.API], response.meta[M.PAGE] + 1, urls)

@@ -1,12 +1,13 @@
 """Fujian ylcms (docs/adapters.md): `<meta name="siteIdMeta">`; page N ≥ 2 is
-`/cms/sitemanage/index.shtml?siteId=<id>&page=N`, the count = max N among pager links on page 1."""
+`/cms/sitemanage/index.shtml?siteId=<id>&page=N`, the count = max N among pager links on page 1 (a
+hint: the list's expected size is read from it too)."""
 from __future__ import annotations
 
 import re
 from urllib.parse import urljoin
 
 from crawler import meta as M
-from crawler.platforms.base import Platform, anchor_entry, text_of
+from crawler.platforms.base import ListTotal, Platform, anchor_entry, text_of
 
 _ITEM = re.compile(r"/cms/html/[^/]+/\d{4}-\d{2}-\d{2}/\d+\.html|/cms/infopublic/publicInfo\.shtml\?id=", re.I)
 
@@ -23,21 +24,24 @@ class Ylcms(Platform):
             e = anchor_entry(a, response.url)
             if e and _ITEM.search(e.url):
                 yield e
-        if response.meta.get(M.IS_FOLLOWUP):
-            return
         text = text_of(response)
         site = response.css("meta[name=siteIdMeta]::attr(content)").get()
-        pages, template = set(), None
+        last, template = 0, None
         for href in response.css("a::attr(href)").getall():
             m = re.search(r"[?&]page=(\d+)", href)
             if m and ("sitemanage" in href or "infopublic/index" in href):
-                pages.add(int(m.group(1)))
+                last = max(last, int(m.group(1)))
                 template = template or href
         if not template and site:
             template = f"/cms/sitemanage/index.shtml?siteId={site}&page=1"
         m = re.search(r"(?:totalPage|pageCount|countPage)\s*[:=]\s*['\"]?(\d+)", text)
         if m:
-            pages |= set(range(2, int(m.group(1)) + 1))
-        for k in sorted(p for p in pages if p >= 2):
+            last = max(last, int(m.group(1)))
+        here = re.search(r"[?&]page=(\d+)", response.url)
+        if last:
+            yield ListTotal(pages=last, page=int(here.group(1)) if here else 1)
+        if response.meta.get(M.IS_FOLLOWUP) or not template:
+            return
+        for k in range(2, last + 1):   # lazy: the spider stops at the page cap
             url = re.sub(r"([?&]page=)\d+", lambda mm: f"{mm.group(1)}{k}", urljoin(response.url, template))
             yield self.request(url, response)

@@ -13,7 +13,7 @@ from scrapy.http import HtmlResponse
 
 from crawler import meta as M
 from crawler import platforms
-from crawler.platforms.base import ListEntry, clean
+from crawler.platforms.base import ListEntry, ListTotal, clean
 from crawler.runstate import RunState
 from nianbao import titles
 from nianbao.filetypes import DOCUMENT_URL, DOWNLOAD_PATH, IMAGE_URL
@@ -24,6 +24,10 @@ IMAGE_NOISE = re.compile(r"icon|logo|banner|/images?/|/img/|/static/|/style|/ski
 # A "detail" that is really a (sub-)column: year sub-columns linked from a 年报 column.
 LIST_URL = re.compile(r"/col/col\d+/(index\.html)?$|/(index|default)(_\d+)?\.s?html?$|/$")
 
+
+# meta key (crawler/meta.py holds the shared ones): the list a list page belongs to (its first
+# page's URL), for the list's figures and page cap; further pages inherit it.
+LIST_KEY = "list_key"
 
 # Lists built by JavaScript fetch their pages after `load`: wait until the network is quiet.
 BROWSER_META = {"playwright_page_goto_kwargs": {"wait_until": "networkidle"}}
@@ -102,13 +106,26 @@ class NianbaoSpider(scrapy.Spider):
         meta = response.meta
         adapter = self.adapter_for(response, source)
         self.state.counters[f"adapter/{adapter.name}"] += 1
+        key = meta.get(LIST_KEY) or asked_url(response)
+        figures = self.state.list_figures(source.id, key)
         reportlike = requests = 0
-        for out in adapter.parse_list(response, source):
+        on_page, total = set(), None
+        outputs = adapter.parse_list(response, source)
+        for out in outputs:
             if isinstance(out, ListEntry):
+                if out.url not in figures.found and not self.state.may_add_item(source.id):
+                    break   # the item cap: the rest of this page and the list's other pages are not read
+                figures.found.add(out.url)
+                on_page.add(out.url)
                 if titles.classify(out.title) != "noise":
                     reportlike += 1
                 yield from self.follow_entry(response, source, out)
+            elif isinstance(out, ListTotal):
+                total = out
+                figures.note(out.items, out.pages)
             else:
+                if source.id in self.state.capped or not self.state.may_add_page(source.id, key):
+                    break   # adapters yield further pages last and lazily: nothing of this page is lost
                 requests += 1
                 out.meta.setdefault(M.SOURCE_ID, source.id)
                 out.meta.setdefault(M.ROLE, "api" if out.meta.get(M.ADAPTER) and (
@@ -116,10 +133,17 @@ class NianbaoSpider(scrapy.Spider):
                     or "getMessage" in out.url) else "list")
                 out.meta[M.IS_FOLLOWUP] = True
                 out.meta.setdefault(M.ADAPTER, adapter.name)
+                out.meta[LIST_KEY] = key
                 if meta.get("playwright") and out.meta[M.ROLE] == "list" and not out.meta.get(M.PROBE):
                     out.meta.update(playwright=True, dont_cache=True, **BROWSER_META)
                 self.state.list_open(source.id)
                 yield out.replace(callback=self.parse_list, errback=self.failed)
+        if hasattr(outputs, "close"):
+            outputs.close()
+        page = total.page if total is not None and total.page else (None if meta.get(M.IS_FOLLOWUP) else 1)
+        if page is not None:
+            figures.per_page[page] = len(on_page)
+        self.crawler.stats.set_value(f"nianbao/lists/{source.id}", self.state.figures(source.id))
         if meta.get(M.LIST_ROOT) and source.render == "auto":
             if meta.get("playwright"):
                 if reportlike or requests:
