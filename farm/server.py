@@ -1,6 +1,7 @@
 """The farm: one ThreadingHTTPServer on 127.0.0.1, virtual hosts routed by the Host header.
 
-Farm-wide switches (edition, flaky, slow, politeness, throttle, datacenter-IP block) live here;
+Farm-wide switches (edition, flaky, slow, politeness, throttle, datacenter-IP block, a broken list
+page) live here;
 opt-in portals (TRS variants, Hanweb alias, ylcms leaf) and blocked sources are served always but
 only listed by `sources(variants=True, blocked=True)` / `manifest(variants=True)`. Conditional requests
 (ETag / Last-Modified → 304) are answered here for every response a portal marks with
@@ -54,6 +55,7 @@ class Farm:
         self.throttle = fixtures.Throttle(rate=5, penalty=2.0)
         self.throttle_hosts: set[str] | None = set(THROTTLED_BY_DEFAULT)   # None = every host
         self._dc_block: dict[str, int] = {}      # host → requests still answered by a connection reset
+        self._broken_pages: list[tuple[str, str, dict, str]] = []   # (host, path, query ⊆, mode)
         self.request_log: list[dict] = []
         self._log_lock = threading.Lock()
         self._server = _Server((bind, port), _Handler)
@@ -133,6 +135,34 @@ class Farm:
             for h in hosts:
                 self._dc_block[h] = int(n)
 
+    def set_broken_page(self, portal_id: str, page: int, mode: str = "500"):
+        """Break page `page` (1-based, in `manifest()["list_pages"][portal_id]` order) of a column's
+        list: "500" answers 500 Internal Server Error (every retry too), "missing" 404, "empty" a 200
+        page without a single item (the silent case only the list's printed total reveals).
+        `page=0` mends every page of the column."""
+        from urllib.parse import parse_qsl
+        pages = next(p.list_pages(self.edition)[portal_id] for p in self.portals
+                     if portal_id in p.list_pages(self.edition))
+        targets = []
+        for host, path in pages if page == 0 else [pages[page - 1]]:
+            u = urlsplit(path if path.startswith("/") else "//" + path.split("//", 1)[-1])
+            targets.append((u.hostname or host, u.path, dict(parse_qsl(u.query, keep_blank_values=True))))
+        with self._log_lock:
+            self._broken_pages = [b for b in self._broken_pages if b[:3] not in targets]
+            if page:
+                self._broken_pages += [(*t, mode) for t in targets]
+
+    def _broken_page(self, req: Req) -> Resp | None:
+        for host, path, query, mode in self._broken_pages:
+            if req.host == host and req.path == path and query.items() <= req.params().items():
+                if mode == "missing":
+                    return not_found()
+                if mode == "empty":
+                    return Resp(body="<html><head><title>政府信息公开年报</title></head><body>"
+                                     "<div class=\"list\">暂无信息</div></body></html>")
+                return Resp(status=500, body="<html><body><h1>500 Internal Server Error</h1></body></html>")
+        return None
+
     # -- request handling
     def _serve(self, h: _Handler):
         t0 = time.time()
@@ -204,6 +234,9 @@ class Farm:
             t = self.throttle.check(req)
             if t is not None:
                 return t
+        broken = self._broken_page(req) if self._broken_pages else None
+        if broken is not None:
+            return broken
         portal = self.by_host.get(req.host)
         if portal is None:
             return not_found("unknown host")

@@ -5,6 +5,11 @@ attachment linked as http://127.0.0.1:<port>/secret.pdf, `file:///etc/hostname`,
 `ftp://127.0.0.1/x.pdf`, a `data:text/html,…` page, a redirect to http://example.com and a
 redirect loop.
 
+Beside it, a hostile TRS column (`/xxgk/nb/`, source `farm-hostile-trs`, taken from
+`trs_sources(farm)`): its pager says `var countPage = 100000000`, the same three reports sit on
+index.html and index_1.html, and every index_k beyond answers page 1 again (a column that ignores
+the page), so only the crawler's page cap ends the list.
+
 Not listed by `Farm.sources()` / `Farm.manifest()` even with `variants=True` (so no other crawl
 meets it): a test takes `sources(farm)` and `manifest(farm)` from this module. The "secret"
 service defaults to the farm's own port (which answers an unknown Host with 404); a test starts
@@ -12,6 +17,7 @@ its own server and sets `portal_of(farm).secret_port` to see whether anything re
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from farm import fixtures
@@ -34,6 +40,8 @@ from farm.portals.catalog import Plan
 from farm.portals.common import Portal
 
 HOST = "www.hostile-county.gov.cn.test"
+TRS_COL = "/xxgk/nb/"
+TRS_PAGES = 100000000     # what the pager claims
 SID, CLASSIFY = "990001", 2611
 PLACE = "险山县"
 
@@ -95,6 +103,38 @@ class HostilePortal(Portal):
 
     def list_pages(self, edition):
         return {self.id: [(HOST, "/gkmlpt/index"), (HOST, f"/gkmlpt/api/all/{CLASSIFY}?page=1&sid={SID}")]}
+
+    # -- the hostile TRS column
+    def trs_path(self, e: Entry) -> str:
+        return f"{TRS_COL}{e.published:%Y%m}/t{e.published:%Y%m%d}_{e.num}.html"
+
+    def trs_list(self, k: int) -> str:
+        live = self.live()
+        items = live[:2] if k == 0 else live[2:]
+        lis = "".join(f'<li><a href="./{self.trs_path(e)[len(TRS_COL):]}" title="{esc(self.title(e))}">'
+                      f'{esc(self.title(e))}</a><span>{fmt_date(e.published)}</span></li>' for e in items)
+        main = (f'<ul class="list">{lis}</ul><div class="page"><script>var currentPage = {k};'
+                f' var countPage = {TRS_PAGES};\ncreatePageHTML(countPage, currentPage, "index", "html");'
+                '</script></div>')
+        return self.frame("政府信息公开年报", self.head(), main)
+
+    def trs_sources(self) -> list[dict]:
+        return [{"id": f"{self.id}-trs", "name": "险山县人民政府 政府信息公开年报（页数失实）",
+                 "url": self.base() + TRS_COL + "index.html", "platform": "trs", "render": "static",
+                 "region": self.region, "level": self.level, "expect": "hostile"}]
+
+    def trs_reports(self) -> list[str]:
+        return [self.base() + self.trs_path(e) for e in self.live()]
+
+    def trs_page(self, p: str) -> Resp | None:
+        if p in (TRS_COL, TRS_COL + "index.html"):
+            return html_resp(self.trs_list(0))
+        if re.fullmatch(re.escape(TRS_COL) + r"index_\d+\.html", p):
+            k = int(p.rsplit("_", 1)[1].split(".")[0])
+            return html_resp(self.trs_list(1 if k == 1 else 0))   # beyond the real pages: page 1 again
+        m = re.fullmatch(re.escape(TRS_COL) + r"\d{6}/t\d{8}_(\d+)\.html", p)
+        e = next((e for e in self.live() if m and e.num == int(m.group(1))), None)
+        return None if e is None else e
 
     # -- opt-in only through this module
     def sources(self, blocked: bool = False) -> list[dict]:
@@ -159,6 +199,11 @@ class HostilePortal(Portal):
             return Resp(body="/* gkmlpt app */", ctype="application/javascript")
         if p == f"/gkmlpt/api/all/{CLASSIFY}":
             return self.api(req)
+        if p.startswith(TRS_COL):
+            hit = self.trs_page(p)
+            if isinstance(hit, Entry):
+                return html_resp(self.detail(req, hit), last_modified=hit.modified(self.edition))
+            return hit
         for h in self.hostile():
             if "to" in h and h["url"].endswith(p):
                 return redirect(h["to"])
@@ -184,3 +229,13 @@ def sources(farm) -> list[dict]:
 
 def manifest(farm) -> dict:
     return portal_of(farm).own_manifest()
+
+
+def trs_sources(farm) -> list[dict]:
+    """The hostile TRS column (`countPage = 100000000`) as a registry source."""
+    return portal_of(farm).trs_sources()
+
+
+def trs_reports(farm) -> list[str]:
+    """The report URLs the hostile TRS column really lists."""
+    return portal_of(farm).trs_reports()
