@@ -15,15 +15,54 @@ DEMO_DB = "data/demo.db"
 DEFAULT_REGISTRY = "sources.yml"
 
 
+class Refused(click.ClickException):
+    """A one-line `Error: ...` and exit code 2: bad arguments, registry or archive, no traceback."""
+    exit_code = 2
+
+
 def _existing_archive(ctx, param, value: str) -> str:
-    """Commands that read an archive must not create an empty one from a mistyped path."""
+    """Commands that read an archive must not create an empty one from a mistyped path, nor
+    stumble over a damaged file half-way: it must open and hold the archive's tables."""
+    import sqlite3
+
     path = Path(value)
     if not path.is_file():
-        raise click.BadParameter(f"no archive at {value} (crawl into it first, or check the path)")
+        raise Refused(f"no archive at {value} (crawl into it first, or check the path)")
     with path.open("rb") as fh:
         if fh.read(16) != b"SQLite format 3\x00":
-            raise click.BadParameter(f"{value} is not a SQLite archive")
+            raise Refused(f"{value} is not a SQLite archive")
+    from archive.schema import open_db
+    try:
+        db = open_db(path, readonly=True)   # read-only: checking never migrates or writes
+        try:
+            tables = set(db.table_names())
+            if {"reports", "schema_version"} <= tables:
+                db["reports"].count   # reads the table's pages: a damaged file fails here
+        finally:
+            db.conn.close()
+    except sqlite3.DatabaseError as e:
+        raise Refused(f"{value} is a damaged SQLite file ({e}); restore it from a backup") from None
+    if not {"reports", "schema_version"} <= tables:
+        raise Refused(f"{value} is a SQLite file but not a nianbao archive (no reports table)")
     return value
+
+
+def _registry(path: str, only: tuple[str, ...] = (), need_enabled: bool = False):
+    """The sources of the registry, or one line and exit code 2 (crawler/registry.py)."""
+    from crawler import registry as reg
+    try:
+        found = reg.load(path)
+    except reg.RegistryError as e:
+        raise Refused(str(e)) from None
+    if only:
+        unknown = sorted(set(only) - {s.id for s in found})
+        if unknown:
+            raise Refused(f"{path}: unknown source ids: {', '.join(unknown)}")
+        found = [s for s in found if s.id in only]
+    if need_enabled and not any(s.enabled for s in found):
+        which = f"of {', '.join(only)} " if only else ""
+        raise Refused(f"{path}: no enabled source {which}to crawl (set `enabled: true`)")
+    return found
 
 
 def _not_yet(what: str):
@@ -76,7 +115,9 @@ def crawl_settings(db: str, registry: str, only: tuple[str, ...] = (), log_level
               help="With --redis: worker processes to start here (all write into --db).")
 @click.option("--worker", "join", is_flag=True,
               help="With --redis: join the distributed crawl in progress as one more worker.")
-def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, join):
+@click.option("--progress/--no-progress", default=None,
+              help="Print a progress line to stderr every 100 pages or 30 s (default: when stderr is a terminal).")
+def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, join, progress):
     """Crawl the 年报 columns of the registry into the archive (incremental, resumable).
 
     Exit code: 0 every source was read completely; 1 the crawl ran but a source was incomplete
@@ -86,7 +127,16 @@ def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, jo
     With --redis, several worker processes share one queue (see README, Distributed crawling)."""
     from scrapy.crawler import CrawlerProcess
 
+    bad = [e for e in extra if "=" not in e]
+    if bad:
+        raise Refused(f"-s takes NAME=VALUE, not {bad[0]!r}")
     overrides = dict(e.split("=", 1) for e in extra)
+    if not join:   # a joining worker learns what to crawl from the coordinator
+        _registry(registry, only, need_enabled=True)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if progress:
+        overrides.setdefault("NIANBAO_PROGRESS", True)
     settings = crawl_settings(db, registry, only, log_level, polite=not impolite, extra=overrides)
     if redis_url:
         _crawl_distributed(settings, redis_url, workers, join, db, registry, only, log_level, impolite, extra)
@@ -181,7 +231,11 @@ def reextract(db, since_version, processes):
         from pipelines.reextract import reextract as run
     except ImportError:
         _not_yet("reextract")
-    stats = run(db, since_version=since_version, processes=processes)
+    import sqlite3
+    try:
+        stats = run(db, since_version=since_version, processes=processes)
+    except sqlite3.DatabaseError as e:   # damage past the pages the opening check reads
+        raise Refused(f"{db} is a damaged SQLite file ({e}); restore it from a backup") from None
     click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
 
 
@@ -197,8 +251,12 @@ def export(db, out_dir, formats):
         from archive.export import export as run
     except ImportError:
         _not_yet("export")
-    for path in run(db, out_dir, formats=tuple(formats)):
-        click.echo(path)
+    import sqlite3
+    try:
+        for path in run(db, out_dir, formats=tuple(formats)):
+            click.echo(path)
+    except sqlite3.DatabaseError as e:   # damage past the pages the opening check reads
+        raise Refused(f"{db} is a damaged SQLite file ({e}); restore it from a backup") from None
 
 
 # ---------------------------------------------------------------- serve
@@ -236,48 +294,87 @@ def sources():
 @click.option("--registry", default=DEFAULT_REGISTRY, show_default=True)
 def sources_list(registry):
     """List the configured 年报 columns."""
-    from crawler import registry as reg
-    for s in reg.load(registry):
+    for s in _registry(registry):
         flag = "" if s.verified else "  (not verified offline)"
-        click.echo(f"{s.id:24} {s.render:8} {s.platform or '-':8} {s.url}{flag}")
+        off = "" if s.enabled else "  (disabled)"
+        click.echo(f"{s.id:24} {s.render:8} {s.platform or '-':8} {s.url}{flag}{off}")
+
+
+HOME_PAGES = {"", "/", "/index.html", "/index.htm", "/index.shtml", "/index.jsp", "/index.php", "/default.html",
+              "/default.htm", "/default.aspx"}
+
+
+def looks_like_home_page(url: str) -> bool:
+    """A site root is a portal's home page: the crawler reads a 年报 column's list, never the home page."""
+    from urllib.parse import urlsplit
+    return urlsplit(url).path.lower() in HOME_PAGES
 
 
 @sources.command("add")
 @click.option("--registry", default=DEFAULT_REGISTRY, show_default=True)
-@click.option("--id", "sid", required=True)
+@click.option("--id", "sid", required=True, help="Slug: lower-case letters, digits, - and _.")
 @click.option("--name", required=True)
-@click.option("--url", required=True)
+@click.option("--url", required=True, help="The 年报 column (its list page), http(s).")
 @click.option("--platform", default=None)
 @click.option("--render", type=click.Choice(["static", "browser", "auto"]), default="auto")
 @click.option("--region", default=None)
 @click.option("--level", default=None)
-def sources_add(registry, sid, name, url, platform, render, region, level):
-    """Add a 年报 column to the registry."""
-    import yaml
-
+@click.option("--force", is_flag=True, help="Add a URL that looks like a site's home page all the same.")
+def sources_add(registry, sid, name, url, platform, render, region, level, force):
+    """Add a 年报 column to the registry, keeping the file's comments and layout."""
     from crawler import registry as reg
     path = Path(registry)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-    entries = (data or {}).get("sources") or []
     entry = {k: v for k, v in dict(id=sid, name=name, url=url, platform=platform, render=render,
                                    region=region, level=level, verified=False).items()
              if v is not None}
-    reg.parse(entries + [entry])  # validates (duplicates, render mode)
-    reg.dump(entries + [entry], path)
+    existing = {s.id for s in _registry(registry)} if path.exists() else set()
+    if sid in existing:
+        raise Refused(f"{registry}: id {sid!r} is listed already")
+    try:
+        reg.parse([entry])   # the same rules as loading: slug id, http(s) URL, known platform
+    except reg.RegistryError as e:
+        raise Refused(f"cannot add: {str(e).split(': ', 1)[1]}") from None
+    if looks_like_home_page(url) and not force:
+        raise Refused(f"{url} looks like a home page, not a 年报 column: give the URL of the column's list "
+                      "(政府信息公开年报), or --force")
+    _append_source(path, entry)
     click.echo(f"added {sid}")
+
+
+def _append_source(path: Path, entry: dict) -> None:
+    """Append with a round-trip YAML writer: comments, quoting and key order of the file stay."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096   # never re-wrap long names and notes
+    yaml.indent(mapping=2, sequence=2, offset=0)   # `- id:` under `sources:`, as sources.yml is written
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    data = yaml.load(text) if text.strip() else None
+    if data is None:   # new, empty or comments only: keep what is there, add the list
+        out = io.StringIO()
+        yaml.dump({"sources": [entry]}, out)
+        path.write_text(text + ("\n" if text and not text.endswith("\n") else "") + out.getvalue(), "utf-8")
+        return
+    seq = data if isinstance(data, list) else data.get("sources")
+    if seq is None:
+        seq = data["sources"] = CommentedSeq()
+    seq.append(CommentedMap(entry))
+    out = io.StringIO()
+    yaml.dump(data, out)
+    path.write_text(out.getvalue(), encoding="utf-8")
 
 
 @sources.command("check")
 @click.option("--registry", default=DEFAULT_REGISTRY, show_default=True)
 def sources_check(registry):
-    """Validate the registry file."""
-    from crawler import registry as reg
-    try:
-        found = reg.load(registry)
-    except reg.RegistryError as e:
-        click.echo(f"invalid: {e}", err=True)
-        sys.exit(2)
-    click.echo(f"ok: {len(found)} sources")
+    """Validate the registry file (exit code 2 with the first problem found)."""
+    found = _registry(registry)
+    enabled = sum(s.enabled for s in found)
+    click.echo(f"ok: {len(found)} sources ({enabled} enabled)")
 
 
 # ---------------------------------------------------------------- farm and demo

@@ -75,7 +75,7 @@ def _unknown(key, known, where: str) -> RegistryError:
     return RegistryError(f"{where}: unknown key {key!r}{hint}")
 
 
-def check_url(url, where: str = "url") -> None:
+def check_url(url, where: str = "source") -> None:
     """Only absolute http(s) URLs with a host: the crawler fetches nothing else (crawler/scope.py)."""
     if not isinstance(url, str) or not url.strip():
         raise RegistryError(f"{where}: url must be a non-empty string")
@@ -84,7 +84,7 @@ def check_url(url, where: str = "url") -> None:
         raise RegistryError(f"{where}: url must be an http:// or https:// URL with a host, not {url!r}")
 
 
-def check_id(sid, where: str = "id") -> None:
+def check_id(sid, where: str = "source") -> None:
     if not isinstance(sid, str) or not ID_RE.match(sid):
         raise RegistryError(f"{where}: id must be a slug (lower-case letters, digits, - and _), not {sid!r}")
 
@@ -102,8 +102,8 @@ def _check_entry(i: int, e) -> None:
     missing = [k for k in ("id", "name", "url") if e.get(k) in (None, "")]
     if missing:
         raise RegistryError(f"{where}: missing {', '.join(missing)}")
-    check_id(e["id"], f"{where}: id")
-    check_url(e["url"], f"{where}: url")
+    check_id(e["id"], where)
+    check_url(e["url"], where)
     for k in ("name", "platform", "region", "level", "schedule", "notes"):
         if e.get(k) is not None and not isinstance(e[k], str):
             raise RegistryError(f"{where}: {k} must be text, not {e[k]!r}")
