@@ -8,6 +8,7 @@ skipped list items, gone and re-seen reports, and the rows of a distributed craw
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 from pathlib import Path
@@ -16,6 +17,8 @@ from archive.warc import read_record
 from archive.writer import Archive, Capture, utcnow
 
 __all__ = ["Capture", "Ledger", "utcnow"]
+
+log = logging.getLogger(__name__)
 
 
 def _json(stats: dict) -> str:
@@ -106,15 +109,22 @@ class Ledger:
         stats, refresh the derived figures. Returns the URLs of the reports marked gone.
 
         `complete_lists` maps each source whose every list page was fetched and read to the
-        report URLs those lists showed; only such a list, in a finished run, proves a report
-        gone."""
+        report URLs those lists showed; only such a list, in a finished run, can show a report
+        missing, and only evidence makes it gone (Archive.mark_gone, docs/archive.md "Gone"). A
+        list that dropped too much is not believed: `nianbao/gone_suspicious/<source>` says why."""
         gone: list[str] = []
+        suspicious: dict[str, str] = {}
         if status == "finished":
             for sid in sorted(complete_lists):
-                gone += self.archive.mark_gone(sid, complete_lists[sid])
+                gone += self.archive.mark_gone(
+                    sid, complete_lists[sid], run_id=run_id,
+                    on_suspicious=lambda why, sid=sid: suspicious.__setitem__(sid, why))
+        for sid, why in suspicious.items():
+            log.warning("source %s: %s", sid, why)
         complete = sorted(complete_lists)
         stats = {**stats, "nianbao/gone": len(gone), "nianbao/complete_lists": complete,
-                 "nianbao/incomplete_lists": sorted(set(self.run_sources(run_id)) - set(complete))}
+                 "nianbao/incomplete_lists": sorted(set(self.run_sources(run_id)) - set(complete)),
+                 **{f"nianbao/gone_suspicious/{sid}": why for sid, why in suspicious.items()}}
         self.archive.finish_run(run_id, status, reason, stats)
         # The derived per-report figures the canned queries read (archive/figures.py).
         from archive import figures
@@ -195,5 +205,24 @@ class Ledger:
     def touch_report(self, url: str, when: str | None = None) -> None:
         self.archive.touch_report(url, when)
 
-    def mark_gone(self, source_id: str, seen_urls: set[str], when: str | None = None) -> list[str]:
-        return self.archive.mark_gone(source_id, seen_urls, when)
+    def mark_gone(self, source_id: str, seen_urls: set[str], when: str | None = None,
+                  run_id: int | None = None) -> list[str]:
+        return self.archive.mark_gone(source_id, seen_urls, when, run_id=run_id)
+
+    def unlisted_reports(self, run_id: int, source_id: str, listed: set[str]) -> list[str]:
+        """URLs of the archived reports of `source_id` that its complete list did not show and that
+        this run did not fetch: asking for them again lets a 404/410 prove them gone. Empty when
+        the list dropped so much that Archive.mark_gone will not believe it anyway."""
+        rows = self._db.execute(
+            "SELECT r.id, r.url, u.url FROM reports r LEFT JOIN report_urls u ON u.report_id = r.id"
+            " WHERE r.source_id = ? AND r.gone_at IS NULL", [source_id]).fetchall()
+        known: dict[int, set[str]] = {}
+        for rid, main_url, other in rows:
+            known.setdefault(rid, {main_url}).add(other or main_url)
+        fetched = {u for (u,) in self._db.execute(
+            "SELECT DISTINCT url FROM captures WHERE run_id = ? AND source_id = ? AND role = 'detail'",
+            [run_id, source_id])}
+        unlisted = [urls for urls in known.values() if not urls & (listed | fetched)]
+        if 2 * len(unlisted) > len(known):
+            return []
+        return sorted(set().union(*unlisted)) if unlisted else []

@@ -341,9 +341,15 @@ def _m8_off_scope(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA writable_schema = OFF")
 
 
+# A report missing from a complete list is gone only on evidence (docs/archive.md, "Gone"): the
+# first finished run whose complete list no longer shows it is kept here, a second one marks it.
+M9_MISSING_SINCE = """
+ALTER TABLE reports ADD COLUMN missing_since INTEGER;   -- crawl_runs.id; NULL once seen again
+"""
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
-                    M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope]
+                    M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE]
 
 
 def current_version(conn: sqlite3.Connection) -> int:

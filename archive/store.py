@@ -8,9 +8,13 @@ a newer extractor writes new rows for the same capture and flips `is_current`.
 
 Identity. A capture belongs to an existing report when its URL is one the report was reached
 by (`report_urls`), or when the same agency (resolved agency key) + report year + edition kind
-already has a report under another URL: that URL is then added to the report. A report of the
-same agency and year but another kind (图解, attachment-only page, …) is an *edition*: its own
-report row with `edition_of` pointing at the primary report.
+already has a report under another URL *of the same source*: that URL is then added to the
+report. A report of the same agency and year but another kind (图解, attachment-only page, …) is
+an *edition*: its own report row with `edition_of` pointing at the primary report. Another
+source's report is matched (as the same report or an edition) only on edition evidence: the
+existing report links this URL as its attachment, or this page links one of the report's URLs.
+A title is no evidence: any site can copy it, and a look-alike must not become another agency's
+current version (docs/archive.md, "Identity").
 
 Versions. A version is one extraction of one *part* of a report: its page (`part='page'`) or
 one of its attachments (`part='attachment'`, `attachment_id`). Its `capture_id` is the capture
@@ -59,13 +63,33 @@ def find_report(db, url: str) -> int | None:
     return row[0] if row else None
 
 
-def _same_agency_year(conn, key: str | None, year) -> list[tuple[int, str, int | None]]:
+def _same_agency_year(conn, key: str | None, year, source_id: str | None, url: str,
+                      doc: dict) -> list[tuple[int, str, int | None]]:
+    """(id, kind, edition_of) of the reports of this agency-year that a page of `source_id` at
+    `url` may join: the same source's, and another source's only on edition evidence."""
     keys = agency_group(conn, key)
     if not keys or not isinstance(year, int):
         return []
     marks = ",".join("?" * len(keys))
-    return conn.execute(f"SELECT id, kind, edition_of FROM reports WHERE agency_key IN ({marks}) "
-                        "AND report_year = ? ORDER BY id", [*keys, year]).fetchall()
+    rows = conn.execute(f"SELECT id, kind, edition_of, source_id FROM reports WHERE agency_key IN "
+                        f"({marks}) AND report_year = ? ORDER BY id", [*keys, year]).fetchall()
+    return [(rid, kind, ed) for rid, kind, ed, sid in rows
+            if sid == source_id or _linked(conn, rid, url, doc)]
+
+
+def _linked(conn, report_id: int, url: str, doc: dict) -> bool:
+    """Edition evidence between a page and a report of another source: the report links the page
+    as its attachment, or the page links one of the report's URLs."""
+    if conn.execute("SELECT 1 FROM attachments WHERE report_id = ? AND url = ?",
+                    [report_id, url]).fetchone():
+        return True
+    links = {lk.get("url") for lk in doc.get("links") or [] if isinstance(lk, dict)} - {None, url}
+    if not links:
+        return False
+    marks = ",".join("?" * len(links))
+    return conn.execute(f"SELECT 1 FROM report_urls WHERE report_id = ? AND url IN ({marks}) UNION ALL "
+                        f"SELECT 1 FROM reports WHERE id = ? AND url IN ({marks})",
+                        [report_id, *links, report_id, *links]).fetchone() is not None
 
 
 def _link_url(conn, report_id: int, url: str, seen_at: str) -> None:
@@ -74,9 +98,10 @@ def _link_url(conn, report_id: int, url: str, seen_at: str) -> None:
                  [url, report_id, seen_at, seen_at])
 
 
-def _attach_edition(conn, report_id: int, kind: str, key: str | None, year) -> None:
+def _attach_edition(conn, report_id: int, kind: str, key: str | None, year,
+                    source_id: str | None, url: str, doc: dict) -> None:
     """Link a new report to the primary edition of its agency-year (or become the primary)."""
-    others = [r for r in _same_agency_year(conn, key, year) if r[0] != report_id]
+    others = [r for r in _same_agency_year(conn, key, year, source_id, url, doc) if r[0] != report_id]
     if not others:
         return
     primary = next((r for r in others if r[2] is None), None)
@@ -109,8 +134,8 @@ def store_document(db: sqlite_utils.Database, *, capture_id: int, source_id: str
     doc = {**doc, "title": identity.title, "agency": identity.agency, "report_year": year,
            "published": identity.published, "seen": seen.to_json()}
     if report_id is None:
-        # The same agency + year + edition reached by another URL is the same report.
-        same = [r for r in _same_agency_year(conn, key, year) if r[1] == kind]
+        # The same agency + year + edition reached by another URL of the source is the same report.
+        same = [r for r in _same_agency_year(conn, key, year, source_id, url, doc) if r[1] == kind]
         if same:
             report_id = next((r[0] for r in same if r[2] is None), same[0][0])
     meta = {
@@ -125,7 +150,7 @@ def store_document(db: sqlite_utils.Database, *, capture_id: int, source_id: str
                                           "first_seen": seen_at,
                                           "body_text": doc.get("body_text")}).last_pk
         _link_url(conn, report_id, url, seen_at)
-        _attach_edition(conn, report_id, kind, key, year)
+        _attach_edition(conn, report_id, kind, key, year, source_id, url, doc)
     else:
         _link_url(conn, report_id, url, seen_at)
         # Compare with what this URL last gave (two URLs of one report with different bytes
@@ -139,12 +164,12 @@ def store_document(db: sqlite_utils.Database, *, capture_id: int, source_id: str
             "AND part = 'page' AND is_current = 1 ORDER BY id DESC LIMIT 1", [report_id]).fetchone()
         if current and current[1] == content_sha(doc) and \
                 current[2] == (doc.get("extractor_version") or "unknown"):
-            conn.execute("UPDATE reports SET last_seen = ?, gone_at = NULL WHERE id = ?",
-                         [seen_at, report_id])
+            conn.execute("UPDATE reports SET last_seen = ?, gone_at = NULL, missing_since = NULL "
+                         "WHERE id = ?", [seen_at, report_id])
             return report_id, current[0], False
     version_id = write_version(db, report_id=report_id, capture_id=capture_id, doc=doc,
                                seen_at=seen_at)
-    conn.execute("UPDATE reports SET gone_at = NULL WHERE id = ?", [report_id])
+    conn.execute("UPDATE reports SET gone_at = NULL, missing_since = NULL WHERE id = ?", [report_id])
     db["reports"].update(report_id, meta)
     settle_current(conn, report_id)
     derive.enqueue(conn, report_id)

@@ -182,18 +182,54 @@ class Archive:
                        "(SELECT report_id FROM report_urls WHERE url = ? UNION "
                        "SELECT id FROM reports WHERE url = ?)", [when or utcnow(), url, url])
 
-    def mark_gone(self, source_id: str, seen_urls: set[str], when: str | None = None) -> list[str]:
-        """Reports of `source_id` that the finished crawl no longer found: mark, never delete."""
+    def mark_gone(self, source_id: str, seen_urls: set[str], when: str | None = None, *,
+                  run_id: int | None = None, on_suspicious=None) -> list[str]:
+        """Reports of `source_id` that a complete list (`seen_urls`: the report URLs it showed) no
+        longer shows, marked gone only on evidence; never deleted (docs/archive.md, "Gone").
+
+        A list that shows none of the known reports, or drops more than half of them, is not
+        believed (a page read with the wrong charset looks like an empty list): nothing is marked,
+        nothing counts as missing, and `on_suspicious(reason)` is called. Otherwise a missing report
+        is gone when its own URL answered 404/410 in run `run_id` (and none of its URLs answered),
+        or when it was missing in an earlier finished run too (`missing_since`); else this run
+        becomes its `missing_since`. Without a `run_id` the caller vouches for the list: every
+        missing report is gone. A listed report's `missing_since` is cleared."""
         when = when or utcnow()
-        # A report is gone when none of the URLs it was reached by is listed any more.
         rows = self.db.execute(
-            "SELECT r.id, r.url, u.url FROM reports r LEFT JOIN report_urls u ON u.report_id = r.id"
+            "SELECT r.id, r.url, u.url, r.missing_since FROM reports r"
+            " LEFT JOIN report_urls u ON u.report_id = r.id"
             " WHERE r.source_id = ? AND r.gone_at IS NULL", [source_id]).fetchall()
-        urls: dict[int, tuple[str, set[str]]] = {}
-        for rid, main_url, other in rows:
-            urls.setdefault(rid, (main_url, {main_url}))[1].add(other or main_url)
-        gone = [(rid, main) for rid, (main, known) in urls.items() if not known & seen_urls]
+        known: dict[int, tuple[str, set[str], int | None]] = {}
+        for rid, main_url, other, since in rows:
+            known.setdefault(rid, (main_url, {main_url}, since))[1].add(other or main_url)
+        missing = {rid for rid, (_, urls, _) in known.items() if not urls & seen_urls}
+        if 2 * len(missing) > len(known):   # no known report listed, or more than half dropped
+            if on_suspicious:
+                on_suspicious(f"the list shows {len(known) - len(missing)} of {len(known)} known reports"
+                              f" ({len(seen_urls)} report entries): nothing marked gone")
+            return []
+        answers: dict[str, set[tuple[int | None, str]]] = {}
+        if run_id is not None and missing:
+            for url, status, outcome in self.db.execute(
+                    "SELECT url, status, outcome FROM captures WHERE run_id = ? AND role = 'detail'"
+                    " AND source_id IS ?", [run_id, source_id]):
+                answers.setdefault(url, set()).add((status, outcome))
+        gone, first_miss = [], []
+        for rid in missing:
+            main, urls, since = known[rid]
+            seen = set().union(*(answers.get(u, set()) for u in urls))
+            not_found = any(st in (404, 410) for st, _ in seen) and \
+                not any(out in ("ok", "not_modified") for _, out in seen)
+            if run_id is None or not_found or (since is not None and since != run_id):
+                gone.append((rid, main))
+            elif since is None:
+                first_miss.append(rid)
+        listed = [rid for rid in known if rid not in missing and known[rid][2] is not None]
         with self.transaction() as db:
             for rid, _ in gone:
                 db["reports"].update(rid, {"gone_at": when})
-        return [u for _, u in gone]
+            for rid in first_miss:
+                db["reports"].update(rid, {"missing_since": run_id})
+            for rid in listed:
+                db["reports"].update(rid, {"missing_since": None})
+        return [u for _, u in sorted(gone)]

@@ -61,7 +61,9 @@ def test_stored_after_the_pipeline_wrote_the_report(ledger):
     assert ledger.report_archived(URL) and ledger.stored(URL, "detail")
     ledger.touch_report(URL, "2030-01-01T00:00:00.000Z")
     assert q(ledger.path, "SELECT last_seen FROM reports") == [("2030-01-01T00:00:00.000Z",)]
-    assert ledger.mark_gone("a", {"http://elsewhere.test/"}) == [URL]
+    # A list that dropped the source's only report is not believed (docs/archive.md, "Gone").
+    assert ledger.mark_gone("a", {"http://elsewhere.test/"}) == []
+    assert q(ledger.path, "SELECT gone_at, missing_since FROM reports") == [(None, None)]
 
 
 def test_resume_closes_interrupted_runs_and_returns_what_they_fetched(ledger):
@@ -86,23 +88,111 @@ def test_skip_is_one_row_per_source_url_reason(ledger):
     assert q(ledger.path, "SELECT title, reason FROM skipped") == [("首页 2", "noise")]
 
 
+def _report(ledger, run, url):
+    """A stored report of source "a" (PAGE names no agency: every URL is its own report)."""
+    from pipelines.extract.document import extract_document
+    cap = _capture(ledger, run, url=url)
+    ledger.archive.store_document(capture_id=cap.id, source_id="a", url=url,
+                                  doc=extract_document(PAGE, url, {"content-type": "text/html"}))
+
+
+def _urls(n):
+    return [f"{URL[:-5]}{i}.html" for i in range(n)]
+
+
+def _gone_and_missing(ledger):
+    return {u: (g is not None, m) for u, g, m in q(ledger.path, "SELECT url, gone_at, missing_since FROM reports")}
+
+
 def test_close_run_marks_gone_only_for_complete_lists_of_a_finished_run(ledger, monkeypatch):
     from archive import figures
-    from pipelines.extract.document import extract_document
     refreshed = []
     monkeypatch.setattr(figures, "refresh", lambda path: refreshed.append(path))
+    kept, dropped = _urls(2)
+    first = ledger.start_run(["a", "b"])
+    for u in (kept, dropped):
+        _report(ledger, first, u)
     run = ledger.start_run(["a", "b"])
-    cap = _capture(ledger, run)
-    ledger.archive.store_document(capture_id=cap.id, source_id="a", url=URL,
-                                  doc=extract_document(PAGE, URL, {"content-type": "text/html"}))
+    _capture(ledger, run, url=dropped, status=404, outcome="error", body=b"404")   # its own answer
     aborted = ledger.start_run(["a", "b"])
-    assert ledger.close_run(aborted, "aborted", "shutdown", {"x": 1}, {"a": set()}) == []
-    gone = ledger.close_run(run, "finished", "finished", {"x": 1}, {"a": set()})
-    assert gone == [URL] and refreshed == [ledger.path, ledger.path]
+    assert ledger.close_run(aborted, "aborted", "shutdown", {"x": 1}, {"a": {kept}}) == []
+    gone = ledger.close_run(run, "finished", "finished", {"x": 1}, {"a": {kept}})
+    assert gone == [dropped] and refreshed == [ledger.path, ledger.path]
     status, stats = q(ledger.path, "SELECT status, stats FROM crawl_runs WHERE id = ?", [run])[0]
     stats = json.loads(stats)
     assert status == "finished" and stats["x"] == 1 and stats["nianbao/gone"] == 1
     assert stats["nianbao/complete_lists"] == ["a"] and stats["nianbao/incomplete_lists"] == ["b"]
+    assert not any(k.startswith("nianbao/gone_suspicious") for k in stats)
+
+
+def test_gone_needs_its_own_404_or_two_finished_runs(ledger, monkeypatch):
+    from archive import figures
+    monkeypatch.setattr(figures, "refresh", lambda path: None)
+    *shown, quiet, deleted, elsewhere = urls = _urls(7)
+    run1 = ledger.start_run(["a"])
+    for u in urls:
+        _report(ledger, run1, u)
+    run2 = ledger.start_run(["a"])
+    listed = set(shown)
+    _capture(ledger, run2, url=shown[0], status=304, outcome="not_modified", body=None)
+    # what the spider asks again: unlisted and not fetched in this run
+    assert ledger.unlisted_reports(run2, "a", listed) == sorted([quiet, deleted, elsewhere])
+    _capture(ledger, run2, url=deleted, status=410, outcome="error", body=b"gone")
+    _capture(ledger, run2, url=elsewhere, status=404, outcome="error", body=b"404")
+    _capture(ledger, run2, url=elsewhere, status=200)   # answered after all: not gone
+    assert ledger.unlisted_reports(run2, "a", listed) == [quiet]
+    assert ledger.close_run(run2, "finished", "finished", {}, {"a": listed}) == [deleted]
+    state = _gone_and_missing(ledger)
+    assert state[deleted] == (True, None)
+    assert state[quiet] == (False, run2) and state[elsewhere] == (False, run2)
+    assert {state[u] for u in shown} == {(False, None)}
+    # an aborted run proves nothing; the next finished run without them marks them gone
+    aborted = ledger.start_run(["a"])
+    assert ledger.close_run(aborted, "aborted", "shutdown", {}, {"a": listed}) == []
+    run3 = ledger.start_run(["a"])
+    assert ledger.close_run(run3, "finished", "finished", {}, {"a": listed}) == sorted([quiet, elsewhere])
+    assert _gone_and_missing(ledger)[quiet] == (True, run2)
+
+
+def test_a_report_listed_again_is_no_longer_missing(ledger, monkeypatch):
+    from archive import figures
+    monkeypatch.setattr(figures, "refresh", lambda path: None)
+    urls = _urls(4)
+    run = ledger.start_run(["a"])
+    for u in urls:
+        _report(ledger, run, u)
+    back = urls[3]
+    for listed, missing_since in ((urls[:3], "first"), (urls, None), (urls[:3], "third")):
+        rid = ledger.start_run(["a"])
+        assert ledger.close_run(rid, "finished", "finished", {}, {"a": set(listed)}) == []
+        assert _gone_and_missing(ledger)[back] == (False, rid if missing_since else None)
+
+
+def test_a_list_that_drops_most_reports_marks_nothing(ledger, monkeypatch, caplog):
+    from archive import figures
+    monkeypatch.setattr(figures, "refresh", lambda path: None)
+    urls = _urls(4)
+    run = ledger.start_run(["a"])
+    for u in urls:
+        _report(ledger, run, u)
+    for listed in (set(), {urls[0]}, {"http://www.example.gov.cn.test/new.html"}):
+        rid = ledger.start_run(["a"])
+        for u in urls:   # even their own 404s: the list is not believed
+            _capture(ledger, rid, url=u, status=404, outcome="error", body=b"404")
+        assert ledger.unlisted_reports(rid, "a", listed) == []
+        with caplog.at_level("WARNING", logger="archive.ledger"):
+            assert ledger.close_run(rid, "finished", "finished", {}, {"a": listed}) == []
+        stats = json.loads(q(ledger.path, "SELECT stats FROM crawl_runs WHERE id = ?", [rid])[0][0])
+        assert stats["nianbao/gone"] == 0
+        assert stats["nianbao/gone_suspicious/a"].startswith(f"the list shows {len(listed & set(urls))} of 4")
+        assert "source a: the list shows" in caplog.text
+        assert set(_gone_and_missing(ledger).values()) == {(False, None)}
+    # two of four is not "more than half": missing, not yet gone
+    rid = ledger.start_run(["a"])
+    assert ledger.close_run(rid, "finished", "finished", {}, {"a": set(urls[:2])}) == []
+    assert "nianbao/gone_suspicious/a" not in json.loads(
+        q(ledger.path, "SELECT stats FROM crawl_runs WHERE id = ?", [rid])[0][0])
+    assert _gone_and_missing(ledger)[urls[3]] == (False, rid)
 
 
 def test_workers_of_a_distributed_run(ledger):

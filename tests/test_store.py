@@ -146,3 +146,70 @@ def test_two_urls_of_one_report_with_different_content_do_not_churn(tmp_path):
         assert store(arc, b, "http://t/b")[2] is False
     assert arc.db.conn.execute("SELECT COUNT(*) FROM report_versions WHERE report_id = ?",
                                [rid]).fetchone()[0] == 2
+
+
+def _two_sources(tmp_path) -> Archive:
+    arc = Archive(tmp_path / "a.db")
+    arc.sync_sources([{"id": "real", "name": "海宁市人民政府", "url": "http://real.test/nb/"},
+                      {"id": "copy", "name": "某网站", "url": "http://copy.test/nb/"}])
+    return arc
+
+
+def _count(arc: Archive, sql: str, args=()) -> int:
+    return arc.db.conn.execute(sql, args).fetchone()[0]
+
+
+def test_a_look_alike_on_another_source_is_its_own_report(tmp_path):
+    arc = _two_sources(tmp_path)
+    real = make_doc("海宁市人民政府", 2023, seed=1)
+    rid = store(arc, real, "http://real.test/nb/a.html", source_id="real")[0]
+    fake = make_doc("海宁市人民政府", 2023, seed=2)          # the same title, other numbers
+    assert fake["title"] == real["title"] and fake["cells"] != real["cells"]
+    fid = store(arc, fake, "http://copy.test/nb/report.html", source_id="copy")[0]
+    assert fid != rid                                         # neither a version nor an edition
+    assert arc.db.conn.execute("SELECT source_id, edition_of, agency_key, report_year FROM reports "
+                               "WHERE id = ?", [fid]).fetchone() == ("copy", None, "海宁市政府", 2023)
+    # a 图解 there is an edition of that source's own report, not of the agency's
+    gid = store(arc, fake, "http://copy.test/nb/tujie.html", source_id="copy", kind="graphic")[0]
+    assert _count(arc, "SELECT edition_of FROM reports WHERE id = ?", [gid]) == fid
+    assert _count(arc, "SELECT COUNT(*) FROM report_versions WHERE report_id = ?", [rid]) == 1
+    assert _count(arc, "SELECT COUNT(*) FROM report_urls WHERE report_id = ?", [rid]) == 1
+    assert _count(arc, "SELECT COUNT(*) FROM reports WHERE edition_of = ?", [rid]) == 0
+    assert [r["status"] for r in current_checks(arc, rid, "P-CHANGED")] == ["pass"]
+    assert current_checks(arc, rid, "P-DUPLICATE") == []     # not compared across sources
+    # Within one source the same agency-year under another URL is still the same report.
+    assert store(arc, real, "http://real.test/nb/b.html", source_id="real")[0] == rid
+
+
+def test_another_source_joins_a_report_only_on_edition_evidence(tmp_path):
+    arc = _two_sources(tmp_path)
+    real = make_doc("海宁市人民政府", 2023, seed=1)
+    rid = store(arc, real, "http://real.test/nb/a.html", source_id="real")[0]
+    # the copy links the report it reprints: the same report, reached by a second URL
+    linking = dict(real, links=[{"url": "http://real.test/nb/a.html", "text": "原文"}])
+    assert store(arc, linking, "http://copy.test/nb/reprint.html", source_id="copy")[0] == rid
+    # the report page links a page of the other source as its attachment: an edition of it
+    store_attachment(arc, "http://real.test/nb/a.html", dict(real, cells=[], tables={}),
+                     "http://copy.test/nb/tujie.html")
+    gid = store(arc, real, "http://copy.test/nb/tujie.html", source_id="copy", kind="graphic")[0]
+    assert gid != rid
+    assert _count(arc, "SELECT edition_of FROM reports WHERE id = ?", [gid]) == rid
+    # no link, no evidence
+    other = store(arc, real, "http://copy.test/nb/other.html", source_id="copy")[0]
+    assert other not in (rid, gid)
+
+
+def test_changed_compares_one_url_with_itself(tmp_path):
+    """Two URLs of one report are two copies, not an edit; the same URL changing is one."""
+    arc = _two_sources(tmp_path)
+    a = make_doc("某市交通运输局", 2023, seed=1)
+    b = make_doc("某市交通运输局", 2023, seed=2)
+    rid = store(arc, a, "http://real.test/nb/a.html", source_id="real")[0]
+    assert store(arc, b, "http://real.test/nb/b.html", source_id="real")[0] == rid
+    rows = current_checks(arc, rid, "P-CHANGED")
+    assert {r["scope"]: r["status"] for r in rows} == {
+        "page http://real.test/nb/a.html": "pass", "page http://real.test/nb/b.html": "pass"}
+    store(arc, a, "http://real.test/nb/b.html", source_id="real")   # b now says what a says
+    rows = {r["scope"]: r for r in current_checks(arc, rid, "P-CHANGED")}
+    assert rows["page http://real.test/nb/a.html"]["status"] == "pass"
+    assert rows["page http://real.test/nb/b.html"]["status"] == "warn"

@@ -4,9 +4,10 @@
   the one rule report_figures uses too). Judged on the declared date only: the crawl date says
   when we looked, not when the agency published. A 更正 or 图解 is not the report: its date is
   not the report's publication date (not_assessable).
-- P-CHANGED: the same report part (page or one attachment) seen again with different bytes and
-  different content (cells, normalised text, title or date); one result per part; the result
-  names the cells that differ with [before, after] (发布后有变动).
+- P-CHANGED: the same report part (page or one attachment) seen again at the same URL with
+  different bytes and different content (cells, normalised text, title or date); one result per
+  part and URL; the result names the cells that differ with [before, after] (发布后有变动). Two
+  URLs of one report are two copies, not an edit: they are never compared with each other.
 - P-DUPLICATE: editions of one report (HTML page, attachment, 图解; `reports.edition_of`, and
   attachment versions of the same report) that disagree, cell by cell.
 """
@@ -110,20 +111,30 @@ def _content(conn, version_id: int) -> tuple[str, str | None, str | None]:
 
 def part_changes(conn, report_id: int) -> list[dict]:
     """Every change between consecutive captures of the SAME part (the page, or one attachment)
-    of a report: bytes differ and what a reader sees differs (cells, normalised text, title or
-    date). A page and its attachment are different parts, never compared; a re-extraction of
-    the same capture (same bytes) is not a change. Returns {part, before, after, diffs, fields}."""
+    at the SAME URL of a report: bytes differ and what a reader sees differs (cells, normalised
+    text, title or date). A page and its attachment are different parts, and two URLs of the
+    page are two copies: never compared; a re-extraction of the same capture (same bytes) is not
+    a change. Returns {scope, before, after, diffs, fields}."""
     out = []
-    parts = conn.execute("SELECT DISTINCT part, attachment_id FROM report_versions WHERE report_id = ? "
-                         "ORDER BY part DESC, attachment_id", [report_id]).fetchall()
-    for part, att in parts:
+    parts = conn.execute(
+        "SELECT v.part, v.attachment_id, c.url FROM report_versions v "
+        "JOIN captures c ON c.id = v.capture_id WHERE v.report_id = ? "
+        "GROUP BY v.part, v.attachment_id, c.url ORDER BY v.part DESC, v.attachment_id, "
+        "MIN(v.capture_id)", [report_id]).fetchall()
+    urls_of_part: dict[tuple, int] = {}
+    for part, att, _ in parts:
+        urls_of_part[part, att] = urls_of_part.get((part, att), 0) + 1
+    for part, att, url in parts:
         versions = conn.execute(
             # the latest extraction of each capture, in capture order (re-extraction adds
             # versions to old captures: comparing those would be no change, or a backwards one)
-            "SELECT MAX(id), sha256, seen_at FROM report_versions WHERE report_id = ? AND part = ? "
-            "AND attachment_id IS ? GROUP BY capture_id ORDER BY capture_id",
-            [report_id, part, att]).fetchall()
+            "SELECT MAX(v.id), v.sha256, v.seen_at FROM report_versions v "
+            "JOIN captures c ON c.id = v.capture_id WHERE v.report_id = ? AND v.part = ? "
+            "AND v.attachment_id IS ? AND c.url = ? GROUP BY v.capture_id ORDER BY v.capture_id",
+            [report_id, part, att, url]).fetchall()
         scope = part if att is None else f"{part} {att}"
+        if urls_of_part[part, att] > 1:   # the page reached by several URLs: one lineage each
+            scope += f" {url}"
         for (a, sha_a, _), (b, sha_b, seen_b) in zip(versions, versions[1:]):
             if sha_a == sha_b:
                 continue

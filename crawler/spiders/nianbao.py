@@ -9,6 +9,8 @@ import re
 from urllib.parse import parse_qsl, unquote, urljoin, urlparse
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import HtmlResponse
 
 from crawler import meta as M
@@ -50,7 +52,9 @@ class NianbaoSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         RunState.of(crawler)   # the crawl's state exists before the first request
-        return super().from_crawler(crawler, *args, **kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.recheck_unlisted, signal=signals.spider_idle)
+        return spider
 
     @property
     def state(self) -> RunState:
@@ -313,6 +317,29 @@ class NianbaoSpider(scrapy.Spider):
                              body=response.body if meta[M.OUTCOME] == "ok" else None,
                              headers=_headers(response), filename=meta.get(M.FILENAME),
                              not_modified=meta[M.OUTCOME] == "not_modified", role=meta.get(M.ROLE))
+
+    # ------------------------------------------------------------ reports a list no longer shows
+    def recheck_unlisted(self, spider=None):
+        """When the crawl falls idle, ask once more for the archived reports that a complete list
+        no longer shows: only their own 404/410 (or a second run without them) proves them gone
+        (docs/archive.md, "Gone"). The answers are kept as captures; nothing is stored from them."""
+        asked = self.__dict__.setdefault("_rechecked", set())
+        state = self.state
+        new = [(sid, url) for sid in sorted(state.complete_lists)
+               for url in self.ledger.unlisted_reports(state.run_id, sid, state.seen_reports.get(sid, set()))
+               if url not in asked]
+        for sid, url in new:
+            asked.add(url)
+            self.crawler.engine.crawl(scrapy.Request(
+                url, callback=self.parse_recheck, errback=self.failed,
+                meta={M.SOURCE_ID: sid, M.ROLE: "detail"}, headers=self.conditional(url, "detail")))
+        if new:
+            state.counters["gone_rechecks"] += len(new)
+            raise DontCloseSpider
+
+    def parse_recheck(self, response):
+        self.state.counters[f"gone_recheck/{response.status}"] += 1
+        return ()
 
     def failed(self, failure):
         request = failure.request
