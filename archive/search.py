@@ -133,3 +133,76 @@ def search(db, query: str, limit: int | None = None) -> list[dict]:
     cur = conn.execute(sql, sorted(ids))
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+# ---------------------------------------------------------------- snippets
+# A hit inside the statistics tables (行政复议 is a column header of table 四, 不予公开 a row
+# of table 三) says nothing about the report: snippets come from the narrative only.
+_TABLE_ROW = re.compile(r"\|")
+_CLAUSE = re.compile(r"第[一二三四五六七八九十]+条\s*第?\s*[（(][一二三四五六七八九十]+[)）]\s*项")
+_FILLER = re.compile(r"[\s\d.,，、:：;；()（）%/／\-—|“”\"'·…]+")
+
+
+@lru_cache(maxsize=1)
+def _label_pattern() -> re.Pattern:
+    from nianbao import canon
+    labels: set[str] = set(canon.TABLE_TITLES.values()) | set(canon.T3_GROUPS.values())
+    labels |= {canon.T2_HEADER_LABEL, canon.T3_COL_GROUP_LEGAL, canon.T3_BALANCE_NOTE,
+               canon.T4_ROW_GROUP_LITIGATION, *canon.T3_HEADER_LABELS, *canon.T3_SUBTOTAL_LABELS}
+    labels |= {s.label for s in canon.SECTIONS}
+    for keys in (*canon.ROWS.values(), *canon.COLS.values()):
+        for k in keys:
+            labels.update(k.labels())
+            if k.group:
+                labels.add(k.group)
+    keys = {canon.label_key(x) for x in labels} | {canon.label_key(x, keep_numbering=True)
+                                                    for x in labels}
+    keys = sorted((k for k in keys if k), key=len, reverse=True)
+    return re.compile("|".join(re.escape(k) for k in keys))
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for a line of the statistics tables or a bare heading: a table row (`a | b`), or
+    a line that is nothing but official labels, clause numbers and figures."""
+    if _TABLE_ROW.search(line):
+        return True
+    from nianbao import canon
+    rest = _label_pattern().sub("", canon.label_key(_CLAUSE.sub("", line), keep_numbering=True))
+    rest = _FILLER.sub("", rest)
+    rest = re.sub(r"^[一二三四五六七八九十]+", "", rest)
+    return len(rest) < 4
+
+
+def snippets(text: str | None, terms: list[str], width: int = 40, most: int = 2,
+             scan: int = 200) -> list[list[tuple[str, bool]]]:
+    """Up to `most` passages of `text` around hits of the terms, as pieces (text, is_hit),
+    taken from narrative lines only (see is_boilerplate). At most `scan` hits are looked at,
+    so a word repeated through a huge body costs little."""
+    text = text or ""
+    terms = [t for t in terms if t]
+    if not text or not terms:
+        return []
+    hit = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
+    out: list[list[tuple[str, bool]]] = []
+    last_end = -1
+    for n, m in enumerate(hit.finditer(text)):
+        if n >= scan or len(out) >= most:
+            break
+        if m.start() < last_end:
+            continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end < 0 else line_end
+        if is_boilerplate(text[line_start:line_end]):
+            continue
+        start = max(line_start, m.start() - width)
+        end = min(line_end, m.end() + width)
+        pieces: list[tuple[str, bool]] = [("…" if start > line_start else "", False)]
+        pos = start
+        for h in hit.finditer(text, start, end):
+            pieces += [(text[pos:h.start()], False), (h.group(), True)]
+            pos = h.end()
+        pieces.append((text[pos:end] + ("…" if end < line_end else ""), False))
+        out.append([p for p in pieces if p[0]])
+        last_end = end
+    return out

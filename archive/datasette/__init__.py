@@ -1,8 +1,10 @@
 """The nianbao Datasette plugin (registered as the `nianbao` entry point in pyproject.toml).
 
 Routes: `/-/report/<id>` (a report as a reader knows it), `/-/capture/<id>` (archived bytes,
-served so they cannot run), `/-/search?q=` (search that finds two-character words) and
-`/-/charts` (trends). Every answer gets a CSP via `asgi_wrapper`. metadata.yml describes the
+served so they cannot run), `/-/agency/<agency_key>` (one agency across the years),
+`/-/search?q=` (search that finds two-character words) and `/-/charts` (trends). Every answer
+gets a CSP via `asgi_wrapper`, and CSV downloads a UTF-8 BOM (downloads.py). The index page
+opens with the archive's key figures (templates/index.html). metadata.yml describes the
 database named `archive`; any other archive file name gets the same descriptions.
 """
 from __future__ import annotations
@@ -15,10 +17,11 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from archive.datasette import security
+from archive.datasette import downloads, security
+from archive.datasette.agency import agency_page, agency_path
 from archive.datasette.capture import capture_bytes
 from archive.datasette.charts import charts_page
-from archive.datasette.common import archive_database
+from archive.datasette.common import archive_database, rows
 from archive.datasette.report_page import report_page
 from archive.datasette.search import search_page
 from archive.datasette.sqlfunctions import register_functions
@@ -32,6 +35,7 @@ def register_routes(datasette):
     return [
         (r"^/-/report/(?P<id>[^/]+)$", report_page),
         (r"^/-/capture/(?P<id>[^/]+)$", capture_bytes),
+        (r"^/-/agency/(?P<key>.+)$", agency_page),
         (r"^/-/search$", search_page),
         (r"^/-/charts$", charts_page),
         (r"^/-/go/(?P<target>[a-z]+)$", go),
@@ -39,7 +43,8 @@ def register_routes(datasette):
 
 
 _GO = {"overview": "/report_overview", "failing": "/checks?status=fail&is_current=1",
-       "queries": "#queries", "reports": "/reports"}
+       "queries": "#queries", "reports": "/reports", "figures": "/report_figures",
+       "agencies": "/agencies?q="}
 
 
 async def go(datasette, request):
@@ -58,7 +63,7 @@ def _vega_enabled(datasette) -> bool:
 @hookimpl
 def asgi_wrapper(datasette):
     allow_eval = _vega_enabled(datasette)
-    return lambda app: security.wrap(app, allow_eval=allow_eval)
+    return lambda app: security.wrap(downloads.wrap(app), allow_eval=allow_eval)
 
 
 @hookimpl
@@ -88,6 +93,7 @@ def extra_css_urls(datasette):
 def menu_links(datasette, actor, request):
     return [
         {"href": datasette.urls.path("/-/search"), "label": "全文搜索 Search"},
+        {"href": datasette.urls.path("/-/go/agencies"), "label": "机构 Agencies"},
         {"href": datasette.urls.path("/-/charts"), "label": "趋势图 Charts"},
     ]
 
@@ -95,12 +101,26 @@ def menu_links(datasette, actor, request):
 _REPORT_LINK_TABLES = {"reports", "report_overview"}
 
 
+_AGENCY_COLUMNS = {"agency", "agency_display"}
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """Report titles link to the report page; text stays escaped."""
-    if value is None or column != "title":
+    """Report titles link to the report page, agency names (in rows that carry their
+    agency_key) to the agency page; whole-number REAL counts show as integers. Text stays
+    escaped."""
+    if isinstance(value, float):
+        # report_figures and the wide views store counts as REAL (SUM over cells.value).
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else None
+    if value is None or not isinstance(value, str):
         return None
     keys = row.keys()
+    if column in _AGENCY_COLUMNS and "agency_key" in keys and isinstance(row["agency_key"], str) \
+            and row["agency_key"]:
+        href = agency_path(datasette, row["agency_key"])
+        return Markup('<a class="agency" href="{}">{}</a>').format(href, value)
+    if column != "title":
+        return None
     rid = None
     if table in _REPORT_LINK_TABLES and "id" in keys:
         rid = row["id"]
@@ -112,6 +132,45 @@ def render_cell(row, value, column, table, database, datasette):
         return None
     href = datasette.urls.path(f"/-/report/{rid}")
     return Markup('<a href="{}">{}</a>').format(href, escape(str(value)))
+
+
+@hookimpl
+def extra_template_vars(template, database, view_name, request, datasette):
+    """The archive's key figures for the index page (templates/index.html)."""
+    if view_name != "index":
+        return {}
+
+    async def inner():
+        return {"nianbao_facts": await facts(datasette)}
+    return inner
+
+
+async def facts(datasette) -> dict | None:
+    """Counts a researcher asks first: reports, agencies, years, portals, failing checks."""
+    db = None
+    for name, candidate in datasette.databases.items():
+        if not name.startswith("_") and await candidate.table_exists("reports"):
+            db = candidate
+            break
+    if db is None:
+        return None
+    out = {"database": db.name, "figures": await db.table_exists("report_figures")}
+    if out["figures"]:
+        row = (await rows(db, "SELECT COUNT(*) AS reports, SUM(counted) AS counted, "
+                              "COUNT(DISTINCT agency_key) AS agencies, "
+                              "COUNT(DISTINCT report_year) AS years, MIN(report_year) AS first_year, "
+                              "MAX(report_year) AS last_year, SUM(failing_checks > 0) AS failing_reports, "
+                              "SUM(failing_checks) AS failing_checks, SUM(late) AS late, "
+                              "SUM(has_tables) AS with_tables FROM report_figures"))[0]
+    else:
+        row = (await rows(db, "SELECT COUNT(*) AS reports, COUNT(DISTINCT agency_key) AS agencies, "
+                              "COUNT(DISTINCT report_year) AS years, MIN(report_year) AS first_year, "
+                              "MAX(report_year) AS last_year FROM reports"))[0]
+        row["failing_checks"] = (await rows(
+            db, "SELECT COUNT(*) AS n FROM checks WHERE status = 'fail' AND is_current = 1"))[0]["n"]
+    out.update({k: int(v) if isinstance(v, float) else v for k, v in row.items()})
+    out["portals"] = (await rows(db, "SELECT COUNT(*) AS n FROM sources"))[0]["n"]
+    return out
 
 
 _WIDE_COMMON = {

@@ -1,6 +1,8 @@
 """Shared helpers of the plugin routes: which database is the archive, rows as dicts."""
 from __future__ import annotations
 
+import asyncio
+import functools
 from pathlib import Path
 
 from datasette.utils.asgi import NotFound
@@ -30,3 +32,26 @@ def warc_dir(datasette, db) -> Path:
     if config.get("warc_dir"):
         return Path(config["warc_dir"])
     return Path(db.path).parent / "warc"
+
+
+DEFAULT_BUDGET_S = 3.0   # wall time for the Python of one plugin page (SQL has its own limit)
+
+
+def budget_seconds(datasette) -> float:
+    """Plugin config `page_budget_seconds` (metadata.yml), else DEFAULT_BUDGET_S."""
+    config = datasette.plugin_config(PLUGIN) or {}
+    return float(config.get("page_budget_seconds") or DEFAULT_BUDGET_S)
+
+
+async def within_budget(datasette, fn, *args):
+    """(fn(*args), False), or (None, True) when it takes longer than the page budget.
+
+    Datasette's `sql_time_limit_ms` bounds SQL only; Python run in the event loop would block
+    every visitor. `fn` runs in a worker thread; the work itself must be bounded too (a thread
+    cannot be stopped), so callers cap their inputs and this cap only stops the waiting."""
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(None, functools.partial(fn, *args))
+    try:
+        return await asyncio.wait_for(future, budget_seconds(datasette)), False
+    except asyncio.TimeoutError:
+        return None, True

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from archive import checks, editions
 from archive.datasette import layout
-from archive.datasette.common import archive_database, rows
+from archive.datasette.capture import parse_id
+from archive.datasette.common import archive_database, rows, within_budget
+from archive.datasette.explain import NAMES, STATUS, explain
 from nianbao import canon
 
 
@@ -77,6 +80,47 @@ def _cell_text(c: dict | None) -> str:
     return "（空白）" if c.get("value") is None else str(c["value"])
 
 
+# Bounds of the text diff (a long body edited once took 45 s with ndiff over whole sections).
+DIFF_MAX_UNITS = 2000     # sentences compared per section, after the common head and tail
+DIFF_MAX_LINES = 120      # changed sentences shown per section
+DIFF_MAX_LINE_CHARS = 400
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?\n])")
+
+
+def _units(text: str) -> list[str]:
+    return [u.strip() for u in _SENTENCE_END.split(text or "") if u.strip()]
+
+
+def text_diff(a: str, b: str) -> tuple[list[str], bool]:
+    """Changed sentences of `a` → `b` as "- …"/"+ …" lines, and whether the diff was cut.
+    Sentence-level (not character-level), after trimming the common head and tail, with at
+    most DIFF_MAX_UNITS sentences a side: linear in the text plus a bounded SequenceMatcher."""
+    if a == b:
+        return [], False
+    ua, ub = _units(a), _units(b)
+    head = 0
+    while head < min(len(ua), len(ub)) and ua[head] == ub[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(ua), len(ub)) - head and ua[-1 - tail] == ub[-1 - tail]:
+        tail += 1
+    ua, ub = ua[head:len(ua) - tail], ub[head:len(ub) - tail]
+    cut = len(ua) > DIFF_MAX_UNITS or len(ub) > DIFF_MAX_UNITS
+    ua, ub = ua[:DIFF_MAX_UNITS], ub[:DIFF_MAX_UNITS]
+    lines: list[str] = []
+    matcher = difflib.SequenceMatcher(None, ua, ub, autojunk=True)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            lines += ["- " + u for u in ua[i1:i2]] + ["+ " + u for u in ub[j1:j2]]
+        if len(lines) > DIFF_MAX_LINES:
+            cut = True
+            break
+    short = [ln if len(ln) <= DIFF_MAX_LINE_CHARS else ln[:DIFF_MAX_LINE_CHARS] + "…"
+             for ln in lines[:DIFF_MAX_LINES]]
+    return short, cut or len(short) < len(lines) or any(len(ln) > DIFF_MAX_LINE_CHARS
+                                                      for ln in lines[:DIFF_MAX_LINES])
+
+
 def version_diffs(versions: list[dict], cells_by_version: dict[int, dict],
                   docs: dict[int, dict]) -> list[dict]:
     """What changed from each version to the next: cells and section text."""
@@ -97,13 +141,48 @@ def version_diffs(versions: list[dict], cells_by_version: dict[int, dict],
         sa = {s.get("title"): s["text"] for s in _sections(docs.get(prev["id"], {}))}
         sb = {s.get("title"): s["text"] for s in _sections(docs.get(cur["id"], {}))}
         for title in [t for t in sb if sa.get(t) != sb[t]] + [t for t in sa if t not in sb]:
-            lines = [ln for ln in difflib.ndiff([sa.get(title) or ""], [sb.get(title) or ""])
-                     if ln[:1] in "+-"]
-            text_changes.append({"title": title, "lines": lines})
+            lines, cut = text_diff(sa.get(title) or "", sb.get(title) or "")
+            text_changes.append({"title": title, "lines": lines, "cut": cut})
         diffs.append({"from": prev, "to": cur, "cells": changed, "sections": text_changes,
                       "title_before": docs.get(prev["id"], {}).get("title"),
                       "title_after": docs.get(cur["id"], {}).get("title")})
     return diffs
+
+
+def _documents(versions: list[dict]) -> dict[int, dict]:
+    docs = {}
+    for v in versions:
+        try:
+            docs[v["id"]] = json.loads(v["document"] or "{}")
+        except ValueError:
+            docs[v["id"]] = {}
+    return docs
+
+
+def _history(versions: list[dict], cells_by_version: dict[int, dict]) -> list[dict]:
+    return version_diffs(versions, cells_by_version, _documents(versions))
+
+
+async def neighbours(db, report: dict) -> dict:
+    """The counted reports of the same agency (report_figures.agency_key, aliases followed)
+    for the year before and after, and the agency key for the agency page link."""
+    try:
+        me = await rows(db, "SELECT agency_key, agency_display, report_year FROM report_figures "
+                            "WHERE report_id = ?", [report["id"]])
+    except Exception:   # an archive without report_figures (not prepared by a crawl)
+        return {}
+    if not me or not me[0]["agency_key"]:
+        return {}
+    me = me[0]
+    out = {"agency_key": me["agency_key"], "agency_display": me["agency_display"]}
+    if me["report_year"] is not None:
+        for name, year in (("prev", me["report_year"] - 1), ("next", me["report_year"] + 1)):
+            found = await rows(db, "SELECT report_id, report_year FROM report_figures "
+                                   "WHERE agency_key = ? AND report_year = ? "
+                                   "ORDER BY counted DESC, report_id LIMIT 1",
+                               [me["agency_key"], year])
+            out[name] = found[0] if found else None
+    return out
 
 
 async def counting(db, report: dict) -> dict | None:
@@ -146,9 +225,8 @@ def counting_line(datasette, info: dict | None) -> Markup:
 
 async def report_page(datasette, request):
     db = await archive_database(datasette, request)
-    try:
-        report_id = int(request.url_vars["id"])
-    except ValueError:
+    report_id = parse_id(request.url_vars["id"])
+    if report_id is None:
         raise NotFound("报告编号无效")
     found = await rows(db, "SELECT r.*, s.name AS source_name, s.region, s.level "
                            "FROM reports r LEFT JOIN sources s ON s.id = r.source_id "
@@ -173,6 +251,9 @@ async def report_page(datasette, request):
     failing: dict[tuple[str, str, str], set[str]] = {}
     for ch in checks:
         ch["involved"] = involved_cells(ch, report["report_year"])
+        ch["explain"] = explain(ch)
+        ch["name"] = NAMES.get(ch["check_id"], "")
+        ch["status_zh"] = STATUS.get(ch["status"], ch["status"])
         if ch["status"] == "fail":
             for key in ch["involved"]:
                 failing.setdefault(key, set()).add(ch["check_id"])
@@ -180,12 +261,10 @@ async def report_page(datasette, request):
     for c in cell_rows:
         by_version.setdefault(c["version_id"], {})[(c["tbl"], c["row_key"], c["col_key"])] = c
     current_cells = [c for c in cell_rows if c["version_id"] == vid]
-    docs = {}
-    for v in versions:
-        try:
-            docs[v["id"]] = json.loads(v["document"] or "{}")
-        except ValueError:
-            docs[v["id"]] = {}
+    docs = _documents([current] if current else [])
+    # The version history is the heavy part (text diffs): bounded, and given up after the
+    # page budget rather than blocking Datasette (common.within_budget).
+    diffs, too_large = await within_budget(datasette, _history, versions, by_version)
     attachments = await rows(db, "SELECT a.*, c.fetched_at FROM attachments a LEFT JOIN "
                                  "captures c ON c.id = a.capture_id WHERE a.report_id = ? "
                                  "ORDER BY a.id", [report_id])
@@ -206,8 +285,10 @@ async def report_page(datasette, request):
         "sections": _sections(docs.get(vid, {})),
         "attachments": attachments,
         "versions": versions,
-        "diffs": version_diffs(versions, by_version, docs),
+        "diffs": diffs or [],
+        "diffs_too_large": too_large,
         "editions": editions,
+        "neighbours": await neighbours(db, report),
     }
     html = await datasette.render_template(
         "nianbao_report.html", context, request=request, view_name="nianbao_report")

@@ -4,74 +4,142 @@ The indexes are built by archive/search.py: `reports_fts` (trigram FTS5, terms o
 characters) and `reports_seg` (jieba words plus their two-character pieces, for 复议, 公开).
 Results come from the small `report_figures` rows (archive/figures.py) so that a word
 found in every report still answers quickly; bodies are read only for the snippets shown.
+
+Parameters: `q` (terms separated by spaces, all required), `year`, `region` (part of the
+name), `agency` (an agency key or part of the display name), `sort` (`relevance`, the FTS5
+bm25 score with title hits weighted ×10, or `newest`), `page` (20 results a page). The count is
+the true number of matching reports, not capped.
 """
 from __future__ import annotations
 
-from datasette.utils.asgi import Response
+from urllib.parse import urlencode
 
+from datasette.utils.asgi import NotFound, Response
+
+from archive import search as archive_search
+from archive.datasette.capture import parse_id
 from archive.datasette.common import archive_database, rows
 
+PAGE_SIZE = 20
+MAX_TERMS = 5
 
-def snippet(text: str | None, q: str, width: int = 48) -> list[tuple[str, bool]]:
-    """Pieces of `text` around the first hit of `q`: (text, is_hit); the template escapes."""
-    text = text or ""
-    i = text.find(q)
-    if i < 0:
-        return [(text[: width * 2] + ("…" if len(text) > width * 2 else ""), False)]
-    start = max(0, i - width)
-    return [(("…" if start else "") + text[start:i], False), (q, True),
-            (text[i + len(q): i + len(q) + width] + "…", False)]
+
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
 
 
 def _term_sql(term: str) -> tuple[str, str]:
-    """The id query for one term. Terms of three or more characters use the trigram index;
-    two-character terms the word index, whose tokens (jieba words and their two-character
-    pieces, archive/search.py) are substrings of the text, so a hit needs no re-check against
-    the body (which would read every body on a common word); one character: titles only."""
+    """(SELECT id, score …, its argument) for one term. Three or more characters: the trigram
+    index; two: the word index, whose tokens (jieba words and their two-character pieces,
+    archive/search.py) are substrings of the text, so a hit needs no re-check against the body;
+    one character: titles only. The score is bm25 (smaller is better), title weighted ×10."""
     if len(term) >= 3:
-        return ("SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?",
-                '"' + term.replace('"', '""') + '"')
+        return ("SELECT rowid AS id, bm25(reports_fts, 10.0, 1.0) AS score FROM reports_fts "
+                "WHERE reports_fts MATCH ?", _phrase(term))
     if len(term) == 2:
-        return ("SELECT rowid FROM reports_seg WHERE reports_seg MATCH ?",
-                '"' + term.replace('"', '""') + '"')
-    return "SELECT report_id FROM report_figures WHERE instr(title, ?) > 0", term
+        return ("SELECT rowid AS id, bm25(reports_seg, 10.0, 1.0) AS score FROM reports_seg "
+                "WHERE reports_seg MATCH ?", _phrase(term))
+    return "SELECT report_id AS id, 0.0 AS score FROM report_figures WHERE instr(title, ?) > 0", term
 
 
-async def find(db, q: str, limit: int = 100) -> list[dict]:
-    """Reports containing every term of `q`, newest first, with a snippet of the first term."""
-    terms = list(dict.fromkeys(t for t in q.split() if t))[:5]
-    if not terms:
-        return []
-    if not await db.table_exists("report_figures"):  # not prepared by `nianbao serve`
-        from archive import search as archive_search
-        found = await db.execute_fn(lambda conn: archive_search.search(conn, q, limit=limit))
-        for r in found:
-            r["published"] = None
-            r["snippet"] = snippet(r.get("title"), terms[0])
-        return found
-    parts, params = [], []
-    for t in terms:
+def parse_terms(q: str) -> list[str]:
+    return list(dict.fromkeys(t for t in q.split() if t))[:MAX_TERMS]
+
+
+def filters(args: dict) -> tuple[str, list]:
+    """SQL conditions on report_figures `f` for the year, region and agency filters."""
+    where, params = [], []
+    year = (args.get("year") or "").strip()
+    if year:
+        if not year.isdigit() or len(year) != 4:
+            raise NotFound("年度无效")
+        where.append("f.report_year = ?")
+        params.append(int(year))
+    if (args.get("region") or "").strip():
+        where.append("instr(f.region, ?) > 0")
+        params.append(args["region"].strip())
+    if (args.get("agency") or "").strip():
+        where.append("(f.agency_key = ? OR instr(f.agency_display, ?) > 0)")
+        params += [args["agency"].strip()] * 2
+    return "".join(f" AND {w}" for w in where), params
+
+
+def search_sql(terms: list[str], where: str, count: bool, newest: bool) -> tuple[str, list]:
+    ctes, params = [], []
+    for i, t in enumerate(terms):
         sql, arg = _term_sql(t)
-        parts.append(sql)
+        ctes.append(f"t{i} AS ({sql})")
         params.append(arg)
-    ids_sql = " INTERSECT ".join(parts)
-    found = await rows(db, "SELECT report_id AS id, title, agency, report_year, published, url "
-                           f"FROM report_figures WHERE report_id IN ({ids_sql}) "
-                           "ORDER BY report_id DESC LIMIT ?", [*params, limit])
-    if not found:
-        return []
-    ids = [r["id"] for r in found]
-    bodies = {r["id"]: r["body_text"] for r in await rows(
-        db, f"SELECT id, body_text FROM reports WHERE id IN ({','.join('?' * len(ids))})", ids)}
-    for r in found:
-        r["snippet"] = snippet(bodies.get(r["id"]) or r.get("title"), terms[0])
-    return found
+    joins = "".join(f" JOIN t{i} ON t{i}.id = t0.id" for i in range(1, len(terms)))
+    head = "WITH " + ", ".join(ctes) + " "
+    body = f"FROM t0{joins} JOIN report_figures f ON f.report_id = t0.id WHERE 1{where}"
+    if count:
+        return head + "SELECT COUNT(*) AS n " + body, params
+    score = " + ".join(f"t{i}.score" for i in range(len(terms)))
+    order = ("f.report_year DESC, f.report_id DESC" if newest
+             else "score, f.report_year DESC, f.report_id DESC")
+    return (head + "SELECT f.report_id AS id, f.title, f.agency, f.agency_display, f.agency_key, "
+            f"f.report_year, f.published, f.url, f.kind, f.region, {score} AS score "
+            f"{body} ORDER BY {order} LIMIT ? OFFSET ?"), params
+
+
+async def find(db, q: str, args: dict | None = None, page: int = 1,
+               page_size: int = PAGE_SIZE) -> tuple[int, list[dict]]:
+    """(number of matching reports, the reports of page `page`) for `q` and the filters."""
+    args = args or {}
+    terms = parse_terms(q)
+    if not terms:
+        return 0, []
+    offset = (page - 1) * page_size
+    if not await db.table_exists("report_figures"):  # an archive not prepared by a crawl
+        found = await db.execute_fn(lambda conn: archive_search.search(conn, q))
+        total, shown = len(found), found[offset: offset + page_size]
+        for r in shown:
+            r["published"] = None
+            r["agency_display"] = r["agency"]
+    else:
+        where, fparams = filters(args)
+        newest = args.get("sort") == "newest"
+        sql, params = search_sql(terms, where, count=True, newest=newest)
+        total = (await rows(db, sql, params + fparams))[0]["n"]
+        sql, params = search_sql(terms, where, count=False, newest=newest)
+        shown = await rows(db, sql, params + fparams + [page_size, offset]) if offset < total else []
+    if shown:
+        ids = [r["id"] for r in shown]
+        bodies = {r["id"]: r["body_text"] for r in await rows(
+            db, f"SELECT id, body_text FROM reports WHERE id IN ({','.join('?' * len(ids))})", ids)}
+        for r in shown:
+            r["snippets"] = archive_search.snippets(bodies.get(r["id"]), terms)
+            r["title_hit"] = any(t in (r.get("title") or "") for t in terms)
+    return total, shown
 
 
 async def search_page(datasette, request):
     db = await archive_database(datasette, request)
     q = (request.args.get("q") or "").strip()[:100]
-    results = (await find(db, q)) if q else []
+    page = parse_id(request.args.get("page") or "1")
+    if page is None:
+        raise NotFound("页码无效")
+    args = {k: (request.args.get(k) or "").strip()[:100]
+            for k in ("year", "region", "agency", "sort")}
+    total, results = (await find(db, q, args, page)) if q else (0, [])
+    pages = max(1, -(-total // PAGE_SIZE))
+    keep = {k: v for k, v in {"q": q, **args}.items() if v}
+
+    def page_url(n: int) -> str:
+        return datasette.urls.path("/-/search") + "?" + urlencode({**keep, "page": n})
+
+    years = []
+    if await db.table_exists("report_figures"):
+        years = [r["report_year"] for r in await rows(
+            db, "SELECT DISTINCT report_year FROM report_figures WHERE report_year IS NOT NULL "
+                "ORDER BY report_year DESC")]
+    context = {
+        "q": q, "results": results, "total": total, "page": page, "pages": pages,
+        "first": (page - 1) * PAGE_SIZE + 1, "args": args, "years": years,
+        "prev_url": page_url(page - 1) if page > 1 else None,
+        "next_url": page_url(page + 1) if page < pages else None,
+        "database": db.name,
+    }
     return Response.html(await datasette.render_template(
-        "nianbao_search.html", {"q": q, "results": results, "database": db.name},
-        request=request, view_name="nianbao_search"))
+        "nianbao_search.html", context, request=request, view_name="nianbao_search"))
