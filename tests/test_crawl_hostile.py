@@ -121,3 +121,54 @@ def test_nothing_refused_is_stored(hostile_run):
     for h in m["hostile"]:
         assert h["url"] not in reports, h["key"]
     assert not any("SECRET" in (d or "") for (d,) in q(db, "SELECT document FROM report_versions"))
+
+
+# ---------------------------------------------------------------- a look-alike on another site
+VICTIM_HOST = "www.trs-shtml.gov.cn.test"
+
+
+@pytest.fixture(scope="module")
+def lookalike_run(tmp_path_factory):
+    """A TRS county portal and another site of the same county (hostile.LookalikePortal) that
+    lists a page titled exactly like the county government's 2023 report, with other numbers."""
+    tmp = tmp_path_factory.mktemp("lookalike")
+    with Farm(port=0) as farm:
+        victim = farm.by_host[VICTIM_HOST]
+        entry = next(e for e in victim.live() if e.kind == "report" and e.unit_type == "gov"
+                     and e.report_year == 2023)
+        title = victim.title(entry)
+        real_url = victim.base() + victim.detail_path(entry)
+        sources = victim.sources() + hostile.add_lookalike(farm, title, victim.region)
+        db = tmp / "archive.db"
+        crawl(db, write_registry(tmp / "lookalike.yml", sources), timeout=300)
+        yield {"db": db, "real": real_url, "fake": farm.by_host[hostile.LOOKALIKE_HOST].lookalike_url(),
+               "title": title}
+
+
+def _report_of(db, url):
+    (rid,), = q(db, "SELECT report_id FROM report_urls WHERE url = ?", [url])
+    return rid
+
+
+def test_a_look_alike_does_not_become_the_agencys_report(lookalike_run):
+    db, real, fake = lookalike_run["db"], lookalike_run["real"], lookalike_run["fake"]
+    assert q(db, "SELECT status FROM crawl_runs") == [("finished",)]
+    rid, fid = _report_of(db, real), _report_of(db, fake)
+    assert rid != fid
+    # the look-alike really collides: the same agency key, year and kind, on another source
+    rows = dict((i, rest) for i, *rest in q(
+        db, "SELECT id, source_id, agency_key, report_year, kind, edition_of FROM reports WHERE id IN (?, ?)",
+        [rid, fid]))
+    assert rows[rid] == ["farm-trs-shtml", "白沙县政府", 2023, "report", None]
+    assert rows[fid] == ["farm-lookalike", "白沙县政府", 2023, "report", None]
+    # the agency's report keeps its one version, from its own URL, and P-CHANGED passes
+    assert q(db, "SELECT c.url FROM report_versions v JOIN captures c ON c.id = v.capture_id"
+                 " WHERE v.report_id = ? AND v.part = 'page'", [rid]) == [(real,)]
+    assert q(db, "SELECT url FROM report_urls WHERE report_id = ?", [rid]) == [(real,)]
+    changed = q(db, "SELECT k.status FROM checks k JOIN reports r ON r.id = k.report_id"
+                    " AND k.version_id = r.current_version_id WHERE k.is_current = 1"
+                    " AND k.check_id = 'P-CHANGED' AND r.id = ?", [rid])
+    assert changed and {s for (s,) in changed} == {"pass"}
+    # nor is it compared with the look-alike as an edition
+    assert q(db, "SELECT COUNT(*) FROM checks WHERE report_id = ? AND check_id = 'P-DUPLICATE'"
+                 " AND scope LIKE ?", [rid, f"%{fake}%"]) == [(0,)]

@@ -17,6 +17,7 @@ its own server and sets `portal_of(farm).secret_port` to see whether anything re
 """
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import quote
 
@@ -239,3 +240,52 @@ def trs_sources(farm) -> list[dict]:
 def trs_reports(farm) -> list[str]:
     """The report URLs the hostile TRS column really lists."""
     return portal_of(farm).trs_reports()
+
+
+# ------------------------------------------------------------------ a look-alike of another portal's report
+LOOKALIKE_HOST = "www.lookalike-county.gov.cn.test"
+LOOKALIKE_PATH = "/gkmlpt/content/lookalike.html"
+
+
+class LookalikePortal(HostilePortal):
+    """Another site of the victim's region (the same gkmlpt column as above, without the scope
+    traps) that lists, besides its own reports, one page titled exactly like a report of another
+    portal but carrying other numbers. Not built by the farm: `add_lookalike` serves it."""
+    id = "farm-lookalike"
+    name = "仿冒站 政府信息公开年报"
+    hosts = (LOOKALIKE_HOST,)
+
+    def __init__(self, farm, title: str, region: str):
+        super().__init__(farm)
+        self.lookalike_title, self.region = title, region
+
+    def hostile(self) -> list[dict]:
+        return []
+
+    def lookalike_url(self) -> str:
+        return self.base() + LOOKALIKE_PATH
+
+    def api(self, req: Req) -> Resp:
+        resp = super().api(req)
+        data = json.loads(resp.data())
+        if data["articles"]:
+            data["articles"].append({"id": 9999, "title": self.lookalike_title, "url": self.lookalike_url(),
+                                     "create_time": data["articles"][0]["create_time"]})
+            data["total"] = len(data["articles"])
+        return json_resp(data)
+
+    def handle(self, req: Req) -> Resp | None:
+        if req.path != LOOKALIKE_PATH:
+            return super().handle(req)
+        e = self.live()[0]   # a full report of this site, under the copied title
+        t = self.lookalike_title
+        main = (f'<h1 class="title">{esc(t)}</h1><div class="date">{fmt_date(e.published)}</div>'
+                f'<div class="article-content">{self.body(e)}</div>')
+        return html_resp(self.frame(t, self.head(None), main))
+
+
+def add_lookalike(farm, title: str, region: str) -> list[dict]:
+    """Serve a LookalikePortal copying `title` on `farm`; returns its sources (region `region`)."""
+    portal = LookalikePortal(farm, title, region)
+    farm.by_host[LOOKALIKE_HOST] = portal
+    return [dict(s, expect="lookalike") for s in Portal.sources(portal)]
