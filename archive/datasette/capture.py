@@ -48,7 +48,8 @@ def disposition(kind: str, url: str, name: str | None = None) -> str:
 
 def parse_id(text: str) -> int | None:
     """A row id from a URL: a positive SQLite integer, else None (→ 404, never a 500)."""
-    return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None
+    ok = text.isascii() and text.isdigit()   # not "１" (full-width), which int() accepts
+    return int(text) if ok and 0 < int(text) < 2**63 else None
 
 
 async def capture_bytes(datasette, request):

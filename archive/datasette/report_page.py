@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
 import re
 
@@ -110,8 +111,10 @@ def text_diff(a: str, b: str) -> tuple[list[str], bool]:
     lines: list[str] = []
     matcher = difflib.SequenceMatcher(None, ua, ub, autojunk=True)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            lines += ["- " + u for u in ua[i1:i2]] + ["+ " + u for u in ub[j1:j2]]
+        # A replaced block is shown sentence by sentence (before, after), so that a cut
+        # block still pairs each old sentence with its new one.
+        for old, new in itertools.zip_longest(ua[i1:i2], ub[j1:j2]) if tag != "equal" else ():
+            lines += (["- " + old] if old is not None else []) + (["+ " + new] if new is not None else [])
         if len(lines) > DIFF_MAX_LINES:
             cut = True
             break

@@ -7,7 +7,8 @@ found in every report still answers quickly; bodies are read only for the snippe
 
 Parameters: `q` (terms separated by spaces, all required), `year`, `region` (part of the
 name), `agency` (an agency key or part of the display name), `sort` (`relevance`, the FTS5
-bm25 score with title hits weighted ×10, or `newest`), `page` (20 results a page). The count is
+bm25 score with title hits weighted ×10, or `newest`), `page` and `size` (20 a page, at
+most 100). The count is
 the true number of matching reports, not capped.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from archive.datasette.capture import parse_id
 from archive.datasette.common import archive_database, rows
 
 PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
 MAX_TERMS = 5
 
 
@@ -118,13 +120,16 @@ async def search_page(datasette, request):
     db = await archive_database(datasette, request)
     q = (request.args.get("q") or "").strip()[:100]
     page = parse_id(request.args.get("page") or "1")
-    if page is None:
+    size = parse_id(request.args.get("size") or str(PAGE_SIZE))
+    if page is None or size is None or size > MAX_PAGE_SIZE:
         raise NotFound("页码无效")
     args = {k: (request.args.get(k) or "").strip()[:100]
             for k in ("year", "region", "agency", "sort")}
-    total, results = (await find(db, q, args, page)) if q else (0, [])
-    pages = max(1, -(-total // PAGE_SIZE))
+    total, results = (await find(db, q, args, page, size)) if q else (0, [])
+    pages = max(1, -(-total // size))
     keep = {k: v for k, v in {"q": q, **args}.items() if v}
+    if size != PAGE_SIZE:
+        keep["size"] = size
 
     def page_url(n: int) -> str:
         return datasette.urls.path("/-/search") + "?" + urlencode({**keep, "page": n})
@@ -136,7 +141,7 @@ async def search_page(datasette, request):
                 "ORDER BY report_year DESC")]
     context = {
         "q": q, "results": results, "total": total, "page": page, "pages": pages,
-        "first": (page - 1) * PAGE_SIZE + 1, "args": args, "years": years,
+        "first": (page - 1) * size + 1, "args": args, "years": years,
         "prev_url": page_url(page - 1) if page > 1 else None,
         "next_url": page_url(page + 1) if page < pages else None,
         "database": db.name,
