@@ -37,7 +37,7 @@ def _existing_archive(ctx, param, value: str) -> str:
         try:
             tables = set(db.table_names())
             if {"reports", "schema_version"} <= tables:
-                db["reports"].count   # reads the table's pages: a damaged file fails here
+                next(db["reports"].rows_where(limit=1), None)   # reads the table's root page
         finally:
             db.conn.close()
     except sqlite3.DatabaseError as e:
@@ -412,7 +412,9 @@ def _write_farm_files(f, manifest, registry):
 @click.option("--port", default=8001, show_default=True)
 @click.option("--metadata", default="metadata.yml", show_default=True)
 def demo(db, serve, port, metadata):
-    """Start the sample portals, crawl them into a fresh archive, print a summary, serve it."""
+    """Start the sample portals, crawl them into a fresh archive, let them publish a new edition
+    (a report edited, one added, one deleted), crawl again, print what the archive holds and what
+    changed, serve it."""
     from farm import Farm
 
     db_path = Path(db)
@@ -421,24 +423,49 @@ def demo(db, serve, port, metadata):
     warc_dir = db_path.parent / "warc"
     for w in warc_dir.glob(f"{db_path.stem}-*.warc.gz"):
         w.unlink()
+    from archive.overview import last_run, summary
     with Farm(port=0) as f, tempfile.TemporaryDirectory() as tmp:
         reg_path = Path(tmp) / "farm-sources.yml"
         _write_farm_files(f, None, reg_path)
         click.echo(f"sample portals on 127.0.0.1:{f.port}: "
                    + ", ".join(s["id"] for s in f.sources()))
-        # Scrapy's reactor runs once per process: crawl in a child, keep the farm here.
-        code = subprocess.call([sys.executable, "-m", "cli.main", "crawl", "--db", db,
-                                "--registry", str(reg_path), "--log-level", "WARNING",
-                                # the farm's *.test hosts are 127.0.0.1: allowed explicitly (crawler/scope.py)
-                                "-s", "NIANBAO_ALLOW_PRIVATE_HOSTS=*.test"])
-        if code not in (0, 1):   # 1: the sample farm has blocked and robots-denied sources on purpose
-            click.echo(f"crawl failed with exit code {code}", err=True)
-            sys.exit(code)
-    from archive.overview import summary
-    click.echo(json.dumps(summary(db), ensure_ascii=False, indent=2))
+        _demo_crawl(db, reg_path)
+        first = summary(db)
+        # The portals move on: a report edited in place, one published, one taken down (farm/portals/base.py).
+        f.set_edition(1)
+        changes = f.manifest()["changes"]
+        click.echo("the sample portals publish a new edition: " + ", ".join(
+            f"{len(urls)} report{'s' * (len(urls) != 1)} {what}" for what, urls in changes.items())
+            + "; crawling again")
+        _demo_crawl(db, reg_path)
+        run = last_run(db) or {"stats": {}}
+    out = summary(db)
+    stats = run["stats"]
+    new = out["reports"] - first["reports"]
+    versions = stats.get("nianbao/report_versions_new", 0)
+    out["history"] = {
+        "crawl_runs": run.get("id"),
+        "versions_added": versions,        # in the second run: the new reports' and the edited ones'
+        "reports_new": new,
+        "reports_changed": versions - new,  # a new version of a report archived before
+        "reports_gone": stats.get("nianbao/gone", 0),
+        "farm_changes": changes,           # the ground truth the archive should agree with
+    }
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     if serve:
         click.echo(f"Datasette on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         _serve(db, "127.0.0.1", port, metadata)
+
+
+def _demo_crawl(db: str, reg_path: Path) -> None:
+    # Scrapy's reactor runs once per process: crawl in a child, keep the farm here.
+    code = subprocess.call([sys.executable, "-m", "cli.main", "crawl", "--db", db, "--progress",
+                            "--registry", str(reg_path), "--log-level", "WARNING",
+                            # the farm's *.test hosts are 127.0.0.1: allowed explicitly (crawler/scope.py)
+                            "-s", "NIANBAO_ALLOW_PRIVATE_HOSTS=*.test"])
+    if code not in (0, 1):   # 1: the sample farm has blocked and robots-denied sources on purpose
+        click.echo(f"crawl failed with exit code {code}", err=True)
+        sys.exit(code)
 
 
 if __name__ == "__main__":
