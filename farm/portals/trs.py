@@ -133,6 +133,9 @@ class TrsPortal(Portal):
     per_page = PER_PAGE
     variant = TrsVariant()
     plan = PLAN
+    # A switch (tests/test_gone.py): list pages sent as GBK bytes declared UTF-8 (header and meta),
+    # as a misconfigured server does; every title then reads as mojibake.
+    list_charset_lie = False
 
     def __init__(self, farm):
         super().__init__(farm, self.plan)
@@ -356,6 +359,8 @@ class TrsPortal(Portal):
         if k is not None:
             n = len(self.pages())
             if 0 <= k < n:
+                if self.list_charset_lie:
+                    return Resp(body=self.list_page(k).encode("gb18030"), ctype="text/html; charset=utf-8")
                 return self.out(self.list_page(k))
             if self.variant.soft404 and k == n:
                 return fixtures.soft_404()
