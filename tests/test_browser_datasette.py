@@ -33,6 +33,7 @@ QUERY_PARAMS = {
     "agency_t3_across_years": {"agency": "示例市"},
     "agency_tables_across_years": {"agency": "示例县", "tbl": ""},
     "search_reports": {"q": "复议"},
+    "agencies": {"q": ""},
 }
 
 
@@ -85,7 +86,8 @@ def table_names(base: str) -> list[str]:
 
 def test_index_tables_queries_and_pages_load_without_console_errors(site, page):
     base, ids = site
-    paths = ["/", "/archive", "/-/search", "/-/charts", "/-/charts?agency=示例市"]
+    paths = ["/", "/archive", "/-/search", "/-/charts", "/-/charts?agency=示例市",
+             "/-/agency/示例市政府", "/-/search?q=复议&size=2&page=2&region=示例"]
     paths += [f"/archive/{t}" for t in table_names(base)]
     paths += [f"/archive/{q}?" + urllib.parse.urlencode(p) for q, p in QUERY_PARAMS.items()]
     paths += [f"/-/report/{i}" for i in ids.values()]
@@ -162,4 +164,92 @@ def test_charts_page_draws_the_trends(site, page):
     assert page.locator("svg.chart").count() >= 4
     bars = page.locator("svg.chart").first.locator("rect")
     assert bars.count() == 3                          # sample years 2020, 2021, 2022
+    assert page.errors == []
+
+
+def test_index_opens_with_the_facts_and_leads_to_the_agencies(site, page):
+    base, ids = site
+    visit(page, base + "/")
+    facts = page.locator(".nianbao-facts")
+    assert facts.is_visible()
+    assert page.locator('[data-fact="reports"]').inner_text() == str(len(ids))
+    assert page.locator('[data-fact="agencies"]').inner_text() == "3"
+    assert page.locator('[data-fact="years"]').inner_text() == "3"
+    # The facts come before Datasette's list of databases.
+    assert facts.bounding_box()["y"] < page.locator("h2").first.bounding_box()["y"]
+    page.locator(".nianbao-facts a", has_text="机构列表").click()
+    page.wait_for_load_state("load")
+    page.locator("a.agency", has_text="示例市人民政府").click()
+    page.wait_for_load_state("load")
+    assert "/-/agency/" in page.url
+    assert page.locator("h1.agency-name").inner_text() == "示例市人民政府"
+    assert page.errors == []
+
+
+def test_agency_page_shows_every_year_and_leads_to_the_reports(site, page):
+    base, ids = site
+    visit(page, base + "/-/agency/示例市政府")
+    assert page.locator("table.t3 th.year").all_inner_texts() == ["2020", "2021", "2022"]
+    assert page.locator('table.t3 tr[data-row="new_received"] td').all_inner_texts() == \
+        ["150", "200", "250"]
+    page.select_option("select[name=col]", "natural_person")
+    page.click("form.col-pick button")
+    page.wait_for_load_state("load")
+    assert page.locator('table.t3 tr[data-row="new_received"] td').all_inner_texts() == \
+        ["120", "160", "200"]
+    page.locator("table.t3 th.year a", has_text="2021").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"/-/report/{ids['city2021']}")
+    page.locator("a.year-next").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"/-/report/{ids['city2022']}")
+    assert page.errors == []
+
+
+def test_search_pages_and_filters(site, page):
+    base, ids = site
+    visit(page, base + "/-/search?q=复议&size=4")
+    assert "找到 6 份" in page.locator("p.count").inner_text()
+    first = page.locator("a.result-title").all_inner_texts()
+    assert len(first) == 4
+    page.locator("a[rel=next]").click()
+    page.wait_for_load_state("load")
+    second = page.locator("a.result-title").all_inner_texts()
+    assert len(second) == 2 and not set(first) & set(second)
+    assert page.locator("a[rel=next]").count() == 0
+    page.select_option("select[name=year]", "2021")
+    page.fill("input[name=region]", "示例县")
+    page.click("form.nianbao-search-form button")
+    page.wait_for_load_state("load")
+    hrefs = [a.get_attribute("href") for a in page.locator("a.result-title").all()]
+    assert hrefs == [f"/-/report/{ids['edu2021']}"]
+    assert "找到 1 份" in page.locator("p.count").inner_text()
+    assert page.errors == []
+
+
+def test_csv_download_is_an_attachment_with_a_bom(site, page, tmp_path):
+    base, _ = site
+    visit(page, base + "/archive/t3_wide?row_key=new_received")
+    with page.expect_download() as info:
+        # A download navigation never finishes loading a page: start it from a script-free link.
+        page.evaluate("url => { const a = document.createElement('a'); a.href = url; "
+                      "document.body.appendChild(a); a.click(); }",
+                      base + "/archive/t3_wide.csv?row_key=new_received")
+    download = info.value
+    assert download.suggested_filename == "t3_wide.csv"
+    target = tmp_path / "t3_wide.csv"
+    download.save_as(target)
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfreport_id,")
+    assert "示例市人民政府" in data.decode("utf-8-sig")
+
+
+def test_wide_view_columns_carry_their_chinese_labels(site, page):
+    base, _ = site
+    visit(page, base + "/archive/t3_wide")
+    header = page.locator('th[data-column="legal_social_welfare"]')
+    assert "legal_social_welfare" in header.inner_text() and "社会公益组织" in header.inner_text()
+    assert page.locator('th[data-column="natural_person"] .col-label').is_visible()
+    cells = page.locator("td.col-total").all_inner_texts()
+    assert cells and all(c.strip().isdigit() for c in cells)
     assert page.errors == []
