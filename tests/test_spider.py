@@ -188,3 +188,74 @@ def test_parse_attachment_and_failure(spider):
     spider.state.list_open("src")
     spider.failed(Failure())
     assert spider.state.complete_lists == {"src"}     # an optional page may fail
+
+
+# ------------------------------------------------------------ list bounds and figures
+HOSTILE = f"""<html><body><ul>
+<li><a href="./202401/t20240120_1.html" title="{TITLE}">x</a></li>
+<li><a href="./202401/t20240121_2.html">关于印发海宁市2023年工作要点的通知</a></li>
+</ul><script>var currentPage = 0; var countPage = 100000000;
+createPageHTML(countPage, currentPage, "index", "html");</script></body></html>"""
+
+
+def test_a_printed_page_count_is_a_hint_bounded_by_the_page_cap(spider):
+    import time
+    spider.state.list_open("src")
+    t = time.monotonic()
+    out = list(spider.parse_list(html(COLUMN, HOSTILE, meta=_list_meta())))
+    assert time.monotonic() - t < 30   # walking 10^8 pages would take hours
+    pages = [r for r in out if r.meta[M.ROLE] == "list"]
+    # The first page and 499 more (NIANBAO_MAX_LIST_PAGES = 500), in order, not 100000000.
+    assert len(pages) == 499 and pages[-1].url == f"{BASE}/col/col1/index_499.html"
+    assert [r.url for r in out if r.meta[M.ROLE] == "detail"] == [DETAIL]   # the real report is followed
+    state = spider.state
+    assert state.capped == {"src"} and state.counters["lists_capped"] == 1
+    fig = spider.crawler.stats.get_value("nianbao/lists/src")
+    assert fig["found"] == 2 and fig["expected"] == 99999999 * 2 + 1 and fig["capped"]
+    # Every page answered: still not complete (capped, and short of what it prints).
+    state.list_pending["src"] = 0
+    assert state.complete_lists == set() and state.lists_seen() == {}
+
+
+def test_the_item_cap_stops_reading_the_source(tmp_path):
+    from tests.crawler_unit import make_crawler
+    crawler = make_crawler(tmp_path, NianbaoSpider, NIANBAO_MAX_LIST_ITEMS=1)
+    spider = NianbaoSpider.from_crawler(crawler)
+    spider.state.open_run()
+    spider.state.list_open("src")
+    out = list(spider.parse_list(html(COLUMN, LIST, meta=_list_meta())))
+    # One entry, then nothing: no second item, no further page.
+    assert [r.url for r in out] == [DETAIL]
+    assert spider.state.capped == {"src"} and spider.state.counters["lists_capped/items"] == 1
+    spider.state.ledger.close()
+
+
+def test_expected_items_from_page_counts():
+    from crawler.runstate import ListFigures
+
+    def figures(pages, counts, items=None):
+        f = ListFigures(per_page=dict(counts), items=items, pages=pages)
+        return f.expected()
+    assert figures(3, {1: 20, 2: 20, 3: 7}) == 47                # every page read
+    assert figures(3, {1: 20, 2: 0, 3: 7}) == 47                 # an empty middle page is missed
+    assert figures(3, {1: 20, 3: 7}) == 47                       # so is one never read
+    assert figures(3, {1: 20, 2: 20}) == 41                      # the last never read: at least one
+    assert figures(4, {1: 20, 2: 20, 3: 7, 4: 0}) == 47          # a stale count's empty last page
+    assert figures(3, {1: 20}, items=63) == 63                   # a printed total wins
+    assert figures(None, {1: 20}) is None and figures(3, {}) is None
+
+
+def test_a_walk_ends_at_a_page_that_repeats_the_last(spider):
+    """A paged API that ignores its page parameter answers page 1 forever: the walk stops."""
+    import json
+
+    from crawler import platforms
+    from crawler.platforms.base import PREVIOUS_PAGE, ListTotal
+    hunan = platforms.by_name("hunan")
+    body = json.dumps({"data": {"total": 45, "results": [{"url": "/a/t20240101_1.html", "title": TITLE}]}})
+    meta = {M.HUNAN: "api", M.PAGE: 1, M.API: f"{BASE}/api", M.LIST_REFERER: COLUMN}
+    out = list(hunan.parse_list(html(f"{BASE}/api", body, meta=meta), None))
+    assert [o.items for o in out if isinstance(o, ListTotal)] == [45]
+    (nxt,) = [o for o in out if isinstance(o, Request)]
+    again = list(hunan.parse_list(html(f"{BASE}/api", body, meta={**meta, **nxt.meta}), None))
+    assert nxt.meta[PREVIOUS_PAGE] and [o for o in again if isinstance(o, Request)] == []
