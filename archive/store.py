@@ -11,9 +11,9 @@ by (`report_urls`), or when the same agency (resolved agency key) + report year 
 already has a report under another URL *of the same source*: that URL is then added to the
 report. A report of the same agency and year but another kind (图解, attachment-only page, …) is
 an *edition*: its own report row with `edition_of` pointing at the primary report. Another
-source's report is matched (as the same report or an edition) only on edition evidence: the
-existing report links this URL as its attachment, or this page links one of the report's URLs.
-A title is no evidence: any site can copy it, and a look-alike must not become another agency's
+source's report is matched (as the same report or an edition) only on edition evidence: that
+report links this URL (as its attachment or from its page). A title is no evidence, nor a link
+back to the report: any site can copy both, and a look-alike must not become another agency's
 current version (docs/archive.md, "Identity").
 
 Versions. A version is one extraction of one *part* of a report: its page (`part='page'`) or
@@ -63,8 +63,8 @@ def find_report(db, url: str) -> int | None:
     return row[0] if row else None
 
 
-def _same_agency_year(conn, key: str | None, year, source_id: str | None, url: str,
-                      doc: dict) -> list[tuple[int, str, int | None]]:
+def _same_agency_year(conn, key: str | None, year, source_id: str | None,
+                      url: str) -> list[tuple[int, str, int | None]]:
     """(id, kind, edition_of) of the reports of this agency-year that a page of `source_id` at
     `url` may join: the same source's, and another source's only on edition evidence."""
     keys = agency_group(conn, key)
@@ -74,22 +74,21 @@ def _same_agency_year(conn, key: str | None, year, source_id: str | None, url: s
     rows = conn.execute(f"SELECT id, kind, edition_of, source_id FROM reports WHERE agency_key IN "
                         f"({marks}) AND report_year = ? ORDER BY id", [*keys, year]).fetchall()
     return [(rid, kind, ed) for rid, kind, ed, sid in rows
-            if sid == source_id or _linked(conn, rid, url, doc)]
+            if sid == source_id or _linked(conn, rid, url)]
 
 
-def _linked(conn, report_id: int, url: str, doc: dict) -> bool:
-    """Edition evidence between a page and a report of another source: the report links the page
-    as its attachment, or the page links one of the report's URLs."""
+def _linked(conn, report_id: int, url: str) -> bool:
+    """Edition evidence for a page of another source: the report itself links the page (as its
+    attachment, or from its page). The page linking the report proves nothing: any site can."""
     if conn.execute("SELECT 1 FROM attachments WHERE report_id = ? AND url = ?",
                     [report_id, url]).fetchone():
         return True
-    links = {lk.get("url") for lk in doc.get("links") or [] if isinstance(lk, dict)} - {None, url}
-    if not links:
-        return False
-    marks = ",".join("?" * len(links))
-    return conn.execute(f"SELECT 1 FROM report_urls WHERE report_id = ? AND url IN ({marks}) UNION ALL "
-                        f"SELECT 1 FROM reports WHERE id = ? AND url IN ({marks})",
-                        [report_id, *links, report_id, *links]).fetchone() is not None
+    for (document,) in conn.execute("SELECT document FROM report_versions WHERE report_id = ? "
+                                    "AND part = 'page' AND is_current = 1", [report_id]):
+        links = json.loads(document or "{}").get("links") or []
+        if any(isinstance(lk, dict) and lk.get("url") == url for lk in links):
+            return True
+    return False
 
 
 def _link_url(conn, report_id: int, url: str, seen_at: str) -> None:
@@ -99,9 +98,9 @@ def _link_url(conn, report_id: int, url: str, seen_at: str) -> None:
 
 
 def _attach_edition(conn, report_id: int, kind: str, key: str | None, year,
-                    source_id: str | None, url: str, doc: dict) -> None:
+                    source_id: str | None, url: str) -> None:
     """Link a new report to the primary edition of its agency-year (or become the primary)."""
-    others = [r for r in _same_agency_year(conn, key, year, source_id, url, doc) if r[0] != report_id]
+    others = [r for r in _same_agency_year(conn, key, year, source_id, url) if r[0] != report_id]
     if not others:
         return
     primary = next((r for r in others if r[2] is None), None)
@@ -135,7 +134,7 @@ def store_document(db: sqlite_utils.Database, *, capture_id: int, source_id: str
            "published": identity.published, "seen": seen.to_json()}
     if report_id is None:
         # The same agency + year + edition reached by another URL of the source is the same report.
-        same = [r for r in _same_agency_year(conn, key, year, source_id, url, doc) if r[1] == kind]
+        same = [r for r in _same_agency_year(conn, key, year, source_id, url) if r[1] == kind]
         if same:
             report_id = next((r[0] for r in same if r[2] is None), same[0][0])
     meta = {
@@ -150,7 +149,7 @@ def store_document(db: sqlite_utils.Database, *, capture_id: int, source_id: str
                                           "first_seen": seen_at,
                                           "body_text": doc.get("body_text")}).last_pk
         _link_url(conn, report_id, url, seen_at)
-        _attach_edition(conn, report_id, kind, key, year, source_id, url, doc)
+        _attach_edition(conn, report_id, kind, key, year, source_id, url)
     else:
         _link_url(conn, report_id, url, seen_at)
         # Compare with what this URL last gave (two URLs of one report with different bytes

@@ -183,11 +183,15 @@ def test_a_look_alike_on_another_source_is_its_own_report(tmp_path):
 
 def test_another_source_joins_a_report_only_on_edition_evidence(tmp_path):
     arc = _two_sources(tmp_path)
-    real = make_doc("海宁市人民政府", 2023, seed=1)
+    real = dict(make_doc("海宁市人民政府", 2023, seed=1),
+                links=[{"url": "http://copy.test/nb/reprint.html", "text": "转载"}])
     rid = store(arc, real, "http://real.test/nb/a.html", source_id="real")[0]
-    # the copy links the report it reprints: the same report, reached by a second URL
-    linking = dict(real, links=[{"url": "http://real.test/nb/a.html", "text": "原文"}])
-    assert store(arc, linking, "http://copy.test/nb/reprint.html", source_id="copy")[0] == rid
+    # the report links the copy that reprints it: the same report, reached by a second URL
+    assert store(arc, real, "http://copy.test/nb/reprint.html", source_id="copy")[0] == rid
+    # a page linking the report proves nothing: any site can link it
+    backlink = dict(make_doc("海宁市人民政府", 2023, seed=3),
+                    links=[{"url": "http://real.test/nb/a.html", "text": "原文"}])
+    assert store(arc, backlink, "http://copy.test/nb/backlink.html", source_id="copy")[0] != rid
     # the report page links a page of the other source as its attachment: an edition of it
     store_attachment(arc, "http://real.test/nb/a.html", dict(real, cells=[], tables={}),
                      "http://copy.test/nb/tujie.html")
