@@ -62,19 +62,28 @@ class Cell:
     semantic: str
     locator: str
     capture_id: int | None = None   # set once the archive knows which capture the cell came from
+    # Set only for cells read from a picture: source "ocr" and the recogniser's confidence (0-1).
+    # Absent from the JSON otherwise, so documents without OCR keep their exact shape.
+    source: str | None = None
+    confidence: float | None = None
 
     def to_json(self) -> dict:
         d = {"table": self.table, "row": self.row, "col": self.col, "raw": self.raw,
              "value": self.value, "semantic": self.semantic, "locator": self.locator}
         if self.capture_id is not None:
             d["capture_id"] = self.capture_id
+        if self.source is not None:
+            d["source"] = self.source
+        if self.confidence is not None:
+            d["confidence"] = self.confidence
         return d
 
     @classmethod
     def from_json(cls, d: dict) -> Cell:
         return cls(table=d["table"], row=d["row"], col=d["col"], value=d.get("value"),
                    raw=d.get("raw", ""), semantic=d["semantic"], locator=d.get("locator", ""),
-                   capture_id=d.get("capture_id"))
+                   capture_id=d.get("capture_id"), source=d.get("source"),
+                   confidence=d.get("confidence"))
 
 
 @dataclass(frozen=True)
