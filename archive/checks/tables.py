@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from nianbao import canon
 
-CHECKS_VERSION = "2"   # stamped on every result; bump to make `nianbao reextract` re-run checks
+CHECKS_VERSION = "3"   # stamped on every result; bump to make `nianbao reextract` re-run checks
 EPS = 1e-6
 COUNT_SEMANTICS = (canon.NUMERIC, canon.ZERO)
 
@@ -282,6 +282,28 @@ def expected_format(year) -> str | None:
     return canon.FORMAT_2019 if year <= 2020 else canon.FORMAT_2021
 
 
+def format_drift(doc: dict, fmt: str) -> list[str]:
+    """Rows and columns printed in the other format's layout inside a report of format `fmt`:
+    a 2021 report whose table 三 prints （六）其他处理 as the one 2019 row, 2019 columns in a 2021
+    table 二… (local extra rows are not drift)."""
+    if fmt not in (canon.FORMAT_2019, canon.FORMAT_2021):
+        return []
+    out: list[str] = []
+    for t in ("t2", "t3"):
+        want = set(canon.expected_cells(t, fmt))
+        rows = set(r for r, _ in want)
+        cols = set(c for _, c in want)
+        for c in doc.get("cells") or []:
+            if c["table"] != t or c["row"].startswith(canon.EXTRA_PREFIX) or (c["row"], c["col"]) in want:
+                continue
+            what = (f"{t}/{c['row']} ({canon.row_label(t, c['row'])})" if c["row"] not in rows
+                    else f"{t} column {c['col']} ({canon.col_label(t, c['col'])})" if c["col"] not in cols
+                    else f"{t}/{c['row']}/{c['col']}")
+            if what not in out:
+                out.append(what)
+    return out
+
+
 def format_check(doc: dict) -> dict:
     year, fmt = doc.get("report_year"), doc.get("format")
     want = expected_format(year)
@@ -289,10 +311,15 @@ def format_check(doc: dict) -> dict:
     if want is None or fmt is None:
         return _result("S-FORMAT", "not_assessable", "format", expr, want, fmt,
                        detail="report year or table format unknown")
+    drift = format_drift(doc, fmt)
     if fmt == want:
+        if drift:
+            return _result("S-FORMAT", "warn", "format", expr, want, fmt, 0,
+                           f"{fmt} format, but printed in another layout: " + "; ".join(drift[:10]))
         return _result("S-FORMAT", "pass", "format", expr, want, fmt, 0)
     return _result("S-FORMAT", "fail", "format", expr, want, fmt, None,
-                   f"{year} report printed in the {fmt} format (expected {want})")
+                   f"{year} report printed in the {fmt} format (expected {want})"
+                   + ("; also " + "; ".join(drift[:10]) if drift else ""))
 
 
 def empty_check(table: str, cells: Cells) -> dict:

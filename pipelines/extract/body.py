@@ -230,13 +230,48 @@ _TITLE_IN_TEXT = re.compile(
     r"([\u4e00-\u9fff（）()]{2,40}?(?:19|20)\d{2}\s*年度?(?:政府信息公开|政务公开|信息公开)(?:工作)?年度报告)")
 
 
+# A line that can only be the agency part of a title set over two lines ("淮安市人民政府" /
+# "2024年政府信息公开工作年度报告"): short, no digits, ends like an agency name.
+_AGENCY_SUFFIX = re.compile(r"(?:人民政府|政府|办公室|办公厅|委员会|委|局|厅|署|院|中心|管委会|街道办事处|办事处|"
+                            r"街道|镇|乡|公司|所|站|队|馆|部|处|会)$")
+
+
+def _agency_line(ln: str) -> str | None:
+    t = to_simplified(for_matching(ln)).replace(" ", "").strip()
+    if 3 <= len(t) <= 30 and not re.search(r"\d|[|>：:，,。；;]|报告", t) and _AGENCY_SUFFIX.search(t) \
+            and not heading_section(t):
+        return t
+    return None
+
+
+def _is_title_line(t: str) -> bool:
+    return not ("|" in t or ">" in t or len(t) > 80 or "当前位置" in t or "报告" not in t) \
+        and is_title(t) and bool(_YEAR.search(arabic_years(t))) and not heading_section(t)
+
+
 def title_from_lines(lines: list[str]) -> str | None:
-    for ln in lines[:60]:
+    """The title line near the top; a title set over two or three lines (agency above the year
+    line, or the line broken inside the title) is joined, so the agency is not lost."""
+    head = lines[:60]
+    for k, ln in enumerate(head):
         t = for_matching(ln).strip()
-        if "|" in t or ">" in t or len(t) > 80 or "当前位置" in t or "报告" not in t:
+        joined = None
+        if not _is_title_line(t) and k + 1 < len(head) and len(t) <= 40 and "报告" not in t \
+                and _YEAR.search(arabic_years(t)) and not heading_section(t):
+            # "淮安市人民政府2024年政府信息公开" / "工作年度报告"
+            for extra in (1, 2):
+                cand = "".join(for_matching(x).strip() for x in head[k:k + 1 + extra])
+                if _is_title_line(cand) and len(for_matching(head[k + extra]).strip()) <= 40:
+                    joined, t = cand, cand
+                    break
+        if not _is_title_line(t):
             continue
-        if is_title(t) and _YEAR.search(arabic_years(t)) and not heading_section(t):
-            return clean_title(strip_pinyin_noise(ln))
+        title = clean_title(strip_pinyin_noise(joined or ln))
+        if title and agency_year(title)[0] is None and k > 0:
+            ag = _agency_line(head[k - 1])
+            if ag:
+                title = ag + title
+        return title
     # a report without a title line names itself in its first paragraph
     head = to_simplified(for_matching(" ".join(lines[:5])))
     m = _TITLE_IN_TEXT.search(head)
@@ -261,6 +296,26 @@ def signature_date(lines: list[str]) -> str | None:
         t = arabic_dates(for_matching(ln).strip())
         if len(t) <= 20 and re.fullmatch(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", t):
             return parse_date(t)
+        # agency and date on one line: "淮安市人民政府  2024年1月20日"
+        m = re.search(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$", t)
+        if m and _agency_line(t[:m.start()]):
+            return parse_date(m.group())
+    return None
+
+
+def signature_agency(lines: list[str]) -> str | None:
+    """The agency of the signature block (落款): the agency-like line right above the signature
+    date at the end of the report (or on the same line before the date)."""
+    tail = lines[-12:]
+    for i in range(len(tail) - 1, -1, -1):
+        t = arabic_dates(for_matching(tail[i]).strip())
+        m = re.search(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$", t)
+        if not m or len(t) > 50:
+            continue
+        before = t[:m.start()].strip()
+        if before:
+            return _agency_line(before)
+        return _agency_line(tail[i - 1]) if i > 0 else None
     return None
 
 

@@ -34,6 +34,7 @@ from .body import (
     meta_get,
     parse_date,
     report_year_from_text,
+    signature_agency,
     signature_date,
     split_sections,
     title_from_lines,
@@ -48,6 +49,7 @@ from .grid import (
     doc_text,
     docx_stream,
     html_stream,
+    pdf_info,
     pdf_stream,
     text_stream,
     xls_stream,
@@ -56,7 +58,7 @@ from .grid import (
 from .match import heading_section, match_tokens
 from .sniff import sniff, zip_problem
 
-EXTRACTOR_VERSION = "nianbao-extract/1.0"
+EXTRACTOR_VERSION = "nianbao-extract/1.1"
 MAX_BYTES = 40 * 1024 * 1024   # a real 年报 file is < 10 MB; the other limits are in grid.py and sniff.py
 # Kinds sniff() recognises but nothing here reads: WPS/OFD files (archived unread) and pictures.
 NOT_EXTRACTABLE = {**{e: f"{e.upper()} document" for e in UNREADABLE_DOCUMENT_EXTENSIONS},
@@ -193,6 +195,8 @@ def _extract(data, url, headers) -> Document:
         elif doc_type == "pdf":
             toks, grids, lines, npages, pdf_warnings = pdf_stream(data)
             md["pages"] = npages
+            # the document information (Title, Author…), a fallback for title and agency
+            meta = {f"pdf:{k}": v for k, v in pdf_info(data).items()}
             warnings.extend(pdf_warnings)
             res = match_tokens(toks)
             top_lines = lines
@@ -226,7 +230,14 @@ def _extract(data, url, headers) -> Document:
         title = clean_title(named) if is_title(named) else None
     if not title:
         title = title_from_lines(top_lines) or (title_from_lines(lines) if lines is not top_lines else None)
+    pdf_title = clean_title(meta.get("pdf:Title"))
+    if pdf_title and not is_title(pdf_title):
+        pdf_title = None
+    if not title:
+        title = pdf_title
     agency, year = agency_year(title)
+    # agency: the title, else the signature block (落款), else the PDF's own title
+    agency = agency or signature_agency(lines) or (agency_year(pdf_title)[0] if pdf_title else None)
     agency = expand_agency(agency, top_lines, fields)
     published_sources = [
         ("meta:PubDate", meta_get(meta, "PubDate", "firstpublishedtime", "publishdate", "article:published_time")),
@@ -269,6 +280,7 @@ def _extract(data, url, headers) -> Document:
 
     # ---------------------------------------------------------- cells, tables, format
     cells = res.cells
+    warnings.extend(Problem.warning(code, msg) for code, msg in getattr(res, "notes", ()))
     legacy = []
     if not cells:
         for g in grids:

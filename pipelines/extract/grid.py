@@ -456,6 +456,47 @@ def pdf_stream(data: bytes) -> tuple[list[Tok], list[Grid], list[str], int, list
     return toks, grids, lines, npages, warnings
 
 
+def _pdf_string(v) -> str | None:
+    """A PDF text string: UTF-16 with its BOM (WPS and Word write Chinese titles so), else
+    PDFDocEncoding/UTF-8."""
+    if isinstance(v, str):
+        return v.strip() or None
+    if not isinstance(v, (bytes, bytearray)):
+        return None
+    b = bytes(v)
+    try:
+        if b[:2] == b"\xfe\xff":
+            s = b[2:].decode("utf-16-be")
+        elif b[:2] == b"\xff\xfe":
+            s = b[2:].decode("utf-16-le")
+        else:
+            s = b.decode("utf-8")
+    except UnicodeDecodeError:
+        s = b.decode("latin-1")
+    return s.replace("\x00", "").strip() or None
+
+
+def pdf_info(data: bytes) -> dict[str, str]:
+    """The PDF document information (Title, Author, Subject…) as text, for metadata fallbacks.
+    Empty when the file has none or it cannot be read."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+
+    _bound_pdfminer_nesting()
+    out: dict[str, str] = {}
+    try:
+        doc = PDFDocument(PDFParser(io.BytesIO(data)))
+        for info in doc.info[:4]:
+            for k, v in list(resolve1(info).items())[:50]:
+                s = _pdf_string(resolve1(v))
+                if s and len(s) <= 500 and k not in out:
+                    out[str(k)] = s
+    except Exception:  # noqa: BLE001 - metadata is a fallback, never a reason to fail
+        return {}
+    return out
+
+
 def _pdf_page_items(page, pno: int, skipped: list, capped: list, chars_text) -> list[tuple]:
     """One page → [(top, "grid"|"line", Grid|text)] in reading order."""
     try:

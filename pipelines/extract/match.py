@@ -115,6 +115,56 @@ def match_label(table: str, text: str) -> str | None:
     return match_row(table, key)
 
 
+def edit_distance(a: str, b: str, bound: int) -> int:
+    """Levenshtein distance, or bound + 1 as soon as it must exceed `bound`."""
+    if abs(len(a) - len(b)) > bound:
+        return bound + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+        if min(cur) > bound:
+            return bound + 1
+        prev = cur
+    return prev[-1]
+
+
+_LEAD_NUMBER = re.compile(r"^\s*[（(]?([一二三四五六七八九十]+|\d+)\s*[)）、.．]")
+FUZZY_MIN_LEN = 4     # shorter labels are too alike (其他, 重复申请…) to guess
+FUZZY_RATIO = 4       # at most one edit per four characters of the canonical label
+FUZZY_REACH = 3       # the row must come at most this many canonical rows after the last one read
+
+
+def _lead_number(text: str) -> str | None:
+    m = _LEAD_NUMBER.match(for_matching(text))
+    return m.group(1) if m else None
+
+
+def fuzzy_candidates(table: str, text: str) -> list[tuple[int, str, str]]:
+    """(distance, row key, label) of canonical rows whose label is within the bounded edit
+    distance of a printed label (a typo: 2.其他法律行政止公开); the printed numbering, when
+    there is one, must be the canonical one."""
+    pieces = for_matching(text).split()
+    while len(pieces) > 1 and _is_group_piece(pieces[0]):
+        pieces = pieces[1:]   # group headings before the label (（三）不予公开 2.…)
+    printed = " ".join(pieces)
+    key, num = label_key(printed), _lead_number(printed)
+    if len(key) < FUZZY_MIN_LEN:
+        return []
+    out = []
+    for k in canon.ROWS[table]:
+        for lab in k.labels():
+            lk = label_key(lab)
+            bound = max(1, len(lk) // FUZZY_RATIO)
+            if len(lk) < FUZZY_MIN_LEN or (num and _lead_number(lab) not in (None, num)):
+                continue
+            d = edit_distance(key, lk, bound)
+            if d <= bound:
+                out.append((d, k.key, lab))
+    return sorted(out)
+
+
 def match_col(table: str, key: str) -> str | None:
     if not key:
         return None
@@ -175,6 +225,7 @@ class Result:
     t2_cols: set = field(default_factory=set)   # column keys printed in table 二 headers
     t2_rows: set = field(default_factory=set)
     t3_rows: set = field(default_factory=set)
+    notes: list = field(default_factory=list)   # (code, message): warnings for the document
 
     def add(self, table, row, col, tok: Tok):
         if (table, row, col) in self.seen:
@@ -214,6 +265,12 @@ class Matcher:
         self.t3_subtotal = False   # a text rendering printed a 法人小计 header
         self.t2_hdr_x: dict[str, float] = {}   # 表二 header word centres in a layout text dump
         self.col_x: dict = {}    # (table, columns) → value centres of the last complete text row
+        self.width: dict[int, int] = {}   # grid → columns
+        for t in toks:
+            if t.grid is not None:
+                self.width[t.grid] = max(self.width.get(t.grid, 0), t.col + 1)
+        self.t3_last_hdr: tuple[int, dict[int, str]] | None = None   # (width, col → key)
+        self.last_row: dict[str, str] = {}   # table → canonical row read last (fuzzy matching)
 
     def is_value(self, i: int) -> bool:
         v = self.vals[i]
@@ -246,7 +303,13 @@ class Matcher:
 
     # -------------------------------------------------------------- emitters
     def emit_t3(self, row: str, idx: list[int]) -> bool:
-        hdr = self.t3_hdr.get(self.toks[idx[0]].grid) if idx else None
+        g = self.toks[idx[0]].grid if idx else None
+        hdr = self.t3_hdr.get(g) if g is not None else None
+        if hdr and len(set(hdr.values())) >= len(T3_COL_ORDER) - 1:
+            self.t3_last_hdr = (self.width.get(g, 0), hdr)
+        elif g is not None and self.t3_last_hdr and self.t3_last_hdr[0] == self.width.get(g):
+            # table 三 continued on the next page: same ruled columns, header left behind
+            hdr = self.t3_last_hdr[1]
         # by header label when the grid has one (an extra 法人小计 column is skipped, a missing
         # 总计 column is simply absent); at least the six applicant columns must be named
         if hdr and len(set(hdr.values())) >= len(T3_COL_ORDER) - 1:
@@ -256,15 +319,23 @@ class Matcher:
                     if c:
                         self.res.add("t3", row, c, self.toks[j])
                 self.res.t3_rows.add(row)
+                self.last_row["t3"] = row
                 return True
         if self.t3_subtotal and len(idx) == len(T3_COL_ORDER) + 1:
             idx = idx[:6] + idx[7:]   # the printed 法人小计 sits after the five 法人 columns
+        extra = len(idx) - len(T3_COL_ORDER)
+        if g is not None and extra > 0 and all(
+                parse_cell(self.toks[j].text)[1] == EMPTY for j in idx[:extra]):
+            # blank label-column cells before the seven values (a one-row （六）其他处理 whose
+            # label spans two label columns): the values are the rightmost seven, never shifted
+            idx = idx[extra:]
         placed = self.place(("t3",), T3_COL_ORDER, idx)
         if placed is None:
             return False  # blanks vanished from a text rendering: position would lie
         for c, j in placed:
             self.res.add("t3", row, c, self.toks[j] if j >= 0 else self.gap(idx, c))
         self.res.t3_rows.add(row)
+        self.last_row["t3"] = row
         return True
 
     def place(self, where: tuple, cols, idx: list[int]) -> list[tuple[str, int]] | None:
@@ -325,6 +396,7 @@ class Matcher:
                 done = True
         if done:
             self.res.t2_rows.add(row)
+            self.last_row["t2"] = row
         return done
 
     def emit_t4_flat(self, idx: list[int]) -> bool:
@@ -492,6 +564,10 @@ class Matcher:
             if self.emit_t4_flat(idx):
                 self.ctx = None
                 return True
+        if self.ctx in ("t2", "t3"):
+            rk = self.fuzzy_row(self.ctx, i, idx)
+            if rk and (self.emit_t3(rk, idx) if self.ctx == "t3" else self.emit_t2(rk, idx)):
+                return True
         # a local extra row inside a table that has started
         if has_num and self.ctx in ("t2", "t3") and 0 < len(key) <= 40 and not self._is_header_like(key):
             label = self.toks[i].text
@@ -529,6 +605,32 @@ class Matcher:
             if rk:
                 return rk
         return None
+
+    def fuzzy_row(self, table: str, i: int, idx: list[int]) -> str | None:
+        """A misprinted label read as the canonical row it is closest to, only when the edit
+        distance is bounded (fuzzy_candidates) AND its place agrees: after the last row read, at
+        most FUZZY_REACH rows on, not read yet, and before the next printed label's row. The
+        printed label is kept in a `label_fuzzy` warning; no row is ever invented."""
+        order = [k.key for k in canon.ROWS[table]]
+        prev = self.last_row.get(table)
+        if prev not in order:
+            return None
+        p = order.index(prev)
+        done = {c["row"] for c in self.res.cells if c["table"] == table}
+        nxt = None
+        j = idx[-1] + 1 if idx else i + 1
+        if j < len(self.toks) and not self.is_value(j):
+            nxt = match_label(table, self.toks[j].text)
+        n = order.index(nxt) if nxt in order else len(order)
+        text = self.toks[i].text
+        cands = [(d, rk, lab) for d, rk, lab in fuzzy_candidates(table, text)
+                 if rk not in done and p < order.index(rk) <= p + FUZZY_REACH and order.index(rk) < n]
+        if not cands or (len(cands) > 1 and cands[1][0] == cands[0][0] and cands[1][1] != cands[0][1]):
+            return None
+        d, rk, lab = cands[0]
+        self.res.notes.append(("label_fuzzy", f"{table} row printed as “{text}” read as {rk} "
+                                              f"({lab}, {d} edit(s) away, after {prev})"))
+        return rk
 
     @staticmethod
     def _is_col_label(key: str) -> bool:
