@@ -134,6 +134,9 @@ class RunState:
         if sid not in self.capped:
             self.capped.add(sid)
             self.counters["lists_capped"] += 1
+            # Also as a failed list read: a distributed worker shares that mark with the coordinator.
+            self.list_open(sid)
+            self.list_close(sid, ok=False)
         self.counters[f"lists_capped/{what}"] += 1
 
     def may_add_page(self, sid: str, key: str) -> bool:
