@@ -1,4 +1,5 @@
-"""Screenshots of the published archive: index, a report page, the charts, the search.
+"""Screenshots of the published archive: index, a report with a failing check, an agency
+across the years, the search, the charts, the overview table.
 
     python bench/screenshots.py --db data/demo.db --out screenshots/
     python bench/screenshots.py --sample --out screenshots/     # the hand-made sample archive
@@ -11,6 +12,7 @@ import argparse
 import sqlite3
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 from playwright.sync_api import sync_playwright
 
@@ -30,11 +32,27 @@ def pick_report(db: Path) -> int:
     return row[0] if row else 1
 
 
+def pick_agency(db: Path) -> str | None:
+    """The agency with the most counted years (report_figures.agency_key), for its page."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT agency_key FROM report_figures WHERE counted = 1 AND "
+                           "agency_key IS NOT NULL GROUP BY agency_key "
+                           "ORDER BY COUNT(*) DESC, agency_key LIMIT 1").fetchone()
+    except sqlite3.OperationalError:   # no report_figures: an archive not finished by a crawl
+        row = None
+    conn.close()
+    return row[0] if row else None
+
+
 def shoot(db: Path, out: Path, metadata: Path | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     report = pick_report(db)
     pages = {"index": "/", "report": f"/-/report/{report}", "charts": "/-/charts",
-             "search": "/-/search?q=复议", "overview": "/-/go/overview"}
+             "search": "/-/search?q=" + quote("复议"), "overview": "/-/go/overview"}
+    agency = pick_agency(db)
+    if agency:
+        pages["agency"] = "/-/agency/" + quote(agency, safe="/")
     written = []
     with background(db, metadata) as url, sync_playwright() as p:
         browser = p.chromium.launch(**chromium.launch_options())

@@ -278,3 +278,15 @@ def test_check_explanations_are_plain_chinese_with_the_numbers(site):
         "总计列：一+二 = 200+27 = 227 ≠ 三(七)+四 = 158+74 = 232（差 -5）"
     assert fail[0].cssselect(".badge")[0].text_content() == "未通过"
     assert "new_received + carried_over" in fail[0].cssselect("td.secondary")[0].text_content()
+
+
+def test_deadline_explanation_and_the_original_link_under_the_counting_line(site):
+    base, ids, _ = site
+    status, _, body = get(f"{base}/-/report/{ids['edu2022']}")
+    assert b"&lt;p class=" not in body            # the counting line once escaped this tag
+    doc = lxml_html.fromstring(body.decode("utf-8"))
+    assert doc.cssselect("p.counted + p.original a")[0].get("href") == \
+        "http://jyj.shili.gov.cn/nb/2022.html"
+    late = [tr for tr in doc.cssselect("table.checks tr.status-fail") if "P-DEADLINE" in tr.text_content()]
+    assert late[0].cssselect("td.explain")[0].text_content() == \
+        "发布时限未通过：期限 2023-01-31，声明的发布日期 2023-05-10，晚 99 天"

@@ -23,6 +23,7 @@ STATUS = {"pass": "通过", "fail": "未通过", "warn": "提示", "not_assessab
 
 _CN_NUM = re.compile(r"^[（(]?([一二三四五六七八九十]+)[)）、.．]")
 _SUB_NUM = re.compile(r"^(\d+)[.．、]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _CROSS = re.compile(r"^(\w+(?:\.\w+)?)\[(\d{4})\]\[(\w+)\]$")
 
 
@@ -131,5 +132,16 @@ def explain(check: dict) -> str:
                          f"{_col('t3', col)}）{_fmt(_num(v)) if v is not None else '缺'}")
         if len(parts) == 2:
             return f"{parts[0]} {sign} {parts[1]}"
+    head = f"{NAMES.get(cid, cid)}{STATUS.get(status, status)}"
+    if cid == "P-DEADLINE" and check.get("expected") and check.get("actual"):
+        late = _num(check.get("delta"))
+        tail = f"，晚 {_fmt(late)} 天" if late and late > 0 else ""
+        return f"{head}：期限 {check['expected']}，声明的发布日期 {check['actual']}{tail}"
     detail = check.get("detail") or ""
-    return f"{NAMES.get(cid, cid)}{STATUS.get(status, status)}" + (f"：{detail}" if detail else "")
+    if _CJK.search(detail):
+        return f"{head}：{detail}"
+    # English details stay in the secondary column; here the numbers the check compared.
+    expected, actual = check.get("expected"), check.get("actual")
+    if expected not in (None, "") and actual not in (None, ""):
+        return f"{head}：应为 {expected}，实际 {actual}"
+    return head

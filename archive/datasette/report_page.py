@@ -298,5 +298,6 @@ async def report_page(datasette, request):
     # The counting line goes right above the link to the original (the template has no slot
     # for it; see docs/archive.md, Counting).
     line = counting_line(datasette, await counting(db, report))
-    html = html.replace('<p class="original">', line + '<p class="original">', 1)
+    # str(): Markup + str would escape the tag itself.
+    html = html.replace('<p class="original">', str(line) + '<p class="original">', 1)
     return Response.html(html)
