@@ -22,6 +22,7 @@ from nianbao.filetypes import (
 from nianbao.model import Cell, Document, LegacyTable, Link, Problem, Section, tables_of
 from nianbao.titles import GRAPHIC
 
+from . import ocr
 from .body import (
     agency_year,
     clean_title,
@@ -56,6 +57,7 @@ from .grid import (
     xlsx_stream,
 )
 from .match import heading_section, match_tokens
+from .ocr import OcrResult
 from .sniff import sniff, zip_problem
 
 EXTRACTOR_VERSION = "nianbao-extract/1.1"
@@ -121,7 +123,7 @@ def _extract(data, url, headers) -> Document:
     doc_type = sniff(data)
     if len(data) > MAX_BYTES:
         return _failed(doc_type, url, "too_large", f"{len(data)} bytes > {MAX_BYTES}")
-    if doc_type in NOT_EXTRACTABLE:
+    if doc_type in NOT_EXTRACTABLE and not (doc_type == "image" and ocr.enabled()):
         return _failed(doc_type, url, "not_extractable",
                        f"{NOT_EXTRACTABLE[doc_type]}: recognised, no text extractor",
                        kind="graphic" if doc_type == "image" else "attachment_only")
@@ -136,8 +138,15 @@ def _extract(data, url, headers) -> Document:
     has_img_only = False
     title = None
     warnings: list[Problem] = []
+    ocr_res: OcrResult | None = None   # set when the text came from OCR (docs/report-format.md#ocr)
     try:
-        if doc_type == "html":
+        if doc_type == "image":   # a scan or a 图解: OCR (NIANBAO_OCR=0 stops above, not_extractable)
+            ocr_res = ocr.ocr_image(data)
+            toks, grids, lines = ocr_res.toks, ocr_res.grids, ocr_res.lines
+            res = match_tokens(toks)
+            top_lines = lines
+            has_img_only = True
+        elif doc_type == "html":
             text, enc = decode_bytes(data, headers)
             md["encoding"] = enc
             root = _html_root(text)
@@ -200,6 +209,11 @@ def _extract(data, url, headers) -> Document:
             warnings.extend(pdf_warnings)
             res = match_tokens(toks)
             top_lines = lines
+            if not res.cells and ocr.enabled() and ocr.no_text_layer(lines, npages):
+                ocr_res = ocr.ocr_pdf(data)   # a scanned PDF: its pages are pictures
+                toks, grids, lines = ocr_res.toks, ocr_res.grids, ocr_res.lines
+                res = match_tokens(toks)
+                top_lines = lines
         elif doc_type in _OFFICE_STREAMS:
             if doc_type in _ZIP_TYPES:
                 bomb = zip_problem(data)   # before python-docx/openpyxl inflate anything
@@ -280,6 +294,9 @@ def _extract(data, url, headers) -> Document:
 
     # ---------------------------------------------------------- cells, tables, format
     cells = res.cells
+    if ocr_res is not None:   # OCR'd cells are marked and the doubtful ones named
+        warnings.extend(ocr_res.warnings + ocr.mark_cells(cells, ocr_res.confidence))
+        md["ocr"] = ocr_res.metadata()
     warnings.extend(Problem.warning(code, msg) for code, msg in getattr(res, "notes", ()))
     legacy = []
     if not cells:

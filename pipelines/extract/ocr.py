@@ -1,0 +1,499 @@
+"""Offline OCR of pictures of pages (scans, 图解, tables as images) → the same token stream the
+other formats give, so the label matcher reads OCR'd tables like any other (docs/report-format.md#ocr).
+
+The recogniser is rapidocr-onnxruntime: PP-OCR detection and recognition models shipped inside
+the wheel, run by onnxruntime on the CPU; nothing is downloaded at run time. A page picture is
+read into text boxes with a confidence each; ruled tables are rebuilt from their ruling lines
+(OpenCV morphology) into a Grid with merged cells, and text outside the tables becomes lines
+whose columns keep their positions (an unruled table reads like `pdftotext -layout`).
+
+Every token carries the recogniser's confidence (by locator), so the cells the matcher makes
+from it can be marked `source: "ocr"` and flagged below OCR_MIN_CONFIDENCE.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import time
+from dataclasses import dataclass, field
+
+from nianbao import canon
+from nianbao.model import Problem
+
+from .grid import GCell, Grid, LimitExceeded, Tok, add_grid, text_stream
+
+# Cost bounds (docs/report-format.md#ocr). The bounded worker allows 60 s a document, and a
+# dense table page costs 3-8 s here, so OCR stops after OCR_MAX_SECONDS with a warning.
+OCR_MAX_PAGES = 20                 # pages (PDF) or frames (TIFF/GIF) read
+OCR_MAX_SECONDS = 40.0             # started pages finish; no new page starts after this
+OCR_MAX_PIXELS = 6_000_000         # a page picture is scaled down to this (A4 at 150 dpi: 2.2 MP)
+OCR_MAX_SOURCE_PIXELS = 100_000_000  # a bigger picture is refused before it is decoded (a bomb)
+OCR_DPI = 150                      # PDF pages are rasterised at this resolution
+OCR_MIN_CONFIDENCE = 0.9           # a cell read below this is kept but flagged (ocr_low_confidence)
+OCR_THREADS = 2                    # onnxruntime threads: the machines have 2 cores
+ENGINE = "rapidocr-onnxruntime"
+
+
+def enabled() -> bool:
+    """OCR runs unless NIANBAO_OCR=0 (read at each call: the extraction worker's environment)."""
+    return os.environ.get("NIANBAO_OCR", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+@dataclass
+class Box:
+    text: str
+    score: float
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass
+class OcrResult:
+    toks: list[Tok] = field(default_factory=list)
+    grids: list[Grid] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    confidence: dict[str, float] = field(default_factory=dict)   # token locator → confidence
+    pages: int = 0          # pages (frames) in the file
+    read: int = 0           # pages OCR'd
+    seconds: float = 0.0
+    warnings: list[Problem] = field(default_factory=list)
+
+    def metadata(self) -> dict:
+        return {"engine": ENGINE, "pages_read": self.read, "seconds": round(self.seconds, 2)}
+
+
+_ENGINE = None
+
+
+def _engine():
+    global _ENGINE
+    if _ENGINE is None:
+        from rapidocr_onnxruntime import RapidOCR
+        # text_score 0: low-confidence boxes are kept (and flagged), never silently dropped;
+        # no angle classifier: scans are upright, and it costs time per box.
+        _ENGINE = RapidOCR(text_score=0.0, use_cls=False, max_side_len=8000,
+                           intra_op_num_threads=OCR_THREADS, inter_op_num_threads=1)
+    return _ENGINE
+
+
+def read_boxes(img) -> list[Box]:
+    """OCR one page picture (a grayscale numpy array) → text boxes in pixel coordinates."""
+    import cv2
+    import numpy as np
+
+    res, _ = _engine()(cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
+    out = []
+    for pts, text, score in res or ():
+        p = np.asarray(pts, dtype=float)
+        t = re.sub(r"\s*([()（）])\s*", r"\1", re.sub(r"\s+", " ", str(text))).strip()   # "(七 )总计"
+        if t:
+            out.append(Box(t, float(score), p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()))
+    return out
+
+
+# ------------------------------------------------------------------ pictures in
+def _bounded(im):
+    """PIL image → grayscale numpy array within OCR_MAX_PIXELS, scanner speckle removed."""
+    import cv2
+    import numpy as np
+
+    w, h = im.size
+    if w * h > OCR_MAX_PIXELS:
+        k = (OCR_MAX_PIXELS / (w * h)) ** 0.5
+        im = im.resize((max(1, int(w * k)), max(1, int(h * k))))
+    if im.mode in ("RGBA", "LA", "P"):
+        im = im.convert("RGBA")
+        from PIL import Image
+        bg = Image.new("RGBA", im.size, (255, 255, 255, 255))   # transparent = paper, not black
+        im = Image.alpha_composite(bg, im)
+    g = np.asarray(im.convert("L"))
+    return cv2.medianBlur(g, 3)   # isolated dots read as "." or "8" otherwise
+
+
+def image_pages(data: bytes):
+    """Frames of a picture file (multi-page TIFF/GIF: up to OCR_MAX_PAGES), lazily, and the
+    frame count. Raises LimitExceeded for a picture too large to decode."""
+    from PIL import Image
+
+    im = Image.open(io.BytesIO(data))
+    w, h = im.size
+    if w * h > OCR_MAX_SOURCE_PIXELS:
+        raise LimitExceeded("too_large", f"picture of {w}×{h} pixels > {OCR_MAX_SOURCE_PIXELS}; not decoded")
+    n = getattr(im, "n_frames", 1) or 1
+
+    def frames():
+        for i in range(min(n, OCR_MAX_PAGES)):
+            im.seek(i)
+            if im.format == "JPEG":
+                im.draft("L", (w // 2, h // 2) if w * h > 4 * OCR_MAX_PIXELS else (w, h))
+            yield _bounded(im)
+    return frames(), n
+
+
+def pdf_pages(data: bytes):
+    """Pages of a PDF rasterised at OCR_DPI (fewer dpi for oversized pages), lazily, and the page count."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    n = len(pdf)
+
+    def frames():
+        try:
+            for i in range(min(n, OCR_MAX_PAGES)):
+                page = pdf[i]
+                pw, ph = page.get_size()
+                scale = min(OCR_DPI / 72, (OCR_MAX_PIXELS / max(1.0, pw * ph)) ** 0.5)
+                im = page.render(scale=scale, grayscale=True).to_pil()
+                page.close()
+                yield _bounded(im)
+        finally:
+            pdf.close()
+    return frames(), n
+
+
+# ------------------------------------------------------------------ ruled tables
+def _runs(mask_1d, gap: int = 3) -> list[float]:
+    """Centres of the runs of True in a 1-D mask (runs closer than `gap` are one)."""
+    import numpy as np
+
+    idx = np.flatnonzero(mask_1d)
+    if not len(idx):
+        return []
+    out, start, prev = [], idx[0], idx[0]
+    for i in idx[1:]:
+        if i - prev > gap:
+            out.append((start + prev) / 2)
+            start = i
+        prev = i
+    out.append((start + prev) / 2)
+    return out
+
+
+@dataclass
+class _Table:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    xs: list[float]
+    ys: list[float]
+    region: dict      # (r, c) atomic cell → (r0, c0) top-left of its merged cell
+    span: dict        # (r0, c0) → (r1, c1) last atomic cell of the merged cell
+
+
+def find_tables(gray) -> tuple[list[_Table], object]:
+    """Ruled tables of a page: their ruling positions and merged cells; also the ink mask."""
+    import cv2
+    import numpy as np
+
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    h, w = ink.shape
+    k = max(20, min(w, h) // 40)
+    hor = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    ver = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
+    rules = cv2.dilate(hor | ver, np.ones((3, 3), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(rules)
+    tables = []
+    for i in range(1, n):
+        x, y, bw, bh, _ = stats[i]
+        if bw < 3 * k or bh < 2 * k // 2:
+            continue
+        hs = hor[y:y + bh, x:x + bw] > 0
+        vs = ver[y:y + bh, x:x + bw] > 0
+        ys = _runs(hs.sum(axis=1) >= k)
+        xs = _runs(vs.sum(axis=0) >= min(k, bh // 2))
+        if len(ys) < 2 or len(xs) < 2:
+            continue
+
+        def ruled(mask, a0, a1, b, vertical):
+            # share of the ruling present along a cell side (ends left out: rulings cross there)
+            b = int(round(b))
+            lo, hi = int(a0 + (a1 - a0) * 0.2), int(a1 - (a1 - a0) * 0.2)
+            if hi <= lo:
+                return True
+            band = mask[lo:hi, max(0, b - 3):b + 4] if vertical else mask[max(0, b - 3):b + 4, lo:hi]
+            return band.any(axis=1 if vertical else 0).mean() > 0.6
+
+        parent = {(r, c): (r, c) for r in range(len(ys) - 1) for c in range(len(xs) - 1)}
+
+        def find(p):
+            while parent[p] != p:
+                parent[p] = parent[parent[p]]
+                p = parent[p]
+            return p
+
+        def union(a, b):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+
+        for r in range(len(ys) - 1):
+            for c in range(len(xs) - 1):
+                if c + 1 < len(xs) - 1 and not ruled(vs, ys[r], ys[r + 1], xs[c + 1], True):
+                    union((r, c), (r, c + 1))
+                if r + 1 < len(ys) - 1 and not ruled(hs, xs[c], xs[c + 1], ys[r + 1], False):
+                    union((r, c), (r + 1, c))
+        region = {p: find(p) for p in parent}
+        span: dict = {}
+        for p, root in region.items():
+            r1, c1 = span.get(root, root)
+            span[root] = (max(r1, p[0]), max(c1, p[1]))
+        tables.append(_Table(x, y, x + bw, y + bh, [x + v for v in xs], [y + v for v in ys], region, span))
+    tables.sort(key=lambda t: (t.y0, t.x0))
+    return tables, ink
+
+
+def _join(parts: list[str]) -> str:
+    """Lines of one cell: CJK text wraps without a space, anything else gets one."""
+    out = ""
+    for p in parts:
+        if out and not (re.search(r"[\u3000-\u9fff\uff00-\uffef]$", out) and re.match(r"[\u3000-\u9fff\uff00-\uffef]", p)):
+            out += " "
+        out += p
+    return out
+
+
+def _rows_of(boxes: list[Box]) -> list[list[Box]]:
+    """Boxes → lines (vertical overlap), each left to right."""
+    lines: list[list[Box]] = []
+    for b in sorted(boxes, key=lambda b: b.cy):
+        if lines:
+            last = lines[-1]
+            top, bot = min(x.y0 for x in last), max(x.y1 for x in last)
+            if b.cy < bot and b.cy > top and abs(b.cy - sum(x.cy for x in last) / len(last)) < 0.6 * (b.y1 - b.y0):
+                last.append(b)
+                continue
+        lines.append([b])
+    return [sorted(ln, key=lambda b: b.x0) for ln in lines]
+
+
+def _split_at(b: Box, xs: list[float]) -> list[Box]:
+    """A box that runs across column rulings (two cells read as one) split at them, characters
+    shared out by position."""
+    cuts = [x for x in xs if b.x0 + 4 < x < b.x1 - 4]
+    if not cuts or len(b.text) < 2:
+        return [b]
+    step = (b.x1 - b.x0) / len(b.text)
+    edges = [b.x0] + cuts + [b.x1]
+    out = []
+    for a, z in zip(edges, edges[1:]):
+        t = "".join(ch for i, ch in enumerate(b.text) if a <= b.x0 + (i + 0.5) * step < z).strip()
+        if t:
+            out.append(Box(t, b.score, a, b.y0, z, b.y1))
+    return out
+
+
+def table_grid(t: _Table, boxes: list[Box], gray, ink, prefix: str) -> tuple[Grid, dict[str, float]]:
+    """A ruled table and the boxes inside it → Grid (merged cells as span copies) and the
+    confidence of each grid cell by its locator. A cell with ink but no text read gets
+    confidence 0, so a digit the detector missed is flagged, not read as a blank."""
+    import bisect
+
+    nr, nc = len(t.ys) - 1, len(t.xs) - 1
+    texts: dict[tuple[int, int], list[Box]] = {}
+    for b0 in boxes:
+        for b in _split_at(b0, t.xs):
+            r = bisect.bisect(t.ys, b.cy) - 1
+            c = bisect.bisect(t.xs, b.cx) - 1
+            if 0 <= r < nr and 0 <= c < nc:
+                texts.setdefault(t.region[(r, c)], []).append(b)
+    read: dict[tuple[int, int], tuple[str, float]] = {}
+    again: list[tuple[tuple[int, int], object]] = []   # short cells read once more from a tight crop
+    for root, (r1, c1) in t.span.items():
+        bs = texts.get(root, [])
+        lines = _rows_of(bs)
+        text = _join([_join([b.text for b in ln]) for ln in lines])
+        score = min((b.score for b in bs), default=1.0)
+        crop = None
+        if len(lines) <= 1 and len(text) <= 12:
+            y0, y1 = int(t.ys[root[0]]) + 5, int(t.ys[r1 + 1]) - 4
+            x0, x1 = int(t.xs[root[1]]) + 5, int(t.xs[c1 + 1]) - 4
+            crop = _ink_crop(gray, ink, y0, y1, x0, x1)
+            if crop is not None:
+                again.append((root, crop))
+                if not bs:
+                    score = 0.0   # ink but nothing read: a missed digit must not pass as a blank
+        read[root] = (text, score)
+    if again:   # the detector's boxes are loose around one character ("0" scores 0.6-0.8 there)
+        for (root, _), (text, score) in zip(again, _recognise([c for _, c in again])):
+            text = re.sub(r"\s+", " ", text).strip()
+            if text and score > read[root][1]:
+                read[root] = (text, score)
+    g = Grid(prefix)
+    conf: dict[str, float] = {}
+    for r in range(nr):
+        row = []
+        for c in range(nc):
+            root = t.region[(r, c)]
+            text, score = read[root]
+            row.append(GCell(text, copy=root != (r, c)))
+            if root == (r, c):
+                conf[f"{prefix}/r{r + 1}/c{c + 1}"] = score
+        g.rows.append(row)
+    return g, conf
+
+
+def _ink_crop(gray, ink, y0: int, y1: int, x0: int, x1: int, pad: int = 4):
+    """The printed part of a cell, `pad` pixels around it (None: nothing printed there)."""
+    import numpy as np
+
+    if y1 <= y0 or x1 <= x0 or not _has_ink(ink[y0:y1, x0:x1]):
+        return None
+    ys, xs = np.nonzero(ink[y0:y1, x0:x1])
+    return gray[max(0, y0 + ys.min() - pad):y0 + ys.max() + pad + 1,
+                max(0, x0 + xs.min() - pad):x0 + xs.max() + pad + 1]
+
+
+def _recognise(crops) -> list[tuple[str, float]]:
+    """Recognition only (no detection) of single-line crops."""
+    import cv2
+
+    res, _ = _engine().text_rec([cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops])
+    return [(str(t), float(s)) for t, s in res]
+
+
+def _has_ink(patch) -> bool:
+    """Something printed in an empty-looking cell: a blob bigger than scanner speckle."""
+    import cv2
+
+    if patch.size == 0:
+        return False
+    n, _, stats, _ = cv2.connectedComponentsWithStats(patch)
+    return any(stats[i][4] >= 25 and max(stats[i][2], stats[i][3]) >= 6 for i in range(1, n))
+
+
+# ------------------------------------------------------------------ text outside tables
+def _layout_line(line: list[Box]) -> tuple[str, list[tuple[int, int, Box]]]:
+    """A line of boxes as text with columns by position (2+ spaces between boxes apart), and
+    the character span of each box, so text_stream reads an unruled table like layout text."""
+    cw = max(6.0, sorted((b.x1 - b.x0) / max(1, len(b.text)) for b in line)[len(line) // 2])
+    s, spans = "", []
+    for b in line:
+        col = int(b.x0 / cw)
+        if s:
+            col = max(col, len(s) + 2) if b.x0 - prev_x1 > cw else len(s)
+        s = s.ljust(col)
+        spans.append((len(s), len(s) + len(b.text), b))
+        s += b.text
+        prev_x1 = b.x1
+    return s, spans
+
+
+def _line_items(boxes: list[Box]) -> list[tuple[float, str, tuple]]:
+    return [(min(b.y0 for b in ln), "line", _layout_line(ln)) for ln in _rows_of(boxes)]
+
+
+# ------------------------------------------------------------------ pages → stream
+def ocr_pages(frames, npages: int, kind: str = "ocr") -> OcrResult:
+    """OCR page pictures into one token stream (tables as grids, the rest as lines), bounded by
+    OCR_MAX_PAGES and OCR_MAX_SECONDS."""
+    out = OcrResult(pages=npages)
+    start = time.monotonic()
+    stopped = False
+    for pno, gray in enumerate(frames, 1):
+        if time.monotonic() - start > OCR_MAX_SECONDS:
+            stopped = True
+            break
+        boxes = read_boxes(gray)
+        tables, ink = find_tables(gray)
+        items: list[tuple] = []
+        rest = []
+        inside: dict[int, list[Box]] = {}
+        for b in boxes:
+            ti = next((i for i, t in enumerate(tables) if t.x0 <= b.cx <= t.x1 and t.y0 <= b.cy <= t.y1), None)
+            (inside.setdefault(ti, []) if ti is not None else rest).append(b)
+        for i, t in enumerate(tables):
+            items.append((t.y0, "grid", (i, t)))
+        items.extend(_line_items(rest))
+        items.sort(key=lambda x: (x[0], 0 if x[1] == "line" else 1))
+        for _, what, payload in items:
+            if what == "grid":
+                i, t = payload
+                g, conf = table_grid(t, inside.get(i, []), gray, ink, f"{kind}:p{pno}/table[{i + 1}]")
+                add_grid(g, out.grids, out.toks, out.lines)
+                out.confidence.update(conf)
+            else:
+                _add_line(out, payload, f"{kind}:p{pno}")
+        out.read = pno
+    out.seconds = time.monotonic() - start
+    if stopped or npages > OCR_MAX_PAGES:
+        out.warnings.append(Problem.warning(
+            "ocr_capped", f"OCR read {out.read} of {npages} page(s) (limits: {OCR_MAX_PAGES} pages, "
+                          f"{OCR_MAX_SECONDS:.0f} s)"))
+    return out
+
+
+def _add_line(out: OcrResult, payload, kind: str) -> None:
+    text, spans = payload
+    toks, ls = text_stream(text, kind)
+    n = len(out.lines) + 1
+    low = min(b.score for _, _, b in spans)
+    for tk in toks:
+        tk.locator = tk.locator.replace("line 1", f"line {n}", 1)
+        # the boxes the token was cut from: by its position, else by its text
+        hit = [b.score for a, z, b in spans if tk.x is not None and a <= tk.x <= z] or \
+              [b.score for _, _, b in spans if tk.text and (tk.text in b.text or b.text in tk.text)]
+        out.confidence[tk.locator] = min(hit) if hit else low
+    out.toks.extend(toks)
+    out.lines.extend(ls)
+
+
+def no_text_layer(lines: list[str], npages: int) -> bool:
+    """A PDF whose pages are pictures: fewer than 20 printed characters a page (a scanner may
+    stamp a page number or its own name)."""
+    chars = sum(len(re.sub(r"\s", "", ln)) for ln in lines)
+    return npages > 0 and chars < 20 * npages
+
+
+def ocr_image(data: bytes) -> OcrResult:
+    frames, n = image_pages(data)
+    return ocr_pages(frames, n)
+
+
+def ocr_pdf(data: bytes) -> OcrResult:
+    frames, n = pdf_pages(data)
+    return ocr_pages(frames, n, "pdf-ocr")
+
+
+# ------------------------------------------------------------------ cells read by OCR
+_INTEGER_TABLES = ("t3", "t4")
+_FRACTION_COLS = set(canon.T2_DECIMAL_COLS) | {"procurement_amount"}   # the rest of table 二 are counts
+
+
+def mark_cells(cells: list[dict], confidence: dict[str, float]) -> list[Problem]:
+    """Mark matcher cells made from OCR tokens (`source`, `confidence`) and flag the doubtful:
+    below OCR_MIN_CONFIDENCE, or failing a plausibility check (text where a number belongs, a
+    fraction in a count). Returns the `ocr_low_confidence` warning naming them, if any."""
+    flagged = []
+    for c in cells:
+        conf = confidence.get(c["locator"])
+        if conf is None:
+            continue
+        c["source"] = "ocr"
+        c["confidence"] = round(conf, 3)
+        why = None
+        if conf < OCR_MIN_CONFIDENCE:
+            why = f"{conf:.2f}"
+        elif c["semantic"] == canon.TEXT:
+            why = "not a number"
+        elif (c["table"] in _INTEGER_TABLES or c["col"] not in _FRACTION_COLS) \
+                and isinstance(c["value"], float) and not c["value"].is_integer():
+            why = "a fraction in a count"
+        if why:
+            flagged.append(f"{c['table']}/{c['row']}/{c['col']}={c['raw']!r} ({why})")
+    if not flagged:
+        return []
+    return [Problem.warning("ocr_low_confidence",
+                            f"{len(flagged)} OCR cell(s) to verify: " + "; ".join(flagged[:40])
+                            + (" …" if len(flagged) > 40 else ""))]
