@@ -73,6 +73,9 @@ def test_datasette_serves_the_archive(trs_archive):
 
 
 def test_demo_builds_an_archive_and_exits(tmp_path):
+    """The demo crawls the farm, lets it publish edition 1 and crawls again: the archive must agree
+    with the farm's ground truth on what changed, and the printed history must say so."""
+    import sqlite3
     db = tmp_path / "demo.db"
     out = subprocess.run(NIANBAO + ["demo", "--no-serve", "--db", str(db)], capture_output=True,
                          text=True, timeout=1800)
@@ -80,3 +83,52 @@ def test_demo_builds_an_archive_and_exits(tmp_path):
     summary = json.loads(out.stdout[out.stdout.index("{"):])
     assert summary["portals"] >= 6 and summary["reports"] >= 150
     assert summary["captures"] >= summary["reports"]
+    assert "crawl progress:" in out.stderr and "crawl done:" in out.stderr   # the demo passes --progress
+    history, truth = summary["history"], summary["history"]["farm_changes"]
+    assert [len(truth[k]) for k in ("edited", "added", "deleted")] == [1, 1, 1]
+    assert history["crawl_runs"] == 2
+    assert (history["versions_added"], history["reports_new"], history["reports_changed"],
+            history["reports_gone"]) == (2, 1, 1, 1)
+
+    conn = sqlite3.connect(db)
+
+    def report(url):
+        rows = conn.execute("SELECT r.id, r.gone_at FROM reports r WHERE r.url = ? OR r.id IN "
+                            "(SELECT report_id FROM report_urls WHERE url = ?)", [url, url]).fetchall()
+        assert len(rows) == 1, (url, rows)
+        return rows[0]
+
+    # exactly the edited report changed: P-CHANGED warns on it and report_figures says `changed`
+    (edited,) = truth["edited"]
+    rid = report(edited)[0]
+    assert conn.execute("SELECT report_id FROM report_figures WHERE changed = 1").fetchall() == [(rid,)]
+    warned = conn.execute("SELECT DISTINCT report_id FROM checks WHERE check_id = 'P-CHANGED'"
+                          " AND status = 'warn' AND is_current = 1").fetchall()
+    assert warned == [(rid,)]
+    assert conn.execute("SELECT COUNT(DISTINCT v.sha256) FROM report_versions v WHERE v.report_id = ?",
+                        [rid]).fetchone()[0] == 2
+    # the new one is archived and live; the deleted one is kept, marked gone (its page answers 404:
+    # see test_the_farms_deleted_report_answers_404), and it is the only one gone
+    (added,) = truth["added"]
+    assert report(added)[1] is None
+    (deleted,) = truth["deleted"]
+    gone_id, gone_at = report(deleted)
+    assert gone_at is not None
+    assert conn.execute("SELECT id FROM reports WHERE gone_at IS NOT NULL").fetchall() == [(gone_id,)]
+
+
+def test_the_farms_deleted_report_answers_404():
+    """The evidence a crawl has that a report was taken down: its own page answers 404 in edition 1."""
+    import urllib.error
+    with Farm(port=0, warm=False) as farm:
+        farm.set_edition(1)
+        (deleted,) = farm.manifest()["changes"]["deleted"]
+        from urllib.parse import urlsplit
+        parts = urlsplit(deleted)
+        req = urllib.request.Request(f"http://127.0.0.1:{farm.port}{parts.path}", headers={"Host": parts.netloc})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=30)
+        assert err.value.code == 404
+        farm.set_edition(0)
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert resp.status == 200
