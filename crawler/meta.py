@@ -12,6 +12,7 @@ OPTIONAL = "optional"          # a failed answer does not make the list incomple
 IS_FOLLOWUP = "is_followup"    # a further page of a list, not its first page
 LIST_TITLE = "list_title"      # a detail's title as its list showed it
 LIST_DATE = "list_date"        # a detail's date as its list showed it
+LIST_KEY = "list_key"          # the list a page belongs to (its first page's URL): figures and page cap
 KIND = "kind"                  # report | graphic | correction, from the list title (nianbao.titles)
 REFERER = "referer"            # the list page a detail was found on
 REPORT_URL = "report_url"      # an attachment's report page
@@ -25,6 +26,7 @@ BLOCKED = "blocked"            # the anti-bot challenge recognised (crawler/anti
 # ------------------------------------------------ shared by the adapters (crawler/platforms/)
 ADAPTER = "adapter"            # the adapter that made the request reads its answer
 LIST_REFERER = "list_referer"  # the column page an API or proxy request belongs to
+PREVIOUS_PAGE = "previous_page"  # entry URLs of the previous page of a walk: a repeat ends it
 PROBE = "probe"                # generic: k of a guessed page index_k (ends when it brings nothing new)
 PROBE_SEEN = "probe_seen"      # generic: entry URLs already met before the probe
 PROBE_VARIANT = "probe_variant"  # generic: 0- or 1-based page suffixes

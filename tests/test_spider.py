@@ -249,8 +249,9 @@ def test_a_walk_ends_at_a_page_that_repeats_the_last(spider):
     """A paged API that ignores its page parameter answers page 1 forever: the walk stops."""
     import json
 
+    from crawler import meta as M
     from crawler import platforms
-    from crawler.platforms.base import PREVIOUS_PAGE, ListTotal
+    from crawler.platforms.base import ListTotal
     hunan = platforms.by_name("hunan")
     body = json.dumps({"data": {"total": 45, "results": [{"url": "/a/t20240101_1.html", "title": TITLE}]}})
     meta = {M.HUNAN: "api", M.PAGE: 1, M.API: f"{BASE}/api", M.LIST_REFERER: COLUMN}
@@ -258,4 +259,4 @@ def test_a_walk_ends_at_a_page_that_repeats_the_last(spider):
     assert [o.items for o in out if isinstance(o, ListTotal)] == [45]
     (nxt,) = [o for o in out if isinstance(o, Request)]
     again = list(hunan.parse_list(html(f"{BASE}/api", body, meta={**meta, **nxt.meta}), None))
-    assert nxt.meta[PREVIOUS_PAGE] and [o for o in again if isinstance(o, Request)] == []
+    assert nxt.meta[M.PREVIOUS_PAGE] and [o for o in again if isinstance(o, Request)] == []

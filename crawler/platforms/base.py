@@ -22,11 +22,6 @@ _SKIP_HREF = re.compile(r"^\s*(javascript:|mailto:|tel:|#)", re.I)
 _NAV_TEXT = re.compile(r"^(繁體|繁体|简体|English|无障碍|長者|长者|老年模式|进入老年模式|阅读辅助|首页|上一页|下一页|尾页|末页)$")
 
 
-# meta key (crawler/meta.py holds the shared ones): the sorted entry URLs of the previous page of
-# a page-by-page walk, so a page that repeats it (a page parameter ignored) ends the walk.
-PREVIOUS_PAGE = "previous_page"
-
-
 @dataclass
 class ListEntry:
     url: str

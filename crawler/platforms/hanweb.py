@@ -10,7 +10,7 @@ import re
 from urllib.parse import urlencode, urljoin
 
 from crawler import meta as M
-from crawler.platforms.base import PREVIOUS_PAGE, ListTotal, Platform, entries_in, fingerprinted_list, text_of
+from crawler.platforms.base import ListTotal, Platform, entries_in, fingerprinted_list, text_of
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _TOTAL_RECORD = re.compile(r"totalRecord\s*:\s*['\"]?(\d+)")
@@ -151,7 +151,7 @@ class Hanweb(Platform):
         found = entries_in(html, response.meta[M.LIST_REFERER])
         yield from found
         urls = sorted({e.url for e in found})
-        if found and urls != response.meta.get(PREVIOUS_PAGE):   # an empty or repeated page ends the list
+        if found and urls != response.meta.get(M.PREVIOUS_PAGE):   # an empty or repeated page ends the list
             api, qd = response.meta[M.JPAAS]
             page = response.meta[M.PAGE] + 1
             q = {"parseType": "bulidstatic", "webId": qd.get("webId"), "tplSetId": qd.get("tplSetId"),
@@ -160,7 +160,7 @@ class Hanweb(Platform):
                  "paramJson": json.dumps({"pageNo": page, "pageSize": 15}, separators=(",", ":"))}
             yield self.request(urljoin(response.url, api) + "?" + urlencode(q), response,
                                meta={M.HANWEB: "jpaas", M.PAGE: page, M.JPAAS: [api, qd],
-                                     M.LIST_REFERER: response.meta[M.LIST_REFERER], PREVIOUS_PAGE: urls})
+                                     M.LIST_REFERER: response.meta[M.LIST_REFERER], M.PREVIOUS_PAGE: urls})
 
     # ------------------------------------------------------------ truecms (JSONP, Referer required)
     def truecms_request(self, response, api: str, col: str, start: int):

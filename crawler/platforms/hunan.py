@@ -8,7 +8,7 @@ import re
 from urllib.parse import urlencode, urljoin, urlparse
 
 from crawler import meta as M
-from crawler.platforms.base import PREVIOUS_PAGE, ListEntry, ListTotal, Platform, anchor_entry, norm_date, text_of
+from crawler.platforms.base import ListEntry, ListTotal, Platform, anchor_entry, norm_date, text_of
 
 _CHANNEL = re.compile(r"var\s+channelId\s*=\s*['\"]\s*(\d+)\s*['\"]")
 _API_HOST = re.compile(r"['\"/](api\.[\w.-]+?)(?::\d+)?['\"/]")
@@ -50,7 +50,7 @@ class Hunan(Platform):
                             headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
                                      "Origin": origin, "X-Requested-With": "XMLHttpRequest"},
                             meta={M.HUNAN: "api", M.PAGE: page, M.API: api, M.LIST_REFERER: ref,
-                                  PREVIOUS_PAGE: previous})
+                                  M.PREVIOUS_PAGE: previous})
 
     def parse_list(self, response, source):
         if response.meta.get(M.HUNAN) == "api":
@@ -91,5 +91,5 @@ class Hunan(Platform):
         if str(body.get("total", "")).isdigit():
             yield ListTotal(items=int(body["total"]))
         urls = sorted({e.url for e in found})
-        if found and urls != response.meta.get(PREVIOUS_PAGE):   # an empty or repeated page ends the walk
+        if found and urls != response.meta.get(M.PREVIOUS_PAGE):   # an empty or repeated page ends the walk
             yield self.api_request(response, response.meta[M.API], response.meta[M.PAGE] + 1, urls)

@@ -27,10 +27,6 @@ IMAGE_NOISE = re.compile(r"icon|logo|banner|/images?/|/img/|/static/|/style|/ski
 LIST_URL = re.compile(r"/col/col\d+/(index\.html)?$|/(index|default)(_\d+)?\.s?html?$|/$")
 
 
-# meta key (crawler/meta.py holds the shared ones): the list a list page belongs to (its first
-# page's URL), for the list's figures and page cap; further pages inherit it.
-LIST_KEY = "list_key"
-
 # Lists built by JavaScript fetch their pages after `load`: wait until the network is quiet.
 BROWSER_META = {"playwright_page_goto_kwargs": {"wait_until": "networkidle"}}
 
@@ -110,7 +106,7 @@ class NianbaoSpider(scrapy.Spider):
         meta = response.meta
         adapter = self.adapter_for(response, source)
         self.state.counters[f"adapter/{adapter.name}"] += 1
-        key = meta.get(LIST_KEY) or asked_url(response)
+        key = meta.get(M.LIST_KEY) or asked_url(response)
         figures = self.state.list_figures(source.id, key)
         reportlike = requests = 0
         on_page, total = set(), None
@@ -137,7 +133,7 @@ class NianbaoSpider(scrapy.Spider):
                     or "getMessage" in out.url) else "list")
                 out.meta[M.IS_FOLLOWUP] = True
                 out.meta.setdefault(M.ADAPTER, adapter.name)
-                out.meta[LIST_KEY] = key
+                out.meta[M.LIST_KEY] = key
                 if meta.get("playwright") and out.meta[M.ROLE] == "list" and not out.meta.get(M.PROBE):
                     out.meta.update(playwright=True, dont_cache=True, **BROWSER_META)
                 self.state.list_open(source.id)
