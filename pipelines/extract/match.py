@@ -146,22 +146,24 @@ def fuzzy_candidates(table: str, text: str) -> list[tuple[int, str, str]]:
     distance of a printed label (a typo: 2.其他法律行政止公开); the printed numbering, when
     there is one, must be the canonical one."""
     pieces = for_matching(text).split()
+    printed = [" ".join(pieces)]
     while len(pieces) > 1 and _is_group_piece(pieces[0]):
         pieces = pieces[1:]   # group headings before the label (（三）不予公开 2.…)
-    printed = " ".join(pieces)
-    key, num = label_key(printed), _lead_number(printed)
-    if len(key) < FUZZY_MIN_LEN:
-        return []
-    out = []
-    for k in canon.ROWS[table]:
-        for lab in k.labels():
-            lk = label_key(lab)
-            bound = max(1, len(lk) // FUZZY_RATIO)
-            if len(lk) < FUZZY_MIN_LEN or (num and _lead_number(lab) not in (None, num)):
-                continue
-            d = edit_distance(key, lk, bound)
-            if d <= bound:
-                out.append((d, k.key, lab))
+        printed.append(" ".join(pieces))
+    out = set()
+    for pr in printed:
+        key, num = label_key(pr), _lead_number(pr)
+        if len(key) < FUZZY_MIN_LEN:
+            continue
+        for k in canon.ROWS[table]:
+            for lab in k.labels():
+                lk = label_key(lab)
+                bound = max(1, len(lk) // FUZZY_RATIO)
+                if len(lk) < FUZZY_MIN_LEN or (num and _lead_number(lab) not in (None, num)):
+                    continue
+                d = edit_distance(key, lk, bound)
+                if d <= bound:
+                    out.add((d, k.key, lab))
     return sorted(out)
 
 
@@ -250,6 +252,12 @@ _T4_HEADER_KEYS = (_T4_REVIEW, label_key(canon.T4_ROW_GROUP_LITIGATION),
                    label_key(canon.col_label("t4", "upheld")))
 
 
+# A table 四 whose numbers are all blank is still printed when all its header words are there.
+_T4_CUES = (_T4_REVIEW, label_key(canon.T4_ROW_GROUP_LITIGATION), label_key(canon.col_label("t4", "upheld")),
+            label_key(canon.col_label("t4", "pending")))
+BLANK_T3_MIN_ROWS = 10   # label lines of table 三 without values that make a blank table, not prose
+
+
 class Matcher:
     def __init__(self, toks: list[Tok]):
         self.toks = toks
@@ -271,6 +279,8 @@ class Matcher:
                 self.width[t.grid] = max(self.width.get(t.grid, 0), t.col + 1)
         self.t3_last_hdr: tuple[int, dict[int, str]] | None = None   # (width, col → key)
         self.last_row: dict[str, str] = {}   # table → canonical row read last (fuzzy matching)
+        self.bare_t3: dict[str, int] = {}    # table 三 labels of a text rendering with no values
+        self.t4_cues: dict[str, int] = {}    # table 四 header words seen → token
 
     def is_value(self, i: int) -> bool:
         v = self.vals[i]
@@ -405,12 +415,23 @@ class Matcher:
             idx = idx[1:]
         if len(idx) < len(canon.T4_ORDER):
             return False
-        if all(parse_cell(self.toks[j].text)[1] == EMPTY for j in idx[:len(canon.T4_ORDER)]):
-            return False  # header padding, not the numbers
+        if all(parse_cell(self.toks[j].text)[1] == EMPTY for j in idx[:len(canon.T4_ORDER)]) \
+                and not self._whole_grid_row(idx):
+            return False  # header padding, not the numbers (a ruled row of 15 blanks is the numbers)
         for (r, c), j in zip(canon.T4_ORDER, idx):
             self.res.add("t4", r, c, self.toks[j])
         self.t4_done = True
         return True
+
+    def _whole_grid_row(self, idx: list[int]) -> bool:
+        """The tokens are exactly one grid row of 15 cells (a printed table 四 left blank)."""
+        if len(idx) != len(canon.T4_ORDER) or self.toks[idx[0]].grid is None:
+            return False
+        a, b = idx[0], idx[-1]
+        t = self.toks[a]
+        same = [k for k in (a - 1, b + 1) if 0 <= k < len(self.toks)
+                and self.toks[k].grid == t.grid and self.toks[k].row == t.row]
+        return not same and self.toks[b].row == t.row
 
     def emit_t4_row(self, row: str, idx: list[int]) -> bool:
         if len(idx) < len(canon.T4_COLS):
@@ -497,9 +518,38 @@ class Matcher:
                 # a label split over two lines/cells ("商业" + "企业", PDF wraps)
                 i += 2
                 continue
+            self._note_bare(i, key, idx)
             self.header(i, key)
             i += 1
+        self._blank_tables()
         return self.res
+
+    def _note_bare(self, i: int, key: str, idx: list[int]) -> None:
+        """Remember labels printed without values: a table left blank keeps only its labels."""
+        if self.ctx == "t3" and not idx and self.toks[i].grid is None:
+            rk = match_label("t3", self.toks[i].text)
+            if rk:
+                self.bare_t3.setdefault(rk, i)
+        if self.ctx == "t4" or key in _T4_HEADER_KEYS:
+            for cue in _T4_CUES:
+                if cue in key:
+                    self.t4_cues[cue] = i
+
+    def _blank_tables(self) -> None:
+        """A printed table with every cell blank is a table: its cells are EMPTY (never 0) at the
+        place of their labels. Only when the table gave no cell at all, and enough of it was
+        printed: BLANK_T3_MIN_ROWS row labels of table 三, every header word of table 四."""
+        tables = {c["table"] for c in self.res.cells}
+        if "t3" not in tables and len(self.bare_t3) >= BLANK_T3_MIN_ROWS:
+            for rk in (k.key for k in canon.T3_ROWS if k.key in self.bare_t3):
+                loc = self.toks[self.bare_t3[rk]].locator
+                for c in T3_COL_ORDER:
+                    self.res.add("t3", rk, c, Tok("", f"{loc}/gap:{c}"))
+                self.res.t3_rows.add(rk)
+        if "t4" not in tables and len(self.t4_cues) == len(_T4_CUES):
+            loc = self.toks[max(self.t4_cues.values())].locator
+            for r, c in canon.T4_ORDER:
+                self.res.add("t4", r, c, Tok("", f"{loc}/gap:{r}.{c}"))
 
     def _run(self, i: int) -> list[int]:
         out = []
