@@ -87,6 +87,10 @@ def _engine():
     return _ENGINE
 
 
+_GARBLED = re.compile(r"^[（(]\s*[^一二三四五六七八九十\d\s）)]{1,2}\s*[)）]\s*\S")
+_UNCLOSED = re.compile(r"^[（(]([一二三四五六七八九十]{1,2})(?=[^一二三四五六七八九十）)\s])")
+
+
 def read_boxes(img) -> list[Box]:
     """OCR one page picture (a grayscale numpy array) → text boxes in pixel coordinates."""
     import cv2
@@ -97,6 +101,7 @@ def read_boxes(img) -> list[Box]:
     for pts, text, score in res or ():
         p = np.asarray(pts, dtype=float)
         t = re.sub(r"\s*([()（）])\s*", r"\1", re.sub(r"\s+", " ", str(text))).strip()   # "(七 )总计"
+        t = _UNCLOSED.sub(r"（\1）", t)   # "（一予以公开": the closing bracket is often lost
         if t:
             out.append(Box(t, float(score), p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()))
     return out
@@ -104,8 +109,7 @@ def read_boxes(img) -> list[Box]:
 
 # ------------------------------------------------------------------ pictures in
 def _bounded(im):
-    """PIL image → grayscale numpy array within OCR_MAX_PIXELS, scanner speckle removed."""
-    import cv2
+    """PIL image → grayscale numpy array within OCR_MAX_PIXELS."""
     import numpy as np
 
     w, h = im.size
@@ -117,8 +121,7 @@ def _bounded(im):
         from PIL import Image
         bg = Image.new("RGBA", im.size, (255, 255, 255, 255))   # transparent = paper, not black
         im = Image.alpha_composite(bg, im)
-    g = np.asarray(im.convert("L"))
-    return cv2.medianBlur(g, 3)   # isolated dots read as "." or "8" otherwise
+    return np.asarray(im.convert("L"))
 
 
 def image_pages(data: bytes):
@@ -303,7 +306,9 @@ def table_grid(t: _Table, boxes: list[Box], gray, ink, prefix: str) -> tuple[Gri
     nr, nc = len(t.ys) - 1, len(t.xs) - 1
     texts: dict[tuple[int, int], list[Box]] = {}
     for b0 in boxes:
-        for b in _split_at(b0, t.xs):
+        r0 = bisect.bisect(t.ys, b0.cy) - 1
+        rulings = [t.xs[c] for c in range(1, nc) if 0 <= r0 < nr and t.region[(r0, c - 1)] != t.region[(r0, c)]]
+        for b in _split_at(b0, rulings):
             r = bisect.bisect(t.ys, b.cy) - 1
             c = bisect.bisect(t.xs, b.cx) - 1
             if 0 <= r < nr and 0 <= c < nc:
@@ -316,7 +321,7 @@ def table_grid(t: _Table, boxes: list[Box], gray, ink, prefix: str) -> tuple[Gri
         text = _join([_join([b.text for b in ln]) for ln in lines])
         score = min((b.score for b in bs), default=1.0)
         crop = None
-        if len(lines) <= 1 and len(text) <= 12:
+        if len(lines) <= 1 and (len(text) <= 3 or _NUMBERISH.fullmatch(text)):   # values, not labels
             y0, y1 = int(t.ys[root[0]]) + 5, int(t.ys[r1 + 1]) - 4
             x0, x1 = int(t.xs[root[1]]) + 5, int(t.xs[c1 + 1]) - 4
             crop = _ink_crop(gray, ink, y0, y1, x0, x1)
@@ -325,11 +330,34 @@ def table_grid(t: _Table, boxes: list[Box], gray, ink, prefix: str) -> tuple[Gri
                 if not bs:
                     score = 0.0   # ink but nothing read: a missed digit must not pass as a blank
         read[root] = (text, score)
+    for root, (text, score) in list(read.items()):
+        if _GARBLED.match(text):   # "(t)总计": a small ordinal misread; read it again, larger
+            r1, c1 = t.span[root]
+            crop = _ink_crop(gray, ink, int(t.ys[root[0]]) + 5, int(t.ys[r1 + 1]) - 4,
+                             int(t.xs[root[1]]) + 5, int(t.xs[c1 + 1]) - 4)
+            if crop is not None and crop.shape[0] < 80:
+                import cv2
+                (text2, score2), = _recognise([cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)])
+                text2 = _UNCLOSED.sub(r"（\1）", re.sub(r"\s+", "", text2))
+                if not _GARBLED.match(text2) and re.match(r"[（(][一二三四五六七八九十]{1,2}[)）]", text2):
+                    read[root] = (text2, min(score, score2))
     if again:   # the detector's boxes are loose around one character ("0" scores 0.6-0.8 there)
-        for (root, _), (text, score) in zip(again, _recognise([c for _, c in again])):
+        for (root, crop), (text, score) in zip(again, _recognise([c for _, c in again])):
             text = re.sub(r"\s+", " ", text).strip()
-            if text and score > read[root][1]:
+            old = read[root][0]
+            better = bool(_NUMBERISH.fullmatch(text)) and not _NUMBERISH.fullmatch(old)   # "0." from a speck
+            if text and (better or score > read[root][1]):
                 read[root] = (text, score)
+            text, score = read[root]
+            m = _SPECKED.fullmatch(text)
+            if m:   # "：0", "1.": a speck beside a value, read as punctuation
+                text, score = m.group(1) or m.group(2), min(score, 0.5)
+                read[root] = (text, score)
+            if text in _STROKES:   # "/" and "1" are one stroke apart: its slant decides
+                slash = _slant(crop) >= 12
+                if slash != (text == "/"):
+                    read[root] = ("/" if slash else "1", min(score, 0.5))
+    _confusions(read, t)
     g = Grid(prefix)
     conf: dict[str, float] = {}
     for r in range(nr):
@@ -344,15 +372,56 @@ def table_grid(t: _Table, boxes: list[Box], gray, ink, prefix: str) -> tuple[Gri
     return g, conf
 
 
+_NUMBERISH = re.compile(r"[+\-−]?\d[\d,，.]*|[/／—－\-]+|")
+_LOOKALIKE = {"I": "/", "l": "/", "|": "/", "丨": "/", "O": "0", "o": "0", "〇": "0"}
+
+
+def _confusions(read: dict, t: _Table) -> None:
+    """A lone letter in a row of numbers is the recogniser's reading of "/" or "0" (the matcher
+    would drop the whole row for it). It is replaced, and its confidence capped so that it is
+    flagged, never trusted."""
+    rows: dict[int, list] = {}
+    for root in read:
+        rows.setdefault(root[0], []).append(root)
+    for roots in rows.values():
+        numeric = sum(1 for p in roots if read[p][0] and _NUMBERISH.fullmatch(read[p][0]))
+        for p in roots:
+            text, score = read[p]
+            if text in _LOOKALIKE and numeric >= 2:
+                read[p] = (_LOOKALIKE[text], min(score, 0.5))
+
+
+_SPECKED = re.compile(r"[：:.,，。、'`\"·]{1,2}([+\-−]?\d[\d,，]*(?:\.\d+)?|[/／])[：:.,，。、'`\"·]{0,2}"
+                      r"|([+\-−]?\d[\d,，]*(?:\.\d+)?|[/／])[：:.,，。、'`\"·]{1,2}")
+_STROKES = {"1", "/", "I", "l", "|", "丨", "／"}
+
+
+def _slant(crop) -> float:
+    """Degrees the main stroke of a glyph leans right (a "/" leans ~20°, a "1" ~-8°: its flag)."""
+    import cv2
+    import numpy as np
+
+    _, b = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ys, xs = np.nonzero(b)
+    if len(xs) < 5:
+        return 0.0
+    _, v = np.linalg.eigh(np.cov(np.vstack([xs, ys]).astype(float)))
+    vx, vy = v[:, 1]
+    return float(np.degrees(np.arctan2(abs(vx), abs(vy)))) * (1 if vx * vy < 0 else -1)
+
+
 def _ink_crop(gray, ink, y0: int, y1: int, x0: int, x1: int, pad: int = 4):
     """The printed part of a cell, `pad` pixels around it (None: nothing printed there)."""
+    import cv2
     import numpy as np
 
     if y1 <= y0 or x1 <= x0 or not _has_ink(ink[y0:y1, x0:x1]):
         return None
     ys, xs = np.nonzero(ink[y0:y1, x0:x1])
-    return gray[max(0, y0 + ys.min() - pad):y0 + ys.max() + pad + 1,
-                max(0, x0 + xs.min() - pad):x0 + xs.max() + pad + 1]
+    a, b = max(0, y0 + ys.min() - pad), y0 + ys.max() + pad + 1
+    c, d = max(0, x0 + xs.min() - pad), x0 + xs.max() + pad + 1
+    keep = cv2.dilate(ink[a:b, c:d], np.ones((3, 3), np.uint8)) > 0   # the strokes; speckle beside them goes
+    return np.where(keep, gray[a:b, c:d], 255).astype(np.uint8)
 
 
 def _recognise(crops) -> list[tuple[str, float]]:
@@ -378,7 +447,7 @@ def _layout_line(line: list[Box]) -> tuple[str, list[tuple[int, int, Box]]]:
     """A line of boxes as text with columns by position (2+ spaces between boxes apart), and
     the character span of each box, so text_stream reads an unruled table like layout text."""
     cw = max(6.0, sorted((b.x1 - b.x0) / max(1, len(b.text)) for b in line)[len(line) // 2])
-    s, spans = "", []
+    s, spans, prev_x1 = "", [], 0.0
     for b in line:
         col = int(b.x0 / cw)
         if s:
@@ -405,8 +474,11 @@ def ocr_pages(frames, npages: int, kind: str = "ocr") -> OcrResult:
         if time.monotonic() - start > OCR_MAX_SECONDS:
             stopped = True
             break
+        import cv2
         boxes = read_boxes(gray)
-        tables, ink = find_tables(gray)
+        # rulings and ink are found without scanner speckle (a dot would be "ink"); the text is
+        # read from the picture as it is (the median filter eats thin strokes: 七 → t)
+        tables, ink = find_tables(cv2.medianBlur(gray, 3))
         items: list[tuple] = []
         rest = []
         inside: dict[int, list[Box]] = {}

@@ -25,7 +25,7 @@ PAGE_W = 1240          # A4 at 150 dpi
 PAGE_H = 1754
 FONT_PX = 19           # 10.5 pt body text at ~130 dpi: what a scanner at 150 dpi gives, a little small
 VALUE_COL = 92
-LABEL_COL = 150
+LABEL_COL = 172
 PAD = 6
 
 
@@ -164,11 +164,15 @@ def pages(fmt: str = canon.FORMAT_2021, seed: int = 7) -> tuple[list[Image.Image
     parts = []
     for kind, payload in blocks:
         parts.append(_text_block(payload, PAGE_W - 160, font) if kind == "text" else draw_table(payload, cells, font))
-    out, page, y = [], Image.new("L", (PAGE_W, PAGE_H), 255), 80
+    margin = 50
+    out, page, y = [], Image.new("L", (PAGE_W, PAGE_H), 255), margin
     for p in parts:
-        if y + p.height > PAGE_H - 80 and y > 80:
+        if p.height > PAGE_H - 2 * margin:   # never cut a table at the page edge
+            k = (PAGE_H - 2 * margin) / p.height
+            p = p.resize((int(p.width * k), PAGE_H - 2 * margin), Image.LANCZOS)
+        if y + p.height > PAGE_H - margin and y > margin:
             out.append(page)
-            page, y = Image.new("L", (PAGE_W, PAGE_H), 255), 80
+            page, y = Image.new("L", (PAGE_W, PAGE_H), 255), margin
         page.paste(p, ((PAGE_W - p.width) // 2, y))
         y += p.height + 24
     out.append(page)
