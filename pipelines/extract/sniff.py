@@ -88,6 +88,28 @@ def _ole_kind(data: bytes) -> str:
     return "doc"
 
 
+# A BMP's info header is one of these sizes: "BM" alone also starts text ("BM 某某局…").
+_BMP_HEADER_SIZES = (12, 16, 40, 52, 56, 64, 108, 124)
+
+
+def image_format(data: bytes) -> str | None:
+    """png|jpg|gif|bmp|webp|tiff for picture bytes (scans, 图解), None for anything else."""
+    head = data[:12]
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if head.startswith(b"BM") and len(data) > 26 and int.from_bytes(data[14:18], "little") in _BMP_HEADER_SIZES:
+        return "bmp"
+    return None
+
+
 def sniff(data: bytes) -> str:
     """Return one of html|text|pdf|docx|xlsx|xls|doc|wps|ofd|image|unknown."""
     if not data:
@@ -99,9 +121,7 @@ def sniff(data: bytes) -> str:
         return _zip_kind(data)
     if head == OLE_MAGIC:
         return _ole_kind(data)
-    if head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff") or head[:6] in (b"GIF87a", b"GIF89a") \
-            or head.startswith(b"BM") and len(data) > 26 or (head[:4] == b"RIFF" and data[8:12] == b"WEBP") \
-            or head[:4] in (b"II*\x00", b"MM\x00*"):
+    if image_format(data):
         return "image"
     if head.startswith(b"{\\rtf"):
         return "doc"  # RTF saved as .doc: antiword cannot read it; treated as text-bearing doc

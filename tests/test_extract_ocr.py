@@ -1,0 +1,170 @@
+"""OCR of pictures (docs/report-format.md#ocr): a table picture, a scanned PDF without a text
+layer and a 图解 are drawn at test time (tests/data/ocr/make.py) from the farm's printed cells,
+read by extract(), and compared with what was drawn."""
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from nianbao.model import Cell, Document
+from pipelines.extract import ocr
+from pipelines.extract.document import extract
+from pipelines.extract.sniff import image_format, sniff
+
+sys.path.insert(0, str(Path(__file__).parent / "data" / "ocr"))
+import make  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not Path(make.FONT_PATH).exists(), reason="CJK font of `make setup` missing")
+
+
+def _score(doc: Document, truth: dict) -> tuple[int, list]:
+    """Cells read exactly as drawn, and the wrong or missing ones (key, drawn raw, read cell)."""
+    got = {(c.table, c.row, c.col): c for c in doc.cells}
+    ok, wrong = 0, []
+    for key, want in truth.items():
+        c = got.get(key)
+        if c is not None and c.raw == want["raw"] and c.value == want["value"] and c.semantic == want["semantic"]:
+            ok += 1
+        else:
+            wrong.append((key, want["raw"], c))
+    return ok, wrong
+
+
+def _flagged(doc: Document) -> str:
+    return " ".join(w.message for w in doc.warnings if w.code == "ocr_low_confidence")
+
+
+def _check_reading(doc: Document, truth: dict) -> None:
+    ok, wrong = _score(doc, truth)
+    assert ok >= 0.99 * len(truth), f"{ok}/{len(truth)} read; wrong: {wrong[:10]}"
+    flagged = _flagged(doc)
+    for key, raw, c in wrong:
+        # a wrong cell is never trusted silently: it is missing (the table checks see it), or named
+        assert c is None or f"{'/'.join(key)}=" in flagged, (key, raw, c)
+    for c in doc.cells:
+        assert c.source == "ocr" and 0.0 <= c.confidence <= 1.0, c
+        if c.confidence < ocr.OCR_MIN_CONFIDENCE:
+            assert f"{c.table}/{c.row}/{c.col}=" in flagged, c
+
+
+@pytest.fixture(scope="module")
+def table_doc():
+    data, truth = make.table_png()
+    return extract(data, "https://example.gov.cn/tu/table.png"), truth
+
+
+@pytest.fixture(scope="module")
+def scan_doc():
+    data, truth, npages = make.scanned_pdf()
+    return extract(data, "https://example.gov.cn/scan.pdf"), truth, npages
+
+
+def test_table_picture_is_read_like_a_table(table_doc):
+    doc, truth = table_doc
+    assert doc.error is None and doc.doc_type == "image" and doc.kind == "report"
+    assert doc.format == "2021"
+    assert set(doc.tables) == {"t3"}
+    _check_reading(doc, truth)
+    assert doc.metadata["ocr"]["pages_read"] == 1
+
+
+def test_scanned_pdf_without_text_layer(scan_doc):
+    doc, truth, npages = scan_doc
+    assert doc.error is None and doc.doc_type == "pdf" and doc.kind == "report"
+    assert set(doc.tables) == {"t2", "t3", "t4"}
+    _check_reading(doc, truth)
+    assert doc.metadata["ocr"]["pages_read"] == npages == doc.metadata["pages"]
+    # the text outside the tables is read too: headings split the body into the six sections
+    assert {s.key for s in doc.sections} >= {"s1", "s2", "s3", "s4", "s5", "s6"}
+    assert doc.report_year == 2023
+
+
+def test_ocr_cells_carry_source_and_confidence_in_json(table_doc):
+    doc, _ = table_doc
+    js = json.loads(json.dumps(doc.to_json()))
+    assert all(c["source"] == "ocr" and isinstance(c["confidence"], float) for c in js["cells"])
+    back = Document.from_json(js)
+    assert back.cells == doc.cells
+
+
+def test_cells_without_ocr_keep_their_json_shape():
+    c = Cell("t3", "granted", "total", 5, "5", "NUMERIC", "html:table[1]/r4/c10")
+    assert set(c.to_json()) == {"table", "row", "col", "raw", "value", "semantic", "locator"}
+    assert Cell.from_json(c.to_json()) == c
+
+
+def test_tujie_numbers_are_read_as_text():
+    data, numbers = make.tujie_png()
+    doc = extract(data, "https://example.gov.cn/tujie.png")
+    assert doc.error is None and doc.kind == "graphic" and not doc.cells
+    text = doc.body_text.replace(" ", "")
+    for label, n in numbers.items():
+        assert label in text and str(n) in text, (label, n, doc.body_text)
+
+
+def test_switched_off_gives_not_extractable(monkeypatch):
+    monkeypatch.setenv("NIANBAO_OCR", "0")
+    data, _ = make.table_png()
+    doc = extract(data)
+    assert doc.error.code == "not_extractable" and doc.kind == "graphic" and not doc.cells
+    pdf, _, _ = make.scanned_pdf()
+    doc = extract(pdf)
+    assert doc.doc_type == "pdf" and not doc.cells and "ocr" not in doc.metadata
+
+
+def test_low_confidence_cells_are_flagged_not_dropped():
+    cells = [{"table": "t3", "row": "granted", "col": "total", "raw": "8", "value": 8, "semantic": "NUMERIC",
+              "locator": "ocr:p1/table[1]/r6/c10"},
+             {"table": "t3", "row": "granted", "col": "natural_person", "raw": ".11", "value": 0.11,
+              "semantic": "NUMERIC", "locator": "ocr:p1/table[1]/r6/c4"},
+             {"table": "t3", "row": "granted", "col": "legal_other", "raw": "3", "value": 3, "semantic": "NUMERIC",
+              "locator": "ocr:p1/table[1]/r6/c9"},
+             {"table": "t3", "row": "granted", "col": "legal_research", "raw": "2", "value": 2, "semantic": "NUMERIC",
+              "locator": "html:table[1]/r6/c6"}]
+    conf = {"ocr:p1/table[1]/r6/c10": 0.31, "ocr:p1/table[1]/r6/c4": 0.97, "ocr:p1/table[1]/r6/c9": 0.99}
+    (w,) = ocr.mark_cells(cells, conf)
+    assert w.code == "ocr_low_confidence"
+    assert "t3/granted/total='8'" in w.message and "t3/granted/natural_person='.11'" in w.message
+    assert "legal_other" not in w.message and "legal_research" not in w.message
+    assert [c.get("source") for c in cells] == ["ocr", "ocr", "ocr", None]
+    assert cells[0]["raw"] == "8" and cells[0]["value"] == 8   # kept as read
+
+
+def test_pages_are_bounded(monkeypatch):
+    monkeypatch.setattr(ocr, "OCR_MAX_PAGES", 1)
+    data, _, npages = make.scanned_pdf()
+    doc = extract(data)
+    assert doc.metadata["ocr"]["pages_read"] == 1 < npages
+    assert any(w.code == "ocr_capped" for w in doc.warnings)
+
+
+def test_image_types_sniffed():
+    from PIL import Image
+    for fmt in ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP"):
+        buf = io.BytesIO()
+        Image.new("RGB", (40, 30), (255, 255, 255)).save(buf, fmt)
+        assert sniff(buf.getvalue()) == "image", fmt
+        assert image_format(buf.getvalue()) == fmt.lower().replace("jpeg", "jpg"), fmt
+    # text that happens to start with "BM" is not a bitmap
+    assert sniff("BM 某某局2023年政府信息公开工作年度报告\n一、总体情况\n".encode() * 3) == "text"
+
+
+def test_multi_frame_tiff_is_read_page_by_page():
+    imgs, truth = make.pages()
+    buf = io.BytesIO()
+    imgs[0].save(buf, "TIFF", save_all=True, append_images=imgs[1:], compression="tiff_deflate")
+    doc = extract(buf.getvalue())
+    assert doc.doc_type == "image" and doc.metadata["ocr"]["pages_read"] == len(imgs)
+    ok, _ = _score(doc, truth)
+    assert ok >= 0.99 * len(truth)
+
+
+def test_huge_picture_refused_before_decoding(monkeypatch):
+    monkeypatch.setattr(ocr, "OCR_MAX_SOURCE_PIXELS", 1000)
+    data, _ = make.tujie_png()
+    doc = extract(data)
+    assert doc.error.code == "too_large"
