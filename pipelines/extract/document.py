@@ -141,7 +141,11 @@ def _extract(data, url, headers) -> Document:
     ocr_res: OcrResult | None = None   # set when the text came from OCR (docs/report-format.md#ocr)
     try:
         if doc_type == "image":   # a scan or a 图解: OCR (NIANBAO_OCR=0 stops above, not_extractable)
-            ocr_res = ocr.ocr_image(data)
+            try:
+                ocr_res = ocr.ocr_image(data)
+            except (OSError, ValueError, SyntaxError) as e:   # PIL: bytes that only start like a picture
+                return _failed(doc_type, url, "not_extractable", f"{NOT_EXTRACTABLE[doc_type]}: not decodable: "
+                               f"{type(e).__name__}: {e}"[:500], kind="graphic")
             toks, grids, lines = ocr_res.toks, ocr_res.grids, ocr_res.lines
             res = match_tokens(toks)
             top_lines = lines
