@@ -144,8 +144,8 @@ def _extract(data, url, headers) -> Document:
             try:
                 ocr_res = ocr.ocr_image(data)
             except (OSError, ValueError, SyntaxError) as e:   # PIL: bytes that only start like a picture
-                return _failed(doc_type, url, "not_extractable", f"{NOT_EXTRACTABLE[doc_type]}: not decodable: "
-                               f"{type(e).__name__}: {e}"[:500], kind="graphic")
+                return _failed(doc_type, url, "not_extractable",
+                               f"{NOT_EXTRACTABLE[doc_type]}: not decodable ({type(e).__name__})", kind="graphic")
             toks, grids, lines = ocr_res.toks, ocr_res.grids, ocr_res.lines
             res = match_tokens(toks)
             top_lines = lines
@@ -213,11 +213,15 @@ def _extract(data, url, headers) -> Document:
             warnings.extend(pdf_warnings)
             res = match_tokens(toks)
             top_lines = lines
-            if not res.cells and ocr.enabled() and ocr.no_text_layer(lines, npages):
-                ocr_res = ocr.ocr_pdf(data)   # a scanned PDF: its pages are pictures
-                toks, grids, lines = ocr_res.toks, ocr_res.grids, ocr_res.lines
-                res = match_tokens(toks)
-                top_lines = lines
+            if not res.cells and ocr.enabled():
+                try:
+                    ocr_res = ocr.ocr_pdf(data) if ocr.is_scan(data, lines, npages) else None
+                except Exception as e:  # noqa: BLE001 - the text layer's reading stands
+                    warnings.append(Problem.warning("ocr_failed", f"{type(e).__name__}: {e}"[:300]))
+                if ocr_res is not None:   # a scanned PDF: its pages are pictures
+                    toks, grids, lines = ocr_res.toks, ocr_res.grids, ocr_res.lines
+                    res = match_tokens(toks)
+                    top_lines = lines
         elif doc_type in _OFFICE_STREAMS:
             if doc_type in _ZIP_TYPES:
                 bomb = zip_problem(data)   # before python-docx/openpyxl inflate anything

@@ -521,11 +521,32 @@ def _add_line(out: OcrResult, payload, kind: str) -> None:
     out.lines.extend(ls)
 
 
-def no_text_layer(lines: list[str], npages: int) -> bool:
-    """A PDF whose pages are pictures: fewer than 20 printed characters a page (a scanner may
-    stamp a page number or its own name)."""
-    chars = sum(len(re.sub(r"\s", "", ln)) for ln in lines)
-    return npages > 0 and chars < 20 * npages
+def is_scan(data: bytes, lines: list[str], npages: int) -> bool:
+    """A PDF whose pages are pictures: most of the first pages have no text layer (a scanner may
+    stamp a few characters) and show an image. A page of few characters and no image is just a
+    sparse page, not a scan."""
+    if npages <= 0 or sum(len(re.sub(r"\s", "", ln)) for ln in lines) > 200 * npages:
+        return False
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        pages = min(len(pdf), OCR_MAX_PAGES)
+        scans = 0
+        for i in range(pages):
+            page = pdf[i]
+            try:
+                tp = page.get_textpage()
+                chars = tp.count_chars()
+                tp.close()
+                if chars <= 20 and next(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2), None):
+                    scans += 1
+            finally:
+                page.close()
+        return scans * 2 >= pages > 0
+    finally:
+        pdf.close()
 
 
 def ocr_image(data: bytes) -> OcrResult:
