@@ -209,6 +209,13 @@ class Ledger:
                   run_id: int | None = None) -> list[str]:
         return self.archive.mark_gone(source_id, seen_urls, when, run_id=run_id)
 
+    def lists_answered(self, run_id: int) -> set[str]:
+        """Sources whose list and API requests of run `run_id` all answered (none failed)."""
+        return {sid for sid, bad in self._db.execute(
+            "SELECT source_id, SUM(outcome NOT IN ('ok', 'not_modified')) FROM captures"
+            " WHERE run_id = ? AND role IN ('list', 'api') AND source_id IS NOT NULL GROUP BY source_id",
+            [run_id]) if not bad}
+
     def unlisted_reports(self, run_id: int, source_id: str, listed: set[str]) -> list[str]:
         """URLs of the archived reports of `source_id` that its complete list did not show and that
         this run did not fetch: asking for them again lets a 404/410 prove them gone. Empty when

@@ -205,3 +205,13 @@ def test_workers_of_a_distributed_run(ledger):
     assert (w1["worker"], w1["status"], w1["stats"]) == ("w1", "finished", {"nianbao/outcome/ok": 1})
     assert w1["warc_file"] == ledger.warc_file
     assert (w2["status"], w2["stats"]) == ("running", {})
+
+
+def test_lists_answered_in_a_run(ledger):
+    run, other = ledger.start_run(["a", "b"]), ledger.start_run(["a", "b"])
+    _capture(ledger, run, url="http://a.test/", role="list")
+    _capture(ledger, run, url="http://a.test/api", role="api", status=304, outcome="not_modified", body=None)
+    _capture(ledger, run, url="http://b.test/", source_id="b", role="list")
+    _capture(ledger, run, url="http://b.test/2", source_id="b", role="list", status=500, outcome="error")
+    _capture(ledger, other, url="http://b.test/3", source_id="b", role="list")
+    assert ledger.lists_answered(run) == {"a"} and ledger.lists_answered(other) == {"b"}

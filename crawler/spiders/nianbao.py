@@ -321,13 +321,22 @@ class NianbaoSpider(scrapy.Spider):
         (docs/archive.md, "Gone"). The answers are kept as captures; nothing is stored from them."""
         asked = self.__dict__.setdefault("_rechecked", set())
         state = self.state
-        new = [(sid, url) for sid in sorted(state.complete_lists)
+        if getattr(state, "redis", None) is not None:
+            # A distributed worker falls idle while others still read lists: wait for the end.
+            from crawler.distributed import protocol
+            if not protocol.crawl_done(state.redis, state.keys, state.worker):
+                return
+        # This process's complete lists, or those whose every page of this run answered as the
+        # archive shows (a distributed worker reads only its share of a list).
+        done = state.complete_lists | self.ledger.lists_answered(state.run_id)
+        new = [(sid, url) for sid in sorted(done)
                for url in self.ledger.unlisted_reports(state.run_id, sid, state.seen_reports.get(sid, set()))
                if url not in asked]
         for sid, url in new:
             asked.add(url)
+            # dont_filter: a worker idle early must not make a later detail request a duplicate
             self.crawler.engine.crawl(scrapy.Request(
-                url, callback=self.parse_recheck, errback=self.failed,
+                url, callback=self.parse_recheck, errback=self.failed, dont_filter=True,
                 meta={M.SOURCE_ID: sid, M.ROLE: "detail"}, headers=self.conditional(url, "detail")))
         if new:
             state.counters["gone_rechecks"] += len(new)
