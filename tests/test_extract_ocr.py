@@ -168,3 +168,25 @@ def test_huge_picture_refused_before_decoding(monkeypatch):
     data, _ = make.tujie_png()
     doc = extract(data)
     assert doc.error.code == "too_large"
+
+
+def test_worker_without_room_for_ocr_says_so():
+    """Under an address-space limit too small for onnxruntime (pipelines/bounded.py's 1 GB), OCR
+    is not started (it would fail half-way and leave the worker broken); with room, it reads."""
+    import asyncio
+
+    from pipelines.bounded import BoundedExtractor
+
+    data, truth = make.table_png()
+
+    async def run(mb):
+        b = BoundedExtractor(memory_mb=mb, timeout=120)
+        try:
+            return await b.extract(data, None, None)
+        finally:
+            b.close()
+
+    small = asyncio.run(run(ocr.OCR_MIN_ADDRESS_SPACE // (1 << 20) // 2))
+    assert small["error"]["code"] == "not_extractable" and "OCR off: address-space limit" in small["error"]["message"]
+    roomy = asyncio.run(run(ocr.OCR_MIN_ADDRESS_SPACE // (1 << 20)))
+    assert roomy["error"] is None and len(roomy["cells"]) >= 0.99 * len(truth)

@@ -124,8 +124,9 @@ def _extract(data, url, headers) -> Document:
     if len(data) > MAX_BYTES:
         return _failed(doc_type, url, "too_large", f"{len(data)} bytes > {MAX_BYTES}")
     if doc_type in NOT_EXTRACTABLE and not (doc_type == "image" and ocr.enabled()):
+        why = f" (OCR off: {ocr.off_reason()})" if doc_type == "image" else ""
         return _failed(doc_type, url, "not_extractable",
-                       f"{NOT_EXTRACTABLE[doc_type]}: recognised, no text extractor",
+                       f"{NOT_EXTRACTABLE[doc_type]}: recognised, no text extractor{why}",
                        kind="graphic" if doc_type == "image" else "attachment_only")
     if doc_type == "unknown":
         return _failed(doc_type, url, "unknown_type", "bytes are not HTML, text, PDF, Word or Excel")
@@ -143,9 +144,11 @@ def _extract(data, url, headers) -> Document:
         if doc_type == "image":   # a scan or a 图解: OCR (NIANBAO_OCR=0 stops above, not_extractable)
             try:
                 ocr_res = ocr.ocr_image(data)
-            except (OSError, ValueError, SyntaxError) as e:   # PIL: bytes that only start like a picture
+            except LimitExceeded:
+                raise
+            except Exception as e:  # noqa: BLE001 - undecodable bytes, or OCR out of memory: as without OCR
                 return _failed(doc_type, url, "not_extractable",
-                               f"{NOT_EXTRACTABLE[doc_type]}: not decodable ({type(e).__name__})", kind="graphic")
+                               f"{NOT_EXTRACTABLE[doc_type]}: not read by OCR ({type(e).__name__})", kind="graphic")
             toks, grids, lines = ocr_res.toks, ocr_res.grids, ocr_res.lines
             res = match_tokens(toks)
             top_lines = lines

@@ -35,9 +35,28 @@ OCR_THREADS = 2                    # onnxruntime threads: the machines have 2 co
 ENGINE = "rapidocr-onnxruntime"
 
 
+OCR_MIN_ADDRESS_SPACE = 2048 * 1024 * 1024   # OCR peaks at 1.0-1.5 GB of address space (0.7 GB resident)
+
+
+def off_reason() -> str | None:
+    """Why OCR does not run here (None: it does). NIANBAO_OCR=0 switches it off; so does an
+    address-space limit too small for it (a worker of pipelines/bounded.py), where onnxruntime
+    would fail half-way and leave the worker unable to load anything else. Read at each call:
+    the extraction worker's environment decides."""
+    if os.environ.get("NIANBAO_OCR", "1").strip().lower() in ("0", "false", "no", "off"):
+        return "NIANBAO_OCR=0"
+    try:
+        import resource
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return None
+    if soft != resource.RLIM_INFINITY and soft < OCR_MIN_ADDRESS_SPACE:
+        return f"address-space limit {soft >> 20} MB < the {OCR_MIN_ADDRESS_SPACE >> 20} MB OCR needs"
+    return None
+
+
 def enabled() -> bool:
-    """OCR runs unless NIANBAO_OCR=0 (read at each call: the extraction worker's environment)."""
-    return os.environ.get("NIANBAO_OCR", "1").strip().lower() not in ("0", "false", "no", "off")
+    return off_reason() is None
 
 
 @dataclass
@@ -73,12 +92,25 @@ class OcrResult:
         return {"engine": ENGINE, "pages_read": self.read, "seconds": round(self.seconds, 2)}
 
 
+# The extraction worker has 1 GB of address space (pipelines/bounded.py). OCR's libraries map a
+# lot of it: OpenBLAS a buffer per thread (set before numpy loads), glibc a malloc arena per
+# thread (onnxruntime's). One each keeps a table page at ~0.9 GB instead of ~1.5 GB.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 _ENGINE = None
+
+
+def _one_malloc_arena() -> None:
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").mallopt(-8, 1)   # M_ARENA_MAX = 1
+    except (OSError, AttributeError):   # not glibc: nothing to tune
+        pass
 
 
 def _engine():
     global _ENGINE
     if _ENGINE is None:
+        _one_malloc_arena()
         from rapidocr_onnxruntime import RapidOCR
         # text_score 0: low-confidence boxes are kept (and flagged), never silently dropped;
         # no angle classifier: scans are upright, and it costs time per box.
