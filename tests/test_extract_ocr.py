@@ -190,3 +190,23 @@ def test_worker_without_room_for_ocr_says_so():
     assert small["error"]["code"] == "not_extractable" and "OCR off: address-space limit" in small["error"]["message"]
     roomy = asyncio.run(run(ocr.OCR_MIN_ADDRESS_SPACE // (1 << 20)))
     assert roomy["error"] is None and len(roomy["cells"]) >= 0.99 * len(truth)
+
+
+def test_models_ship_in_the_package_and_no_network_is_used(monkeypatch):
+    import socket
+
+    import rapidocr_onnxruntime
+
+    models = list((Path(rapidocr_onnxruntime.__file__).parent / "models").glob("*.onnx"))
+    assert {m.name.split("_infer")[0].split("_")[-1] for m in models} >= {"det", "rec"}
+
+    def refuse(*a, **k):
+        raise AssertionError(f"network used: {a!r}")
+
+    for name in ("connect", "connect_ex"):
+        monkeypatch.setattr(socket.socket, name, refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(ocr, "_ENGINE", None)   # load the models again, offline
+    data, numbers = make.tujie_png()
+    doc = extract(data)
+    assert doc.error is None and str(next(iter(numbers.values()))) in doc.body_text
