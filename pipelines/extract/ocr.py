@@ -306,7 +306,8 @@ def _rows_of(boxes: list[Box]) -> list[list[Box]]:
         if lines:
             last = lines[-1]
             top, bot = min(x.y0 for x in last), max(x.y1 for x in last)
-            if b.cy < bot and b.cy > top and abs(b.cy - sum(x.cy for x in last) / len(last)) < 0.6 * (b.y1 - b.y0):
+            tall = max(b.y1 - b.y0, max(x.y1 - x.y0 for x in last))   # a dash is 2 px tall
+            if top < b.cy < bot and abs(b.cy - sum(x.cy for x in last) / len(last)) < 0.6 * tall:
                 last.append(b)
                 continue
         lines.append([b])
@@ -495,6 +496,50 @@ def _line_items(boxes: list[Box]) -> list[tuple[float, str, tuple]]:
     return [(min(b.y0 for b in ln), "line", _layout_line(ln)) for ln in _rows_of(boxes)]
 
 
+def _missed_marks(gray, ink, boxes: list[Box], tables: list[_Table]) -> list[Box]:
+    """Small marks on a text line that the detector left out ("-", "/", "—" in an unruled table
+    are too small for it), read by recognition alone. Without them a row of dashes loses its
+    cells and the row is misread."""
+    import cv2
+    import numpy as np
+
+    if not boxes:
+        return []
+    hs = sorted(b.y1 - b.y0 for b in boxes)
+    line_h = hs[len(hs) // 2]
+    free = ink.copy()
+    for b in boxes:
+        free[max(0, int(b.y0) - 2):int(b.y1) + 3, max(0, int(b.x0) - 2):int(b.x1) + 3] = 0
+    for t in tables:
+        free[t.y0:t.y1 + 1, t.x0:t.x1 + 1] = 0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(free)
+    found = []
+    for i in range(1, min(n, 2000)):
+        x, y, w, h, area = stats[i]
+        if area < 8 or w > 2 * line_h or h > 1.5 * line_h:
+            continue   # speckle, or a picture
+        cy = y + h / 2
+        if not any(b.y0 <= cy <= b.y1 for b in boxes):
+            continue   # only on a line the detector read: a mark in a margin is not text
+        found.append((x, y, w, h))
+    if not found:
+        return []
+    crops = []
+    for x, y, w, h in found:
+        pad = max(4, int(line_h * 0.3))
+        y0, y1 = max(0, int(y + h / 2 - line_h / 2) - 2), int(y + h / 2 + line_h / 2) + 3
+        crops.append(gray[y0:y1, max(0, x - pad):x + w + pad])
+    out = []
+    for (x, y, w, h), (text, score) in zip(found, _recognise([c if c.size else np.full((8, 8), 255, np.uint8)
+                                                                 for c in crops])):
+        text = text.strip()
+        if w >= 2 * h and h <= 0.25 * line_h:   # a flat mark: the recogniser calls it "·" or "一"
+            text = "—" if w >= 0.7 * line_h else "-"
+        if text:
+            out.append(Box(text, min(score, 0.85), x, y, x + w, y + h))   # never trusted on its own
+    return out
+
+
 # ------------------------------------------------------------------ pages → stream
 def ocr_pages(frames, npages: int, kind: str = "ocr") -> OcrResult:
     """OCR page pictures into one token stream (tables as grids, the rest as lines), bounded by
@@ -519,6 +564,7 @@ def ocr_pages(frames, npages: int, kind: str = "ocr") -> OcrResult:
             (inside.setdefault(ti, []) if ti is not None else rest).append(b)
         for i, t in enumerate(tables):
             items.append((t.y0, "grid", (i, t)))
+        rest += _missed_marks(gray, ink, rest, tables)
         items.extend(_line_items(rest))
         items.sort(key=lambda x: (x[0], 0 if x[1] == "line" else 1))
         for _, what, payload in items:

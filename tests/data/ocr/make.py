@@ -67,8 +67,9 @@ def _place(grid) -> tuple[list[tuple[int, int, object]], int, int]:
     return placed, len(grid), ncols
 
 
-def draw_table(grid, cells: dict, font=None) -> Image.Image:
-    """One ruled table, black on white; labels wrapped inside their cells."""
+def draw_table(grid, cells: dict, font=None, ruled: bool = True) -> Image.Image:
+    """One table, black on white, ruled or not (Word tables without borders); labels wrapped
+    inside their cells."""
     font = font or _font()
     placed, nrows, ncols = _place(grid)
     value_cols = {c for r, c, cell in placed if cell.key is not None and cell.colspan == 1}
@@ -101,7 +102,8 @@ def draw_table(grid, cells: dict, font=None) -> Image.Image:
     for r, c, cell in placed:
         x0, x1 = xs[c], xs[c + cell.colspan]
         y0, y1 = ys[r], ys[r + cell.rowspan]
-        d.rectangle((x0, y0, x1, y1), outline=0, width=2)
+        if ruled:
+            d.rectangle((x0, y0, x1, y1), outline=0, width=2)
         lines = texts[(r, c)]
         top = (y0 + y1) / 2 - line_h * len(lines) / 2
         for k, ln in enumerate(lines):
@@ -194,6 +196,26 @@ def table_png(fmt: str = canon.FORMAT_2021, seed: int = 7) -> tuple[bytes, dict]
     return buf.getvalue(), {k: v for k, v in cells.items() if k[0] == "t3"}
 
 
+def unruled_png(seed: int = 7) -> tuple[bytes, dict]:
+    """Table 二 blocks and table 四 without any ruling (columns only by position)."""
+    cells = report_values(canon.FORMAT_2021, seed)
+    ls = fgrids.LabelStyle(random.Random(seed), breaks_in_labels=False)
+    ls.spaces = False
+    font = _font()
+    parts = [_text_block(["二、主动公开政府信息情况"], 1100, font)]
+    parts += [draw_table(g, cells, font, ruled=False) for g in fgrids.t2_blocks(canon.FORMAT_2021, ls)]
+    parts += [_text_block(["四、政府信息公开行政复议、行政诉讼情况"], 1100, font),
+              draw_table(fgrids.t4_grid(ls), cells, font, ruled=False)]
+    img = Image.new("L", (max(p.width for p in parts) + 40, sum(p.height + 20 for p in parts) + 20), 255)
+    y = 10
+    for p in parts:
+        img.paste(p, (20, y))
+        y += p.height + 20
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue(), {k: v for k, v in cells.items() if k[0] in ("t2", "t4")}
+
+
 def scanned_pdf(fmt: str = canon.FORMAT_2021, seed: int = 7) -> tuple[bytes, dict, int]:
     """Every page a JPEG picture inside a PDF, no text layer (what a copier's scan-to-PDF makes).
     Returns (bytes, cells, number of pages)."""
@@ -228,5 +250,6 @@ if __name__ == "__main__":   # pragma: no cover - for looking at the fixtures
     (out / "table.png").write_bytes(table_png()[0])
     (out / "scan.pdf").write_bytes(scanned_pdf()[0])
     (out / "tujie.png").write_bytes(tujie_png()[0])
+    (out / "unruled.png").write_bytes(unruled_png()[0])
     for k, im in enumerate(pages()[0], 1):
         scan_look(im, 7 + k - 1).save(out / f"page{k}.png")
