@@ -101,6 +101,26 @@ def test_unruled_table_read_by_column_positions(seed):
     _check_reading(doc, truth)
 
 
+def test_text_pdf_with_tables_as_pictures():
+    """A text PDF whose tables are pictures between its paragraphs: the text layer gives the
+    headings, OCR gives the cells, each picture's tokens after its page's text."""
+    data, truth = make.mixed_pdf()
+    doc = extract(data)
+    assert doc.error is None and doc.kind == "report" and set(doc.tables) == {"t2", "t3", "t4"}
+    _check_reading(doc, truth)
+    assert all(c.locator.startswith("pdf-ocr:p") and "/img[" in c.locator for c in doc.cells)
+    assert "一、总体情况" in doc.body_text   # from the text layer
+    assert doc.metadata["ocr"]["pages_read"] >= 5   # one per picture: 4 table 二 blocks, 三, 四
+
+
+def test_text_pdf_with_cells_is_not_ocrd():
+    from farm.reports import ReportSpec, generate
+    g = generate(ReportSpec(agency="清河县人民政府", year=2022, fmt="2021", layout="word", attachment="pdf", seed=3))
+    pdf = next(a.data for a in g.attachments if a.data[:5] == b"%PDF-")
+    doc = extract(pdf)
+    assert doc.cells and "ocr" not in doc.metadata and all(c.source is None for c in doc.cells)
+
+
 def test_ocr_cells_carry_source_and_confidence_in_json(table_doc):
     doc, _ = table_doc
     js = json.loads(json.dumps(doc.to_json()))
@@ -129,9 +149,9 @@ def test_switched_off_gives_not_extractable(monkeypatch):
     data, _ = make.table_png()
     doc = extract(data)
     assert doc.error.code == "not_extractable" and doc.kind == "graphic" and not doc.cells
-    pdf, _, _ = make.scanned_pdf()
-    doc = extract(pdf)
-    assert doc.doc_type == "pdf" and not doc.cells and "ocr" not in doc.metadata
+    for pdf in (make.scanned_pdf()[0], make.mixed_pdf()[0]):
+        doc = extract(pdf)
+        assert doc.doc_type == "pdf" and not doc.cells and "ocr" not in doc.metadata
 
 
 def test_low_confidence_cells_are_flagged_not_dropped():

@@ -217,11 +217,11 @@ def _extract(data, url, headers) -> Document:
             res = match_tokens(toks)
             top_lines = lines
             if not res.cells and ocr.enabled():
-                try:
-                    ocr_res = ocr.ocr_pdf(data) if ocr.is_scan(data, lines, npages) else None
+                try:   # a scan, or tables pasted as pictures
+                    ocr_res = ocr.read_pdf(data, toks, grids, lines, npages)
                 except Exception as e:  # noqa: BLE001 - the text layer's reading stands
                     warnings.append(Problem.warning("ocr_failed", f"{type(e).__name__}: {e}"[:300]))
-                if ocr_res is not None:   # a scanned PDF: its pages are pictures
+                if ocr_res is not None:
                     toks, grids, lines = ocr_res.toks, ocr_res.grids, ocr_res.lines
                     res = match_tokens(toks)
                     top_lines = lines

@@ -30,6 +30,7 @@ OCR_MAX_SECONDS = 40.0             # started pages finish; no new page starts af
 OCR_MAX_PIXELS = 6_000_000         # a page picture is scaled down to this (A4 at 150 dpi: 2.2 MP)
 OCR_MAX_SOURCE_PIXELS = 100_000_000  # a bigger picture is refused before it is decoded (a bomb)
 OCR_DPI = 150                      # PDF pages are rasterised at this resolution
+MAX_SCAN_PAGES = 200              # pages looked at for pictures (as grid.MAX_PDF_PAGES)
 OCR_MIN_CONFIDENCE = 0.9           # a cell read below this is kept but flagged (ocr_low_confidence)
 OCR_THREADS = 2                    # onnxruntime threads: the machines have 2 cores
 ENGINE = "rapidocr-onnxruntime"
@@ -172,7 +173,7 @@ def image_pages(data: bytes):
             im.seek(i)
             if im.format == "JPEG":
                 im.draft("L", (w // 2, h // 2) if w * h > 4 * OCR_MAX_PIXELS else (w, h))
-            yield _bounded(im)
+            yield f"p{i + 1}", _bounded(im)
     return frames(), n
 
 
@@ -191,7 +192,7 @@ def pdf_pages(data: bytes):
                 scale = min(OCR_DPI / 72, (OCR_MAX_PIXELS / max(1.0, pw * ph)) ** 0.5)
                 im = page.render(scale=scale, grayscale=True).to_pil()
                 page.close()
-                yield _bounded(im)
+                yield f"p{i + 1}", _bounded(im)
         finally:
             pdf.close()
     return frames(), n
@@ -542,12 +543,12 @@ def _missed_marks(gray, ink, boxes: list[Box], tables: list[_Table]) -> list[Box
 
 # ------------------------------------------------------------------ pages → stream
 def ocr_pages(frames, npages: int, kind: str = "ocr") -> OcrResult:
-    """OCR page pictures into one token stream (tables as grids, the rest as lines), bounded by
-    OCR_MAX_PAGES and OCR_MAX_SECONDS."""
+    """OCR page pictures, (label, grayscale array) pairs, into one token stream (tables as grids,
+    the rest as lines), bounded by OCR_MAX_PAGES and OCR_MAX_SECONDS."""
     out = OcrResult(pages=npages)
     start = time.monotonic()
     stopped = False
-    for pno, gray in enumerate(frames, 1):
+    for pno, (page, gray) in enumerate(frames, 1):
         if time.monotonic() - start > OCR_MAX_SECONDS:
             stopped = True
             break
@@ -570,11 +571,11 @@ def ocr_pages(frames, npages: int, kind: str = "ocr") -> OcrResult:
         for _, what, payload in items:
             if what == "grid":
                 i, t = payload
-                g, conf = table_grid(t, inside.get(i, []), gray, ink, f"{kind}:p{pno}/table[{i + 1}]")
+                g, conf = table_grid(t, inside.get(i, []), gray, ink, f"{kind}:{page}/table[{i + 1}]")
                 add_grid(g, out.grids, out.toks, out.lines)
                 out.confidence.update(conf)
             else:
-                _add_line(out, payload, f"{kind}:p{pno}")
+                _add_line(out, payload, f"{kind}:{page}")
         out.read = pno
     out.seconds = time.monotonic() - start
     if stopped or npages > OCR_MAX_PAGES:
@@ -635,6 +636,84 @@ def ocr_image(data: bytes) -> OcrResult:
 def ocr_pdf(data: bytes) -> OcrResult:
     frames, n = pdf_pages(data)
     return ocr_pages(frames, n, "pdf-ocr")
+
+
+# A picture that may hold a table: a quarter of the page wide and 1.5% of its area (a seal or a
+# logo is narrower; a three-row table 二 block is ~3%).
+OCR_MIN_PICTURE_WIDTH = 0.25
+OCR_MIN_PICTURE_SHARE = 0.015
+
+
+def picture_regions(data: bytes) -> list[tuple[int, tuple[float, float, float, float]]]:
+    """Pictures of a text PDF big enough to hold a table: (page index, (left, bottom, right,
+    top) in points), at most OCR_MAX_PAGES of them."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    out = []
+    pdf = pdfium.PdfDocument(data)
+    try:
+        for i in range(min(len(pdf), MAX_SCAN_PAGES)):
+            page = pdf[i]
+            try:
+                pw, ph = page.get_size()
+                for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+                    left, bottom, right, top = obj.get_bounds()
+                    if right - left >= OCR_MIN_PICTURE_WIDTH * pw \
+                            and (right - left) * (top - bottom) >= OCR_MIN_PICTURE_SHARE * pw * ph:
+                        out.append((i, (max(0.0, left), max(0.0, bottom), min(pw, right), min(ph, top))))
+            finally:
+                page.close()
+            if len(out) >= OCR_MAX_PAGES:
+                break
+    finally:
+        pdf.close()
+    return out[:OCR_MAX_PAGES]
+
+
+def ocr_pdf_pictures(data: bytes, regions) -> OcrResult:
+    """OCR the pictures of a text PDF (tables pasted as images between its paragraphs): each
+    region rendered at OCR_DPI from its page, so what is drawn over it is read too."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+
+    def frames():
+        try:
+            seen: dict[int, int] = {}
+            for i, (left, bottom, right, top) in regions:
+                page = pdf[i]
+                pw, ph = page.get_size()
+                k = min(OCR_DPI / 72, (OCR_MAX_PIXELS / max(1.0, (right - left) * (top - bottom))) ** 0.5)
+                im = page.render(scale=k, grayscale=True,
+                                 crop=(left, bottom, pw - right, ph - top)).to_pil()
+                page.close()
+                seen[i] = seen.get(i, 0) + 1
+                yield f"p{i + 1}/img[{seen[i]}]", _bounded(im)
+        finally:
+            pdf.close()
+    return ocr_pages(frames(), len(regions), "pdf-ocr")
+
+
+def read_pdf(data: bytes, toks: list[Tok], grids: list[Grid], lines: list[str], npages: int) -> OcrResult | None:
+    """OCR for a PDF whose text layer gave no cells: every page of a scan, or the pictures of a
+    text PDF. For the latter the text layer's tokens stay, each page's OCR tokens after its own
+    text, and the OCR lines after the text lines. None: nothing to OCR."""
+    if is_scan(data, lines, npages):
+        return ocr_pdf(data)
+    regions = picture_regions(data)
+    if not regions:
+        return None
+    res = ocr_pdf_pictures(data, regions)
+
+    def page_of(tk: Tok) -> int:
+        m = re.match(r"pdf(?:-ocr)?:p(\d+)", tk.locator)
+        return int(m.group(1)) if m else 0
+    res.toks = sorted(toks + res.toks, key=page_of)   # stable: the text of a page first
+    res.grids = grids + res.grids
+    res.lines = lines + res.lines
+    res.pages = npages
+    return res
 
 
 # ------------------------------------------------------------------ cells read by OCR

@@ -216,6 +216,44 @@ def unruled_png(seed: int = 7) -> tuple[bytes, dict]:
     return buf.getvalue(), {k: v for k, v in cells.items() if k[0] in ("t2", "t4")}
 
 
+def mixed_pdf(seed: int = 7) -> tuple[bytes, dict]:
+    """A text PDF (reportlab, real text layer) whose tables are pictures pasted between the
+    paragraphs, as when a report's tables were screenshots."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("wqy", FONT_PATH, subfontIndex=0))
+    blocks, cells = report_blocks(canon.FORMAT_2021, seed)
+    font = _font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    w, h = A4
+    y = h - 50
+    for kind, payload in blocks:
+        if kind == "text":
+            for ln in payload:
+                if y < 60:
+                    c.showPage()
+                    y = h - 50
+                c.setFont("wqy", 11)
+                c.drawString(50, y, ln)
+                y -= 20
+            continue
+        img = draw_table(payload, cells, font)
+        k = min((w - 100) / img.width, (h - 100) / img.height, 72 / 150)   # drawn at 150 dpi
+        iw, ih = img.width * k, img.height * k
+        if y - ih < 50:
+            c.showPage()
+            y = h - 50
+        c.drawImage(ImageReader(img.convert("RGB")), (w - iw) / 2, y - ih, iw, ih)
+        y -= ih + 14
+    c.save()
+    return buf.getvalue(), cells
+
+
 def scanned_pdf(fmt: str = canon.FORMAT_2021, seed: int = 7) -> tuple[bytes, dict, int]:
     """Every page a JPEG picture inside a PDF, no text layer (what a copier's scan-to-PDF makes).
     Returns (bytes, cells, number of pages)."""
@@ -251,5 +289,6 @@ if __name__ == "__main__":   # pragma: no cover - for looking at the fixtures
     (out / "scan.pdf").write_bytes(scanned_pdf()[0])
     (out / "tujie.png").write_bytes(tujie_png()[0])
     (out / "unruled.png").write_bytes(unruled_png()[0])
+    (out / "mixed.pdf").write_bytes(mixed_pdf()[0])
     for k, im in enumerate(pages()[0], 1):
         scan_look(im, 7 + k - 1).save(out / f"page{k}.png")
