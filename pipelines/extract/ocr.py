@@ -22,6 +22,7 @@ from nianbao import canon
 from nianbao.model import Problem
 
 from .grid import GCell, Grid, LimitExceeded, Tok, add_grid, text_stream
+from .match import heading_section
 
 # Cost bounds (docs/report-format.md#ocr). The bounded worker allows 60 s a document, and a
 # dense table page costs 3-8 s here, so OCR stops after OCR_MAX_SECONDS with a warning.
@@ -701,6 +702,8 @@ def read_pdf(data: bytes, toks: list[Tok], grids: list[Grid], lines: list[str], 
     text, and the OCR lines after the text lines. None: nothing to OCR."""
     if is_scan(data, lines, npages):
         return ocr_pdf(data)
+    if not any(heading_section(ln) in ("s2", "s3", "s4") for ln in lines[:3000]):
+        return None   # no table section in the text: its pictures are photos, not tables
     regions = picture_regions(data)
     if not regions:
         return None
