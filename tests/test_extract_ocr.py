@@ -248,3 +248,17 @@ def test_models_ship_in_the_package_and_no_network_is_used(monkeypatch):
     data, numbers = make.tujie_png()
     doc = extract(data)
     assert doc.error is None and str(next(iter(numbers.values()))) in doc.body_text
+
+
+def test_photo_stored_sideways_is_turned_upright():
+    """A JPEG stored rotated with an EXIF orientation (phones do this) is read upright."""
+    from PIL import Image
+
+    data, truth = make.table_png()
+    sideways = Image.open(io.BytesIO(data)).rotate(90, expand=True).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6   # "rotate 90° clockwise to view"
+    buf = io.BytesIO()
+    sideways.save(buf, "JPEG", quality=90, exif=exif)
+    ok, _ = _score(extract(buf.getvalue()), truth)
+    assert ok >= 0.99 * len(truth)

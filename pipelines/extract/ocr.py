@@ -161,7 +161,7 @@ def _bounded(im):
 def image_pages(data: bytes):
     """Frames of a picture file (multi-page TIFF/GIF: up to OCR_MAX_PAGES), lazily, and the
     frame count. Raises LimitExceeded for a picture too large to decode."""
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     im = Image.open(io.BytesIO(data))
     w, h = im.size
@@ -174,7 +174,8 @@ def image_pages(data: bytes):
             im.seek(i)
             if im.format == "JPEG":
                 im.draft("L", (w // 2, h // 2) if w * h > 4 * OCR_MAX_PIXELS else (w, h))
-            yield f"p{i + 1}", _bounded(im)
+            upright = ImageOps.exif_transpose(im) if n == 1 else im   # a phone photo of a page
+            yield f"p{i + 1}", _bounded(upright)
     return frames(), n
 
 
