@@ -25,19 +25,18 @@ from .grid import GCell, Grid, LimitExceeded, Tok, add_grid, text_stream
 from .match import heading_section
 
 # Cost bounds (docs/report-format.md#ocr). The bounded worker allows 60 s a document, and a
-# dense table page costs 3-8 s here, so OCR stops after OCR_MAX_SECONDS with a warning.
+# dense table page costs 1-3 s on 2 cores (8 s when they are busy), so OCR stops after
+# OCR_MAX_SECONDS with a warning.
 OCR_MAX_PAGES = 20                 # pages (PDF) or frames (TIFF/GIF) read
 OCR_MAX_SECONDS = 40.0             # started pages finish; no new page starts after this
 OCR_MAX_PIXELS = 6_000_000         # a page picture is scaled down to this (A4 at 150 dpi: 2.2 MP)
 OCR_MAX_SOURCE_PIXELS = 100_000_000  # a bigger picture is refused before it is decoded (a bomb)
 OCR_DPI = 150                      # PDF pages are rasterised at this resolution
-MAX_SCAN_PAGES = 200              # pages looked at for pictures (as grid.MAX_PDF_PAGES)
+MAX_SCAN_PAGES = 200               # pages looked at for pictures (as grid.MAX_PDF_PAGES)
 OCR_MIN_CONFIDENCE = 0.9           # a cell read below this is kept but flagged (ocr_low_confidence)
 OCR_THREADS = 2                    # onnxruntime threads: the machines have 2 cores
-ENGINE = "rapidocr-onnxruntime"
-
-
 OCR_MIN_ADDRESS_SPACE = 2048 * 1024 * 1024   # OCR peaks at 1.0-1.5 GB of address space (0.7 GB resident)
+ENGINE = "rapidocr-onnxruntime"
 
 
 def off_reason() -> str | None:
