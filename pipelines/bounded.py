@@ -18,7 +18,7 @@ from pebble import ProcessExpired, ProcessPool
 from pipelines.extract.document import extract_document
 
 DEFAULT_TIMEOUT_S = 60.0      # a real 年报 extracts in < 5 s; the inner limits (grid.py, sniff.py) keep bombs far below
-DEFAULT_MEMORY_MB = 1024      # address space of a worker: real extractions stay under ~500 MB
+DEFAULT_MEMORY_MB = 2048      # address space of a worker: text extractions stay under ~500 MB, OCR peaks at 1.5 GB
 # The error codes of a document whose extraction did not finish (the worker's fault, not the file's
 # content as read): re-extraction counts them as errors and keeps the old version.
 FAILURE_CODES = frozenset({"extract_timeout", "extract_worker_died", "extract_memory", "extract_error"})
