@@ -260,3 +260,26 @@ def test_a_walk_ends_at_a_page_that_repeats_the_last(spider):
     (nxt,) = [o for o in out if isinstance(o, Request)]
     again = list(hunan.parse_list(html(f"{BASE}/api", body, meta={**meta, **nxt.meta}), None))
     assert nxt.meta[M.PREVIOUS_PAGE] and [o for o in again if isinstance(o, Request)] == []
+
+
+def test_a_json_total_of_a_billion_is_a_hint_bounded_by_the_page_cap(spider):
+    """A list API answering `total: 10^9` must not plan 10^7 requests: the cap bounds the walk."""
+    import json
+    import time
+
+    from scrapy.http import TextResponse
+    api = f"{BASE}/gkmlpt/api/all/2611?page=1&sid=758001"
+    body = json.dumps({"total": 10**9, "articles": [{"url": DETAIL, "title": TITLE,
+                                                      "create_time": 1705708800}]}).encode()
+    response = TextResponse(api, body=body, encoding="utf-8", headers={"Content-Type": "application/json"},
+                            request=Request(api, meta=_list_meta(**{M.ADAPTER: "gkmlpt"})))
+    spider.state.list_open("src")
+    t = time.monotonic()
+    out = list(spider.parse_list(response))
+    assert time.monotonic() - t < 30
+    pages = [r for r in out if isinstance(r, Request) and r.meta.get(M.ROLE) != "detail"]
+    assert len(pages) == 499                                        # NIANBAO_MAX_LIST_PAGES = 500
+    assert [r.url for r in out if isinstance(r, Request) and r.meta.get(M.ROLE) == "detail"] == [DETAIL]
+    fig = spider.crawler.stats.get_value("nianbao/lists/src")
+    assert fig["expected"] == 10**9 and fig["found"] == 1 and fig["capped"]
+    assert spider.state.capped == {"src"}
