@@ -25,6 +25,19 @@ def _json(stats: dict) -> str:
     return json.dumps(stats, ensure_ascii=False, default=str)
 
 
+def partial_reasons(stats: dict) -> list[str]:
+    """What made a run that ran to its end fall short of its sources, from its stats."""
+    out = []
+    if stats.get("nianbao/incomplete_lists"):
+        out.append("incomplete sources: " + ", ".join(stats["nianbao/incomplete_lists"]))
+    if stats.get("log_count/ERROR"):
+        out.append(f"{stats['log_count/ERROR']} errors logged (items may be missing)")
+    limits = sum(v for k, v in stats.items() if k.startswith("nianbao/extract_errors/") and isinstance(v, int))
+    if limits:
+        out.append(f"{limits} documents hit an extraction limit (recorded with their versions)")
+    return out
+
+
 class Ledger:
     def __init__(self, db_path: str | Path, warc_dir: str | Path | None = None):
         self.archive = Archive(db_path, warc_dir)
@@ -122,9 +135,13 @@ class Ledger:
         for sid, why in suspicious.items():
             log.warning("source %s: %s", sid, why)
         complete = sorted(complete_lists)
+        incomplete = sorted(set(self.run_sources(run_id)) - set(complete))
         stats = {**stats, "nianbao/gone": len(gone), "nianbao/complete_lists": complete,
-                 "nianbao/incomplete_lists": sorted(set(self.run_sources(run_id)) - set(complete)),
+                 "nianbao/incomplete_lists": incomplete,
                  **{f"nianbao/gone_suspicious/{sid}": why for sid, why in suspicious.items()}}
+        if status == "finished" and (incomplete or partial_reasons(stats)):
+            # The crawl ran to its end but did not get everything: say so in the run's status.
+            status = "partial"
         self.archive.finish_run(run_id, status, reason, stats)
         # The derived per-report figures the canned queries read (archive/figures.py).
         from archive import figures

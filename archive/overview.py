@@ -37,21 +37,16 @@ def last_run(db_path: str) -> dict | None:
 
 
 def run_verdict(run: dict | None) -> tuple[int, str]:
-    """(exit code, one line) for a scheduler: 0 every source read completely; 1 the crawl ran but
-    a source was incomplete (blocked, unreachable, list errors) or items failed to be archived;
-    3 the run did not finish (aborted, interrupted, or it never closed: disk full, killed)."""
+    """(exit code, one line) for a scheduler: 0 every source read completely; 1 the crawl ran to
+    its end but a source was incomplete (blocked, unreachable, list errors), items failed, or a
+    document hit an extraction limit (status `partial`); 3 the run did not finish (aborted,
+    interrupted, or it never closed: disk full, killed)."""
+    from archive.ledger import partial_reasons
     if run is None:
         return 3, "no crawl run recorded"
-    stats = run["stats"]
-    if run["status"] != "finished":
+    if run["status"] not in ("finished", "partial"):
         return 3, f"run {run['id']} {run['status']} ({run['reason'] or 'never closed'})"
-    incomplete = stats.get("nianbao/incomplete_lists") or []
-    errors = stats.get("log_count/ERROR", 0)
-    if incomplete or errors:
-        parts = []
-        if incomplete:
-            parts.append(f"incomplete sources: {', '.join(incomplete)}")
-        if errors:
-            parts.append(f"{errors} errors logged (items may be missing)")
-        return 1, f"run {run['id']} finished partially: " + "; ".join(parts)
+    reasons = partial_reasons(run["stats"])
+    if run["status"] == "partial" or reasons:
+        return 1, f"run {run['id']} finished partially: " + "; ".join(reasons or ["see its stats"])
     return 0, f"run {run['id']} finished: every source complete"

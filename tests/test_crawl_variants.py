@@ -39,7 +39,8 @@ def _outcomes(db) -> dict[str, set[str]]:
 def test_every_opt_in_source_is_crawled(extra_run):
     assert {f"farm-trs-{v}" for v in TRS_VARIANTS} | {"farm-hw-alias", "farm-yl-leaf"} <= extra_run["variants"]
     assert {"farm-blocked-jsl", "farm-blocked-ruishu", "farm-blocked-wangfang"} <= extra_run["walled"]
-    assert q(extra_run["db"], "SELECT status FROM crawl_runs") == [("finished",)]
+    # ran to its end; the three walled sources make it partial
+    assert q(extra_run["db"], "SELECT status FROM crawl_runs") == [("partial",)]
 
 
 def test_every_variant_report_archived(extra_run):

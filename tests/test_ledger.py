@@ -120,7 +120,8 @@ def test_close_run_marks_gone_only_for_complete_lists_of_a_finished_run(ledger, 
     assert gone == [dropped] and refreshed == [ledger.path, ledger.path]
     status, stats = q(ledger.path, "SELECT status, stats FROM crawl_runs WHERE id = ?", [run])[0]
     stats = json.loads(stats)
-    assert status == "finished" and stats["x"] == 1 and stats["nianbao/gone"] == 1
+    # ran to its end, but source b's list was not complete: the status says partial
+    assert status == "partial" and stats["x"] == 1 and stats["nianbao/gone"] == 1
     assert stats["nianbao/complete_lists"] == ["a"] and stats["nianbao/incomplete_lists"] == ["b"]
     assert not any(k.startswith("nianbao/gone_suspicious") for k in stats)
 
@@ -215,3 +216,22 @@ def test_lists_answered_in_a_run(ledger):
     _capture(ledger, run, url="http://b.test/2", source_id="b", role="list", status=500, outcome="error")
     _capture(ledger, other, url="http://b.test/3", source_id="b", role="list")
     assert ledger.lists_answered(run) == {"a"} and ledger.lists_answered(other) == {"b"}
+
+
+def test_a_run_is_finished_only_when_it_got_everything(ledger, monkeypatch):
+    from archive import figures
+    from archive.overview import last_run, run_verdict
+    monkeypatch.setattr(figures, "refresh", lambda path: None)
+    cases = [({}, {"a"}, "finished", 0),
+             ({}, set(), "partial", 1),                                   # a source incomplete
+             ({"log_count/ERROR": 2}, {"a"}, "partial", 1),              # items failed
+             ({"nianbao/extract_errors/extract_worker_died": 1}, {"a"}, "partial", 1)]
+    for stats, complete, status, code in cases:
+        run = ledger.start_run(["a"])
+        ledger.close_run(run, "finished", "finished", stats, {sid: set() for sid in complete})
+        got = last_run(ledger.path)
+        assert got["status"] == status, stats
+        assert run_verdict(got)[0] == code, stats
+    run = ledger.start_run(["a"])
+    ledger.close_run(run, "aborted", "shutdown", {}, {"a": set()})
+    assert run_verdict(last_run(ledger.path))[0] == 3
