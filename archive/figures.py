@@ -22,7 +22,7 @@ from archive.tx import transaction
 from nianbao import canon
 from nianbao.agency import deadline, display_name, level
 
-FIGURES_VERSION = "6"   # bump when SCHEMA or the figures change: forces a rebuild
+FIGURES_VERSION = "7"   # bump when SCHEMA or the figures change: forces a rebuild
 DENIED = [k.key for k in canon.T3_ROWS if k.group == "denied"]
 UNABLE = [k.key for k in canon.T3_ROWS if k.group == "unable"]
 NOT_PROCESSED = [k.key for k in canon.T3_ROWS if k.group == "not_processed"]
@@ -59,6 +59,8 @@ COLUMNS = [
     ("litigation", "SUM(CASE WHEN c.tbl = 't4' AND c.row_key != 'admin_review' THEN c.value END)"),
 ]
 
+# Counts are INTEGER columns: SQLite's integer affinity stores 684.0 as 684, so CSV and JSON say
+# 684 (a fractional value, which no count should have, would stay as printed).
 SCHEMA = f"""
 CREATE TABLE report_figures (
     report_id INTEGER PRIMARY KEY,
@@ -67,8 +69,8 @@ CREATE TABLE report_figures (
     report_year INTEGER, kind TEXT, counted INTEGER, counted_reason TEXT,
     source_id TEXT, region TEXT, level TEXT, format TEXT,
     published TEXT, first_seen TEXT, url TEXT, has_tables INTEGER,
-    {", ".join(f"{name} REAL" for name, _ in COLUMNS)},
-    prev_report_id INTEGER, prev_carried_forward REAL,
+    {", ".join(f"{name} INTEGER" for name, _ in COLUMNS)},
+    prev_report_id INTEGER, prev_carried_forward INTEGER,
     deadline TEXT, deadline_status TEXT, late_by_declared_date INTEGER, late INTEGER,
     carry_mismatch INTEGER,
     failing_checks INTEGER, t3_bal_failures INTEGER,

@@ -165,9 +165,14 @@ CREATE INDEX idx_attachments_report ON attachments(report_id);
 """
 
 
-def _wide_view(name: str, table: str, cols: list[str]) -> str:
+# A whole number read from a cell is shown as one (684, not 684.0); 万元 fees keep their decimals.
+_AS_NUMBER = "CASE WHEN c.value = CAST(c.value AS INTEGER) THEN CAST(c.value AS INTEGER) ELSE c.value END"
+
+
+def _wide_view(name: str, table: str, cols: list[str], whole_numbers: bool = False) -> str:
+    value = _AS_NUMBER if whole_numbers else "c.value"
     pivots = ",\n    ".join(
-        f"MAX(CASE WHEN c.col_key = '{k}' THEN c.value END) AS {k.replace('.', '_')}" for k in cols)
+        f"MAX(CASE WHEN c.col_key = '{k}' THEN {value} END) AS {k.replace('.', '_')}" for k in cols)
     return f"""
 CREATE VIEW {name} AS
 SELECT c.report_id, c.version_id, r.agency, r.report_year, r.format, c.row_key,
@@ -256,14 +261,14 @@ def _m2_segment_existing(conn: sqlite3.Connection) -> None:
         search.write_segments(conn, rid, title, body)
 
 
-def _m4_views() -> str:
+def _m4_views(whole_numbers: bool = False) -> str:
     """The wide views again, grouped also by the report columns they show (functionally
     dependent, so the rows are the same): SQLite then pushes `WHERE report_year = …` or
     `agency = …` into the view instead of pivoting every report first."""
     out = ["DROP VIEW t2_wide;", "DROP VIEW t3_wide;", "DROP VIEW t4_wide;"]
     for name, table, keys in (("t2_wide", "t2", canon.T2_COLS), ("t3_wide", "t3", canon.T3_COLS),
                               ("t4_wide", "t4", canon.T4_COLS)):
-        view = _wide_view(name, table, [k.key for k in keys])
+        view = _wide_view(name, table, [k.key for k in keys], whole_numbers)
         out.append(view.replace("GROUP BY c.report_id, c.version_id, c.row_key;",
                                 "GROUP BY c.report_id, c.version_id, c.row_key, r.agency, "
                                 "r.report_year, r.format, r.url;"))
@@ -349,7 +354,9 @@ ALTER TABLE reports ADD COLUMN missing_since INTEGER;   -- crawl_runs.id; NULL o
 
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
-                    M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE]
+                    M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE,
+                    # 10: the wide views give whole numbers as integers (CSV, JSON, plain SQL)
+                    _m4_views(whole_numbers=True)]
 
 
 def current_version(conn: sqlite3.Connection) -> int:

@@ -155,3 +155,27 @@ def test_reports_without_tables_query(tmp_path):
     store(arc, make_doc("青山县民政局", 2021, seed=7), "http://qs.test/ok", source_id="qs")
     figures_rows(db)
     assert [r["report_id"] for r in canned(db, "reports_without_tables", year="")] == [rid]
+
+
+def test_counts_are_integers_in_figures_and_wide_views(tmp_path):
+    """A researcher's CSV/JSON says 684, not 684.0 (the cells keep REAL values for fees)."""
+    import json
+    import urllib.request
+
+    from archive.serve import background
+    arc, db = _arc(tmp_path)
+    doc = make_doc("青山县人民政府", 2022, published="2023-03-23", seed=1)
+    rid = store(arc, doc, "http://qs.test/nb.html", source_id="qs", kind="report")[0]
+    arc.close()
+    figures.refresh(db)
+    conn = sqlite3.connect(db)
+    want = doc["tables"]["t3"]["new_received"]["total"]
+    assert conn.execute("SELECT typeof(new_received), new_received FROM report_figures WHERE report_id = ?",
+                        [rid]).fetchone() == ("integer", want)
+    assert conn.execute("SELECT typeof(total), total FROM t3_wide WHERE report_id = ? AND row_key = "
+                        "'new_received'", [rid]).fetchone() == ("integer", want)
+    conn.close()
+    with background(db) as url:
+        rows = json.loads(urllib.request.urlopen(
+            f"{url}/a/t3_wide.json?_shape=array&row_key=new_received", timeout=10).read())
+    assert rows[0]["total"] == want and isinstance(rows[0]["total"], int)
