@@ -1,7 +1,10 @@
 """`nianbao export`: the wide views (and current check results) as CSV and JSON Lines.
 
 CSV is UTF-8 with a BOM so that Excel opens Chinese text correctly; JSON Lines is one object
-per row, UTF-8, non-ASCII kept. Blank cells stay empty/null, never 0.
+per row, UTF-8, non-ASCII kept. Blank cells stay empty/null, never 0. The wide views carry the
+printed Chinese labels beside the keys: a `row_label` column after `row_key`, and in CSV each
+value column's header is `key（标签）` (the label as the official table prints it, unit included
+where it prints one), so a spreadsheet reads like the report and a script still finds the key.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import json
 from pathlib import Path
 
 from archive.schema import open_db
+from nianbao import canon
 
 VIEWS = ("report_overview", "t2_wide", "t3_wide", "t4_wide", "current_checks")
 _QUERIES = {
@@ -19,6 +23,31 @@ _QUERIES = {
         "k.check_version, r.url AS report_url FROM checks k JOIN reports r ON r.id = k.report_id "
         "AND k.version_id = r.current_version_id WHERE k.is_current = 1 ORDER BY k.report_id, k.id"),
 }
+
+
+def _labels(view: str, cols: list[str]) -> tuple[list[str], dict[str, str]] | None:
+    """(CSV headers, {column: label}) for a wide view; None for other views."""
+    table = view[:-5] if view.endswith("_wide") else None
+    if table not in canon.COLS:
+        return None
+    labels = {k.key.replace(".", "_"): k.label for k in canon.COLS[table]}
+    return [f"{c}（{labels[c]}）" if c in labels else c for c in cols], labels
+
+
+def _with_row_label(view: str, cols: list[str], rows):
+    """Insert `row_label` after `row_key` in a wide view's rows (other views pass through)."""
+    table = view[:-5] if view.endswith("_wide") else None
+    if table not in canon.COLS or "row_key" not in cols:
+        return cols, rows
+    at = cols.index("row_key") + 1
+
+    def label(key):
+        try:
+            return canon.row_label(table, key)
+        except (StopIteration, KeyError):
+            return None   # a row the canon does not know (kept by its key)
+    return (cols[:at] + ["row_label"] + cols[at:],
+            (row[:at] + (label(row[at - 1]),) + row[at:] for row in rows))
 
 
 def export(db_path: str | Path, out_dir: str | Path, formats=("csv", "jsonl"),
@@ -33,17 +62,18 @@ def export(db_path: str | Path, out_dir: str | Path, formats=("csv", "jsonl"),
             sql = _QUERIES.get(view) or f"SELECT * FROM [{view}]"
             for fmt in formats:
                 cur = db.conn.execute(sql)
-                cols = [d[0] for d in cur.description]
+                cols, rows = _with_row_label(view, [d[0] for d in cur.description], cur)
                 path = out_dir / f"{view}.{fmt}"
                 if fmt == "csv":
                     with open(path, "w", newline="", encoding="utf-8-sig") as fh:
                         w = csv.writer(fh)
-                        w.writerow(cols)
-                        for row in cur:
+                        labelled = _labels(view, cols)
+                        w.writerow(labelled[0] if labelled else cols)
+                        for row in rows:
                             w.writerow(["" if v is None else v for v in row])
                 elif fmt == "jsonl":
                     with open(path, "w", encoding="utf-8") as fh:
-                        for row in cur:
+                        for row in rows:
                             fh.write(json.dumps(dict(zip(cols, row)), ensure_ascii=False) + "\n")
                 else:
                     raise ValueError(f"unknown export format {fmt!r} (csv, jsonl)")

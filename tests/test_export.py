@@ -29,10 +29,14 @@ def test_export_csv_and_jsonl(tmp_path):
     granted = next(r for r in rows if r["row_key"] == "granted" and r["report_year"] == 2023)
     assert granted["legal_research"] is None                     # blank stays null, not 0
     assert granted["natural_person"] == doc["tables"]["t3"]["granted"]["natural_person"]
+    assert granted["row_label"] == "（一）予以公开"                 # the printed label beside the key
     with open(out / "t3_wide.csv", encoding="utf-8-sig") as fh:
         table = list(csv.DictReader(fh))
     assert len(table) == 48
-    assert next(r for r in table if r["row_key"] == "granted" and r["report_year"] == "2023"
-                )["legal_research"] == ""
+    # A spreadsheet reads like the report: 自然人 beside natural_person, the row's printed label.
+    assert "natural_person（自然人）" in table[0] and "row_label" in table[0]
+    row = next(r for r in table if r["row_key"] == "granted" and r["report_year"] == "2023")
+    assert row["legal_research（科研机构）"] == "" and row["row_label"] == "（一）予以公开"
+    assert row["natural_person（自然人）"] == str(doc["tables"]["t3"]["granted"]["natural_person"])
     overview = (out / "report_overview.csv").read_text("utf-8-sig")
     assert "海宁市人民政府" in overview and "某市教育局" in overview
