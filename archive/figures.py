@@ -22,7 +22,7 @@ from archive.tx import transaction
 from nianbao import canon
 from nianbao.agency import deadline, display_name, level
 
-FIGURES_VERSION = "7"   # bump when SCHEMA or the figures change: forces a rebuild
+FIGURES_VERSION = "8"   # bump when SCHEMA or the figures change: forces a rebuild
 DENIED = [k.key for k in canon.T3_ROWS if k.group == "denied"]
 UNABLE = [k.key for k in canon.T3_ROWS if k.group == "unable"]
 NOT_PROCESSED = [k.key for k in canon.T3_ROWS if k.group == "not_processed"]
@@ -72,6 +72,7 @@ CREATE TABLE report_figures (
     {", ".join(f"{name} INTEGER" for name, _ in COLUMNS)},
     prev_report_id INTEGER, prev_carried_forward INTEGER,
     deadline TEXT, deadline_status TEXT, late_by_declared_date INTEGER, late INTEGER,
+    late_observed INTEGER, late_observed_capture INTEGER,
     carry_mismatch INTEGER,
     failing_checks INTEGER, t3_bal_failures INTEGER,
     versions INTEGER, distinct_contents INTEGER, changed INTEGER
@@ -142,6 +143,33 @@ def _deadlines(conn: sqlite3.Connection) -> None:
                 AND k.is_current = 1 AND k.check_id = 'P-DEADLINE'
                 AND k.version_id = report_figures.version_id)""")
     conn.execute("UPDATE report_figures SET late = COALESCE(deadline_status = 'fail', 0)")
+    _observed_lateness(conn)
+
+
+def _observed_lateness(conn: sqlite3.Connection) -> None:
+    """Late by our own evidence, beside the declared date: an earlier crawl read the source's
+    column completely AFTER the deadline and the report was not there (it first appeared in a
+    later run). `late_observed_capture` is that column capture (/-/capture/<id>). 0: first seen
+    by the deadline. NULL: no evidence either way — a report first seen on our first crawl of
+    its column proves nothing (docs/checks.md, "Observed lateness")."""
+    conn.execute("""
+        UPDATE report_figures SET late_observed_capture = (
+            SELECT c.id FROM captures c
+            JOIN crawl_runs cr ON cr.id = c.run_id
+            WHERE c.source_id = report_figures.source_id AND c.role = 'list' AND c.outcome = 'ok'
+              AND substr(c.fetched_at, 1, 10) > report_figures.deadline
+              AND c.run_id < (SELECT MIN(c2.run_id) FROM report_versions v
+                              JOIN captures c2 ON c2.id = v.capture_id
+                              WHERE v.report_id = report_figures.report_id)
+              AND EXISTS (SELECT 1 FROM json_each(cr.stats, '$."nianbao/complete_lists"') j
+                          WHERE j.value = report_figures.source_id)
+            ORDER BY c.fetched_at DESC LIMIT 1)
+        WHERE deadline IS NOT NULL""")
+    conn.execute("""
+        UPDATE report_figures SET late_observed = CASE
+            WHEN late_observed_capture IS NOT NULL THEN 1
+            WHEN substr(first_seen, 1, 10) <= deadline THEN 0 END
+        WHERE deadline IS NOT NULL""")
 
 
 def rebuild(conn: sqlite3.Connection) -> int:

@@ -179,3 +179,60 @@ def test_counts_are_integers_in_figures_and_wide_views(tmp_path):
         rows = json.loads(urllib.request.urlopen(
             f"{url}/a/t3_wide.json?_shape=array&row_key=new_received", timeout=10).read())
     assert rows[0]["total"] == want and isinstance(rows[0]["total"], int)
+
+
+def test_observed_lateness_needs_a_complete_column_read_after_the_deadline(tmp_path):
+    """Late by our own evidence: the column was read after the deadline without the report."""
+    import json
+    arc, db = _arc(tmp_path)
+
+    def crawl_day(day: str, complete: bool) -> int:
+        run = arc.start_run(["qs"])
+        arc.add_capture(run_id=run, source_id="qs", url="http://qs.test/list.html", status=200,
+                        headers=[("Content-Type", "text/html")], body=f"<html>{day}</html>".encode(),
+                        fetched_at=f"{day}T08:00:00Z", role="list")
+        arc.finish_run(run, "finished", "finished",
+                       {"nianbao/complete_lists": ["qs"] if complete else []})
+        return run
+
+    # Run 1 (first ever, before the deadline of departments, 2024-01-31): sees the 教育局 report.
+    crawl_day("2024-01-20", True)
+    early = store(arc, make_doc("青山县教育局", 2023, published="2024-01-18", seed=3),
+                  "http://qs.test/edu.html", source_id="qs", seen_at="2024-01-20T08:00:01Z")[0]
+    # Run 2, after the deadline, reads the column completely: the 财政局 report is not there yet.
+    crawl_day("2024-02-10", True)
+    # Run 3 sees it (its declared date says in time: only our evidence says otherwise).
+    crawl_day("2024-02-20", True)
+    late = store(arc, make_doc("青山县财政局", 2023, published="2024-01-25", seed=4),
+                 "http://qs.test/fin.html", source_id="qs", seen_at="2024-02-20T08:00:01Z")[0]
+    # A report first seen on a crawl after an INCOMPLETE read proves nothing.
+    crawl_day("2024-03-01", False)
+    crawl_day("2024-03-05", True)
+    unsure = store(arc, make_doc("青山县民政局", 2023, published="2024-01-20", seed=5),
+                   "http://qs.test/civ.html", source_id="qs", seen_at="2024-03-05T08:00:01Z")[0]
+    # Another county's column, first crawled after the deadline: its report proves nothing.
+    first = arc.start_run(["mx"])
+    arc.finish_run(first, "finished", "finished", {"nianbao/complete_lists": ["mx"]})
+    nothing = store(arc, make_doc("闽溪县财政局", 2023, published="2024-01-25", seed=6),
+                    "http://mx.test/fin.html", source_id="mx", seen_at="2024-03-06T08:00:01Z")[0]
+    # Runs are stored in order, but versions got run ids only through their captures: set them.
+    arc.close()
+    conn = sqlite3.connect(db)
+    runs = [r for (r,) in conn.execute("SELECT id FROM crawl_runs ORDER BY id")]
+    for rid, run in ((early, runs[0]), (late, runs[2]), (unsure, runs[4]), (nothing, first)):
+        conn.execute("UPDATE captures SET run_id = ? WHERE id IN (SELECT capture_id FROM report_versions "
+                     "WHERE report_id = ?)", [run, rid])
+    conn.commit()
+    conn.close()
+    figures.refresh(db)
+    rows = figures_rows(db)
+    assert rows[early]["late_observed"] == 0
+    assert rows[late]["late_observed"] == 1 and rows[late]["late_observed_capture"] is not None
+    evidence = sqlite3.connect(db).execute("SELECT fetched_at, run_id FROM captures WHERE id = ?",
+                                           [rows[late]["late_observed_capture"]]).fetchone()
+    assert evidence == ("2024-02-10T08:00:00Z", runs[1])
+    # run 4 was incomplete, but run 2 (complete, after the deadline) already lacked it
+    assert rows[unsure]["late_observed"] == 1
+    assert rows[nothing]["late_observed"] is None and rows[nothing]["late_observed_capture"] is None
+    assert json.loads(json.dumps(canned(db, "late_by_observation")))[0]["report_id"] in (late, unsure)
+    assert {r["report_id"] for r in canned(db, "late_by_observation")} == {late, unsure}
