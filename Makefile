@@ -1,11 +1,12 @@
 # Setup is owned here: a virtualenv, the project installed editable, and the Debian packages it
-# needs (chromium for rendering, a CJK font for its screenshots, antiword for .doc, redis-server for the distributed mode).
+# needs (chromium for rendering, a CJK font for its screenshots, antiword for .doc, redis-server for the distributed mode,
+# libgl1 for OpenCV, which the OCR's wheel links against: chromium alone does not pull it in).
 # Idempotent: a stamp file records what was installed; a second run takes seconds.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := chromium antiword redis-server fonts-wqy-microhei
+APT_PACKAGES := chromium antiword redis-server fonts-wqy-microhei libgl1
 
 .PHONY: setup demo test quick lint bench screenshots clean apt
 
