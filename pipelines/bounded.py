@@ -15,7 +15,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from pebble import ProcessExpired, ProcessPool
 
-from pipelines.extract.document import extract_document
+from pipelines.extract.document import extract_document, failed
+from pipelines.extract.sniff import sniff
 
 DEFAULT_TIMEOUT_S = 60.0      # a real 年报 extracts in < 5 s; the inner limits (grid.py, sniff.py) keep bombs far below
 DEFAULT_MEMORY_MB = 2048      # address space of a worker: text extractions stay under ~500 MB, OCR peaks at 1.5 GB
@@ -43,14 +44,11 @@ def _worker_init(parent: int, memory_bytes: int | None) -> None:
 
 def failed_document(data: bytes | None, url: str | None, code: str, message: str) -> dict:
     """The extract JSON of a document whose extraction did not finish (same shape, no content)."""
-    doc = extract_document(b"", url)
-    from pipelines.extract.sniff import sniff
     try:
-        doc["doc_type"] = sniff(data) if data else "unknown"
+        doc_type = sniff(data) if data else "unknown"
     except Exception:  # noqa: BLE001 - sniffing a hostile file is best effort
-        doc["doc_type"] = "unknown"
-    doc["error"] = {"code": code, "message": message}
-    return doc
+        doc_type = "unknown"
+    return failed(doc_type, url, code, message).to_json()
 
 
 class BoundedExtractor:

@@ -68,7 +68,8 @@ NOT_EXTRACTABLE = {**{e: f"{e.upper()} document" for e in UNREADABLE_DOCUMENT_EX
 _ATTACH_WORDS = re.compile(r"详见附件|见附件|附件[:：]|点击下载|下载附件|附件下载")
 
 
-def _failed(doc_type: str, url: str | None, code: str, message: str, **fields) -> Document:
+def failed(doc_type: str, url: str | None, code: str, message: str, **fields) -> Document:
+    """A document that could not be read: its sniffed type and why (the same shape as any other)."""
     return Document(doc_type=doc_type, url=url, extractor_version=EXTRACTOR_VERSION,
                     error=Problem.error(code, message), **fields)
 
@@ -86,7 +87,7 @@ def extract(data: bytes, url: str | None = None, headers: dict | None = None) ->
             doc_type = sniff(data) if isinstance(data, (bytes, bytearray)) else "unknown"
         except Exception:  # noqa: BLE001
             doc_type = "unknown"
-        return _failed(doc_type, url, "internal", f"{type(e).__name__}: {e}"[:500])
+        return failed(doc_type, url, "internal", f"{type(e).__name__}: {e}"[:500])
 
 
 def extract_document(data: bytes, url: str | None = None, headers: dict | None = None) -> dict:
@@ -116,20 +117,20 @@ def _extract(data, url, headers) -> Document:
     if isinstance(data, str):
         data = data.encode("utf-8")
     if data is None or not isinstance(data, (bytes, bytearray)):
-        return _failed("unknown", url, "bad_input", f"expected bytes, got {type(data).__name__}")
+        return failed("unknown", url, "bad_input", f"expected bytes, got {type(data).__name__}")
     data = bytes(data)
     if not data.strip():
-        return _failed("unknown", url, "empty", "no bytes")
+        return failed("unknown", url, "empty", "no bytes")
     doc_type = sniff(data)
     if len(data) > MAX_BYTES:
-        return _failed(doc_type, url, "too_large", f"{len(data)} bytes > {MAX_BYTES}")
+        return failed(doc_type, url, "too_large", f"{len(data)} bytes > {MAX_BYTES}")
     if doc_type in NOT_EXTRACTABLE and not (doc_type == "image" and ocr.enabled()):
         why = f" (OCR off: {ocr.off_reason()})" if doc_type == "image" else ""
-        return _failed(doc_type, url, "not_extractable",
+        return failed(doc_type, url, "not_extractable",
                        f"{NOT_EXTRACTABLE[doc_type]}: recognised, no text extractor{why}",
                        kind="graphic" if doc_type == "image" else "attachment_only")
     if doc_type == "unknown":
-        return _failed(doc_type, url, "unknown_type", "bytes are not HTML, text, PDF, Word or Excel")
+        return failed(doc_type, url, "unknown_type", "bytes are not HTML, text, PDF, Word or Excel")
 
     md: dict = {}
     meta: dict[str, str] = {}
@@ -147,7 +148,7 @@ def _extract(data, url, headers) -> Document:
             except LimitExceeded:
                 raise
             except Exception as e:  # noqa: BLE001 - undecodable bytes, or OCR out of memory: as without OCR
-                return _failed(doc_type, url, "not_extractable",
+                return failed(doc_type, url, "not_extractable",
                                f"{NOT_EXTRACTABLE[doc_type]}: not read by OCR ({type(e).__name__})", kind="graphic")
             toks, grids, lines = ocr_res.toks, ocr_res.grids, ocr_res.lines
             res = match_tokens(toks)
@@ -229,7 +230,7 @@ def _extract(data, url, headers) -> Document:
             if doc_type in _ZIP_TYPES:
                 bomb = zip_problem(data)   # before python-docx/openpyxl inflate anything
                 if bomb:
-                    return _failed(doc_type, url, bomb[0], bomb[1])
+                    return failed(doc_type, url, bomb[0], bomb[1])
             toks, grids, lines = _OFFICE_STREAMS[doc_type](data)
             res = match_tokens(toks)
             top_lines = lines
@@ -241,9 +242,9 @@ def _extract(data, url, headers) -> Document:
         else:  # pragma: no cover - sniff returns only the kinds above
             raise ValueError(doc_type)
     except LimitExceeded as e:   # a hostile file: refused with its own code, nothing kept
-        return _failed(doc_type, url, e.code, e.message[:500], metadata=md)
+        return failed(doc_type, url, e.code, e.message[:500], metadata=md)
     except Exception as e:  # noqa: BLE001 - a broken file of a known type
-        return _failed(doc_type, url, "parse_error", f"{doc_type}: {type(e).__name__}: {e}"[:500],
+        return failed(doc_type, url, "parse_error", f"{doc_type}: {type(e).__name__}: {e}"[:500],
                        metadata=md)
 
     # ---------------------------------------------------------- metadata
