@@ -21,24 +21,14 @@ import io
 import threading
 import zipfile
 
-from farm import fixtures
 from farm.portals.base import (
-    FOOTER,
-    Entry,
     Req,
     Resp,
-    digits,
     esc,
-    fmt_date,
-    fmt_dt,
     html_resp,
-    json_resp,
-    metas,
-    page,
-    redirect,
 )
 from farm.portals.catalog import Plan
-from farm.portals.common import Portal
+from farm.portals.optin import OptInColumn
 
 
 # ------------------------------------------------------------------ builders
@@ -212,7 +202,7 @@ def _title(dept: str) -> str:
     return f"{PLACE}{dept}2023年政府信息公开工作年度报告"
 
 
-class BombsPortal(Portal):
+class BombsPortal(OptInColumn):
     id = "farm-bombs"
     name = "雷池县人民政府 政府信息公开年报（炸弹门户）"
     platform = "gkmlpt"
@@ -220,7 +210,8 @@ class BombsPortal(Portal):
     region = PLACE
     site = "雷池县人民政府"
     idcode = "9999990002"
-    extra = True
+    sid, classify, expect, domain, prefix = SID, CLASSIFY, "bombs", "www.bomb-county.gov.cn", "/bombs/"
+    article_ids = 9100
 
     def __init__(self, farm):
         super().__init__(farm, PLAN)
@@ -252,95 +243,21 @@ class BombsPortal(Portal):
                     "loop": [f"{base}/bombs/loop-a.html", f"{base}/bombs/loop-b.html"], "outcome": "error"})
         return out
 
-    # -- catalogue
-    def detail_path(self, e: Entry) -> str:
-        return f"/gkmlpt/content/{e.num // 1000000}/{e.num // 1000}/post_{e.num}.html"
+    def listed(self) -> list[dict]:
+        return self.bombs()
 
-    def att_href(self, e, kind, filename, index):
-        ext = filename.rsplit(".", 1)[-1].lower()
-        return f"/attachment/0/{digits(6, e.num, kind, index)}.{ext}"
-
-    def columns(self):
-        return [{"id": self.id, "name": self.name, "url": f"/gkmlpt/index#{CLASSIFY}", "render": "static"}]
-
-    def list_pages(self, edition):
-        return {self.id: [(HOST, "/gkmlpt/index"), (HOST, f"/gkmlpt/api/all/{CLASSIFY}?page=1&sid={SID}")]}
-
-    # -- opt-in only through this module
-    def sources(self, blocked: bool = False) -> list[dict]:
-        return []
-
-    def manifest_part(self) -> dict:
-        return {"portals": [], "reports": [], "noise": [], "blocked": [], "broken": [], "list_pages": {}}
-
-    def own_sources(self) -> list[dict]:
-        return [dict(s, expect="bombs") for s in super().sources()]
-
-    def own_manifest(self) -> dict:
-        part = super().manifest_part()
-        part["bombs"] = self.bombs()
-        return part
-
-    # -- pages
-    def frame(self, title: str, head: str, main: str) -> str:
-        return page(title, head, f'<div class="header"><a href="/">{self.site}</a></div>' + main
-                    + FOOTER.format(site=self.site, idcode=self.idcode))
-
-    def head(self, title: str | None = None, url: str = "", published=None) -> str:
-        if title is None:
-            return metas(self.site, "www.bomb-county.gov.cn", self.idcode, column="政府信息公开年报",
-                         coltype="政府信息公开年报")
-        return metas(self.site, "www.bomb-county.gov.cn", self.idcode, column="政府信息公开年报",
-                     coltype="政府信息公开年报", title=title, pubdate=fmt_dt(published),
-                     source=self.site, url=url)
-
-    def shell(self) -> str:
-        main = (f'<div id="gkmlpt-list" data-sid="{SID}" data-classify="{CLASSIFY}"></div>'
-                '<script src="/gkmlpt/static/js/app.js"></script>')
-        return self.frame("政府信息公开目录", self.head(), main)
-
-    def published(self):
-        return self.live()[0].published
-
-    def api(self, req: Req) -> Resp:
-        if req.query.get("sid") != SID or int(req.query.get("page") or 1) != 1:
-            return json_resp({"classify": None, "total": 0, "offset": 0, "articles": []})
-        arts = [{"id": e.num, "title": self.title(e), "url": self.base() + self.detail_path(e),
-                 "create_time": int(e.published.timestamp())} for e in self.live()]
-        ts = int(self.published().timestamp())
-        arts += [{"id": 9100 + i, "title": b["title"], "url": b["url"], "create_time": ts}
-                 for i, b in enumerate(self.bombs())]
-        return json_resp({"classify": {"id": CLASSIFY, "name": "政府信息公开年报"}, "total": len(arts),
-                          "offset": 0, "articles": arts})
-
-    def detail(self, req: Req, e: Entry) -> str:
-        main = (f'<h1 class="title">{esc(self.title(e))}</h1><div class="date">{fmt_date(e.published)}</div>'
-                f'<div class="article-content">{self.body(e)}</div>')
-        return self.frame(self.title(e), self.head(self.title(e), req.url_base + req.path, e.published), main)
+    def findings(self) -> dict:
+        return {"bombs": self.bombs()}
 
     def bomb_page(self, req: Req, key: str) -> str:
         dept, _b, fname, *_ = BOMBS[key]
         title = _title(dept)
         body = (f"<p>{esc(title)}全文见附件。</p>"
                 f'<p>附件：<a href="/bombs/files/{fname}">{esc(title)}.{fname.rsplit(".", 1)[1]}</a></p>')
-        main = (f'<h1 class="title">{esc(title)}</h1><div class="date">{fmt_date(self.published())}</div>'
-                f'<div class="article-content">{body}</div>')
-        return self.frame(title, self.head(title, req.url_base + req.path, self.published()), main)
+        return self.article(req, title, self.published(), body)
 
     def handle(self, req: Req) -> Resp | None:
         p = req.path
-        if p == "/robots.txt":
-            return fixtures.robots("permissive")
-        if p in ("/", "/gkmlpt/index"):
-            return html_resp(self.shell())
-        if p == "/gkmlpt/static/js/app.js":
-            return Resp(body="/* gkmlpt app */", ctype="application/javascript")
-        if p == f"/gkmlpt/api/all/{CLASSIFY}":
-            return self.api(req)
-        if p == "/bombs/loop-a.html":
-            return redirect("/bombs/loop-b.html")
-        if p == "/bombs/loop-b.html":
-            return redirect("/bombs/loop-a.html")
         if p == "/bombs/gzip.html":
             # sent whatever Accept-Encoding says: a hostile server does not ask
             return Resp(body=self.data("gzip"), headers=[("Content-Encoding", "gzip")])
@@ -351,12 +268,7 @@ class BombsPortal(Portal):
                 return Resp(body=self.data(key), ctype=MIMES[fname.rsplit(".", 1)[1]])
         if p.startswith("/bombs/") and p.endswith(".html") and p[7:-5] in BOMBS:
             return html_resp(self.bomb_page(req, p[7:-5]))
-        e = self.entry_at(p)
-        if e is not None:
-            return html_resp(self.detail(req, e), last_modified=e.modified(self.edition))
-        if p.startswith("/attachment/"):
-            return self.serve_file(p)
-        return None
+        return super().handle(req)
 
 
 def portal_of(farm) -> BombsPortal:

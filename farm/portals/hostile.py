@@ -21,24 +21,19 @@ import json
 import re
 from urllib.parse import quote
 
-from farm import fixtures
 from farm.portals.base import (
-    FOOTER,
     Entry,
     Req,
     Resp,
-    digits,
     esc,
     fmt_date,
-    fmt_dt,
     html_resp,
     json_resp,
-    metas,
-    page,
     redirect,
 )
 from farm.portals.catalog import Plan
 from farm.portals.common import Portal
+from farm.portals.optin import OptInColumn
 
 HOST = "www.hostile-county.gov.cn.test"
 TRS_COL = "/xxgk/nb/"
@@ -56,7 +51,7 @@ def _title(unit: str) -> str:
     return f"{PLACE}{unit}2023年政府信息公开工作年度报告"
 
 
-class HostilePortal(Portal):
+class HostilePortal(OptInColumn):
     id = "farm-hostile"
     name = "险山县人民政府 政府信息公开年报（恶意门户）"
     platform = "gkmlpt"
@@ -64,7 +59,7 @@ class HostilePortal(Portal):
     region = PLACE
     site = "险山县人民政府"
     idcode = "9999990001"
-    extra = True
+    sid, classify, expect, domain, prefix = SID, CLASSIFY, "hostile", "www.hostile-county.gov.cn", "/hostile/"
 
     def __init__(self, farm):
         super().__init__(farm, PLAN)
@@ -90,20 +85,6 @@ class HostilePortal(Portal):
 
     def secret_attachment(self) -> str:
         return f"http://127.0.0.1:{self.secret_port}/secret.pdf"
-
-    # -- catalogue
-    def detail_path(self, e: Entry) -> str:
-        return f"/gkmlpt/content/{e.num // 1000000}/{e.num // 1000}/post_{e.num}.html"
-
-    def att_href(self, e, kind, filename, index):
-        ext = filename.rsplit(".", 1)[-1].lower()
-        return f"/attachment/0/{digits(6, e.num, kind, index)}.{ext}"
-
-    def columns(self):
-        return [{"id": self.id, "name": self.name, "url": f"/gkmlpt/index#{CLASSIFY}", "render": "static"}]
-
-    def list_pages(self, edition):
-        return {self.id: [(HOST, "/gkmlpt/index"), (HOST, f"/gkmlpt/api/all/{CLASSIFY}?page=1&sid={SID}")]}
 
     # -- the hostile TRS column
     def trs_path(self, e: Entry) -> str:
@@ -137,69 +118,20 @@ class HostilePortal(Portal):
         e = next((e for e in self.live() if m and e.num == int(m.group(1))), None)
         return None if e is None else e
 
-    # -- opt-in only through this module
-    def sources(self, blocked: bool = False) -> list[dict]:
-        return []
+    def listed(self) -> list[dict]:
+        return self.hostile()
 
-    def manifest_part(self) -> dict:
-        return {"portals": [], "reports": [], "noise": [], "blocked": [], "broken": [], "list_pages": {}}
-
-    def own_sources(self) -> list[dict]:
-        return [dict(s, expect="hostile") for s in super().sources()]
-
-    def own_manifest(self) -> dict:
-        part = super().manifest_part()
-        part["hostile"] = self.hostile()
-        part["secret_attachment"] = self.secret_attachment()
-        return part
-
-    # -- pages
-    def frame(self, title: str, head: str, main: str) -> str:
-        return page(title, head, f'<div class="header"><a href="/">{self.site}</a></div>' + main
-                    + FOOTER.format(site=self.site, idcode=self.idcode))
-
-    def head(self, e: Entry | None = None, url: str = "") -> str:
-        if e is None:
-            return metas(self.site, "www.hostile-county.gov.cn", self.idcode, column="政府信息公开年报",
-                         coltype="政府信息公开年报")
-        return metas(self.site, "www.hostile-county.gov.cn", self.idcode, column="政府信息公开年报",
-                     coltype="政府信息公开年报", title=self.title(e), pubdate=fmt_dt(e.published),
-                     source=e.agency, url=url)
-
-    def shell(self) -> str:
-        main = (f'<div id="gkmlpt-list" data-sid="{SID}" data-classify="{CLASSIFY}"></div>'
-                '<script src="/gkmlpt/static/js/app.js"></script>')
-        return self.frame("政府信息公开目录", self.head(), main)
-
-    def api(self, req: Req) -> Resp:
-        if req.query.get("sid") != SID or int(req.query.get("page") or 1) != 1:
-            return json_resp({"classify": None, "total": 0, "offset": 0, "articles": []})
-        arts = [{"id": e.num, "title": self.title(e), "url": self.base() + self.detail_path(e),
-                 "create_time": int(e.published.timestamp())} for e in self.live()]
-        ts = int(self.live()[0].published.timestamp())
-        arts += [{"id": 9000 + i, "title": h["title"], "url": h["url"], "create_time": ts}
-                 for i, h in enumerate(self.hostile())]
-        return json_resp({"classify": {"id": CLASSIFY, "name": "政府信息公开年报"}, "total": len(arts),
-                          "offset": 0, "articles": arts})
+    def findings(self) -> dict:
+        return {"hostile": self.hostile(), "secret_attachment": self.secret_attachment()}
 
     def detail(self, req: Req, e: Entry) -> str:
         body = self.body(e)
         if e is self.live()[0]:   # the newest report also links a "secret" file on the crawler's machine
             body += f'<p>附件：<a href="{self.secret_attachment()}">secret.pdf</a></p>'
-        main = (f'<h1 class="title">{esc(self.title(e))}</h1><div class="date">{fmt_date(e.published)}</div>'
-                f'<div class="article-content">{body}</div>')
-        return self.frame(self.title(e), self.head(e, req.url_base + req.path), main)
+        return self.article(req, self.title(e), e.published, body, e.agency)
 
     def handle(self, req: Req) -> Resp | None:
         p = req.path
-        if p == "/robots.txt":
-            return fixtures.robots("permissive")
-        if p in ("/", "/gkmlpt/index"):
-            return html_resp(self.shell())
-        if p == "/gkmlpt/static/js/app.js":
-            return Resp(body="/* gkmlpt app */", ctype="application/javascript")
-        if p == f"/gkmlpt/api/all/{CLASSIFY}":
-            return self.api(req)
         if p.startswith(TRS_COL):
             hit = self.trs_page(p)
             if isinstance(hit, Entry):
@@ -208,16 +140,7 @@ class HostilePortal(Portal):
         for h in self.hostile():
             if "to" in h and h["url"].endswith(p):
                 return redirect(h["to"])
-        if p == "/hostile/loop-a.html":
-            return redirect("/hostile/loop-b.html")
-        if p == "/hostile/loop-b.html":
-            return redirect("/hostile/loop-a.html")
-        e = self.entry_at(p)
-        if e is not None:
-            return html_resp(self.detail(req, e), last_modified=e.modified(self.edition))
-        if p.startswith("/attachment/"):
-            return self.serve_file(p)
-        return None
+        return super().handle(req)
 
 
 def portal_of(farm) -> HostilePortal:
@@ -281,7 +204,7 @@ class LookalikePortal(HostilePortal):
         t = self.lookalike_title
         main = (f'<h1 class="title">{esc(t)}</h1><div class="date">{fmt_date(e.published)}</div>'
                 f'<div class="article-content">{self.body(e)}</div>')
-        return html_resp(self.frame(t, self.head(None), main))
+        return html_resp(self.frame(t, self.head(), main))
 
 
 def add_lookalike(farm, title: str, region: str) -> list[dict]:
