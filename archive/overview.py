@@ -23,6 +23,30 @@ def summary(db_path: str) -> dict:
         db.conn.close()
 
 
+# What the newest run changed, read from the archive's own rows: "changed" is exactly the reports
+# whose current P-CHANGED does not pass (report_figures.changed), so the figure and the check agree.
+_HISTORY = {
+    "versions_added": "SELECT COUNT(*) FROM report_versions v JOIN captures c ON c.id = v.capture_id"
+                      " WHERE c.run_id = (SELECT MAX(id) FROM crawl_runs)",
+    "reports_new": "SELECT COUNT(*) FROM (SELECT v.report_id, MIN(c.run_id) AS first_run FROM report_versions v"
+                   " JOIN captures c ON c.id = v.capture_id GROUP BY v.report_id)"
+                   " WHERE first_run = (SELECT MAX(id) FROM crawl_runs) AND first_run > (SELECT MIN(id) FROM crawl_runs)",
+    "reports_changed": "SELECT COUNT(*) FROM report_figures WHERE changed = 1",
+    "reports_gone": "SELECT COUNT(*) FROM reports WHERE gone_at IS NOT NULL",
+}
+
+
+def history(db_path: str) -> dict:
+    """Crawl runs so far, and what the newest one added, changed and found gone."""
+    db = open_db(db_path)
+    try:
+        out = {"crawl_runs": db.execute("SELECT COUNT(*) FROM crawl_runs").fetchone()[0]}
+        out.update({k: db.execute(sql).fetchone()[0] for k, sql in _HISTORY.items()})
+        return out
+    finally:
+        db.conn.close()
+
+
 def last_run(db_path: str) -> dict | None:
     """The newest crawl run: id, status, reason and its stats (a dict)."""
     import json
