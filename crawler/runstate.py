@@ -58,7 +58,7 @@ class ListFigures:
 
 class RunState:
     def __init__(self, settings):
-        self.ledger = Ledger(settings.get("NIANBAO_DB"), settings.get("NIANBAO_WARC_DIR"))
+        self.ledger = self.open_ledger(settings)
         self.sources = {s.id: s for s in registry.load(settings.get("NIANBAO_REGISTRY"))}
         only = settings.get("NIANBAO_ONLY")
         if only:
@@ -87,6 +87,10 @@ class RunState:
         self.max_list_items = settings.getint("NIANBAO_MAX_LIST_ITEMS", 20000)
         self.lists: dict[str, dict[str, ListFigures]] = defaultdict(dict)   # source → list key → figures
         self.capped: set[str] = set()                                        # sources a cap cut short
+
+    def open_ledger(self, settings) -> Ledger:
+        """The archive's door (a remote worker's sends everything to the writer instead)."""
+        return Ledger(settings.get("NIANBAO_DB"), settings.get("NIANBAO_WARC_DIR"))
 
     @classmethod
     def of(cls, crawler) -> "RunState":
