@@ -352,11 +352,40 @@ M9_MISSING_SINCE = """
 ALTER TABLE reports ADD COLUMN missing_since INTEGER;   -- crawl_runs.id; NULL once seen again
 """
 
+# Source health (archive/health.py, docs/operations.md): one row per source per closed run, with
+# the status that run earned and its evidence; the latest row of each source is the view.
+M_SOURCE_HEALTH = """
+CREATE TABLE IF NOT EXISTS source_health (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+    source_id TEXT NOT NULL REFERENCES sources(id),
+    checked_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'empty', 'shrunk', 'incomplete', 'blocked',
+        'robots_denied', 'unreachable', 'errors', 'changed_structure')),
+    previous_status TEXT,     -- the source's status in its previous health row (NULL: first)
+    items INTEGER,            -- distinct entries its lists showed (NULL: no list page was read)
+    expected INTEGER,         -- entries its lists print they hold
+    lists_ok INTEGER,         -- list/API URLs read
+    lists_failed INTEGER,     -- list/API URLs that never answered usably
+    fetched INTEGER,          -- other URLs (details, files) asked for
+    failed INTEGER,           -- of those, how many never answered usably
+    detail TEXT,              -- JSON: why, with the figures and sample URLs
+    UNIQUE (run_id, source_id)
+);
+CREATE INDEX IF NOT EXISTS source_health_source ON source_health (source_id, run_id);
+CREATE VIEW IF NOT EXISTS source_health_latest AS
+    SELECT h.*, s.name AS source_name, s.url AS source_url FROM source_health h
+    LEFT JOIN sources s ON s.id = h.source_id
+    WHERE h.id = (SELECT MAX(h2.id) FROM source_health h2 WHERE h2.source_id = h.source_id);
+"""
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
                     M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE,
                     # 10: the wide views give whole numbers as integers (CSV, JSON, plain SQL)
-                    _m4_views(whole_numbers=True)]
+                    _m4_views(whole_numbers=True),
+                    # source health history and its latest-per-source view (issue 15)
+                    M_SOURCE_HEALTH]
 
 
 def current_version(conn: sqlite3.Connection) -> int:
