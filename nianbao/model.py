@@ -2,8 +2,8 @@
 
 `Document.to_json()` is "the extract JSON" (docs/report-format.md) that `nianbao extract --json`
 prints, the crawl carries between processes and the archive stores; `Document.from_json()` reads
-it back. The JSON shape is the contract: keys and value shapes stay as they were, `warnings` is
-the one addition.
+it back. The JSON shape is the contract: keys and value shapes stay as they were; `warnings` and
+`stated` (the figures the text states) are the additions, at the end.
 
 Problems come in two severities. An *error* means the content could not be read (the document
 holds no cells); a *warning* means something was off but the content was still read (a truncated
@@ -129,6 +129,32 @@ class LegacyTable:
         return cls(d["locator"], tuple(tuple(r) for r in d.get("rows") or ()))
 
 
+@dataclass(frozen=True)
+class StatedFigure:
+    """A number the report's text states about its own tables (pipelines/extract/stated.py):
+    `claim` names what it counts (a key of stated.CLAIMS, e.g. "t3.received"), `approx` is set
+    for 余/约/近/超过…, `span` is the phrase's offsets in the normalised body text."""
+    claim: str
+    number: Value
+    approx: bool
+    phrase: str
+    sentence: str
+    span: tuple[int, int]
+    year: int | None = None     # a year the sentence names, when it names one
+
+    def to_json(self) -> dict:
+        return {"claim": self.claim, "number": self.number, "approx": self.approx,
+                "phrase": self.phrase, "sentence": self.sentence, "span": list(self.span),
+                "year": self.year}
+
+    @classmethod
+    def from_json(cls, d: dict) -> StatedFigure:
+        span = d.get("span") or (0, 0)
+        return cls(str(d.get("claim")), d.get("number"), bool(d.get("approx")),
+                   d.get("phrase") or "", d.get("sentence") or "", (int(span[0]), int(span[1])),
+                   d.get("year"))
+
+
 Tables = dict[str, dict[str, dict[str, Value]]]   # table → row → col → value
 
 
@@ -161,6 +187,7 @@ class Document:
     extractor_version: str | None = None
     error: Problem | None = None
     warnings: tuple[Problem, ...] = ()
+    stated: tuple[StatedFigure, ...] = ()   # figures the body text states (an addition, after warnings)
 
     def __post_init__(self):
         if self.error is not None and self.error.severity != ERROR:
@@ -183,6 +210,7 @@ class Document:
             "extractor_version": self.extractor_version,
             "error": self.error.to_json() if self.error else None, "url": self.url,
             "warnings": [w.to_json() for w in self.warnings],
+            "stated": [f.to_json() for f in self.stated],
         }
 
     @classmethod
@@ -204,6 +232,7 @@ class Document:
             extractor_version=d.get("extractor_version"),
             error=Problem.from_json(err, ERROR) if err else None,
             warnings=tuple(Problem.from_json(w, WARNING) for w in d.get("warnings") or ()),
+            stated=tuple(StatedFigure.from_json(f) for f in d.get("stated") or ()),
         )
 
     @property

@@ -15,7 +15,7 @@ SEEDS = Path(__file__).parent / "data" / "seeds"
 # The extract JSON's keys, in the order they are printed; `warnings` is the one addition.
 JSON_KEYS = ["title", "agency", "report_year", "published", "format", "tables", "cells", "checks", "doc_type",
              "body_text", "sections", "metadata", "kind", "links", "legacy_tables", "extractor_version", "error",
-             "url", "warnings"]
+             "url", "warnings", "stated"]   # `stated` (S-TEXT-TABLE) is the newest addition: new keys go last
 TITLE = "青山县财政局2023年度政府信息公开工作年度报告"
 
 
@@ -64,6 +64,7 @@ def test_json_shape_is_the_contract(case):
     assert list(d) == JSON_KEYS
     assert d["error"] is None or set(d["error"]) == {"code", "message"}
     assert all(set(w) == {"code", "message"} for w in d["warnings"])
+    assert all(set(f) == {"claim", "number", "approx", "phrase", "sentence", "span", "year"} for f in d["stated"])
     assert all(list(c) == ["table", "row", "col", "raw", "value", "semantic", "locator"] for c in d["cells"])
     assert all(set(s) == {"key", "title", "text"} for s in d["sections"])
     assert all(set(lk) == {"url", "text"} for lk in d["links"])

@@ -2,6 +2,7 @@
 
 - `tables`: within one report, pure functions over the extract JSON (also used by
   `nianbao extract --json`).
+- `text_table`: S-TEXT-TABLE, the figures the text states against the tables (also pure).
 - `cross_year`: X-CARRY, X-INFORCE, X-COPY between a report and the same agency's previous
   year; re-evaluated for the neighbour years whenever a report is derived (archive/derive.py),
   so the order in which years arrive does not matter.
@@ -15,11 +16,11 @@ from __future__ import annotations
 
 import json
 
-from archive.checks import cross_year, provenance, tables
+from archive.checks import cross_year, provenance, tables, text_table
 from archive.checks.tables import involved_cells  # noqa: F401 - the publishing layer reads it here
 
 TABLE_IDS = ("T3-BAL", "T3-SUM-RESULTS", "T3-SUM-COLS", "T4-SUM", "T2-DOMAIN", "T3-DOMAIN",
-             "T4-DOMAIN", "S-TABLES", "S-SECTIONS", "S-FORMAT", "S-EMPTY")
+             "T4-DOMAIN", "S-TABLES", "S-SECTIONS", "S-FORMAT", "S-EMPTY", text_table.CHECK_ID)
 CROSS_YEAR_IDS = ("X-CARRY", "X-INFORCE", "X-COPY")
 VERSION_IDS = ("P-DEADLINE", "P-CHANGED")
 EDITION_IDS = ("P-DUPLICATE",)
@@ -34,8 +35,8 @@ def __getattr__(name: str):
 
 
 def report_checks(doc: dict) -> list[dict]:
-    """Within-report checks over an extracted document."""
-    return tables.run(doc)
+    """Within-report checks over an extracted document (tables, then text against tables)."""
+    return tables.run(doc) + text_table.run(doc)
 
 
 def _conn(db):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from nianbao import canon
 
-CHECKS_VERSION = "4"   # stamped on every result; bump to make `nianbao reextract` re-run checks
+CHECKS_VERSION = "5"   # stamped on every result; bump to make `nianbao reextract` re-run checks
 EPS = 1e-6
 COUNT_SEMANTICS = (canon.NUMERIC, canon.ZERO)
 

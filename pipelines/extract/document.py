@@ -59,6 +59,7 @@ from .grid import (
 from .match import heading_section, match_tokens
 from .ocr import OcrResult
 from .sniff import sniff, zip_problem
+from .stated import stated_figures
 
 EXTRACTOR_VERSION = "nianbao-extract/1.1"
 MAX_BYTES = 40 * 1024 * 1024   # a real 年报 file is < 10 MB; the other limits are in grid.py and sniff.py
@@ -346,7 +347,8 @@ def _extract(data, url, headers) -> Document:
         sections=tuple(Section.from_json(s) for s in sections), metadata=md,
         links=tuple(Link.from_json(lk) for lk in links),
         legacy_tables=tuple(LegacyTable.from_json(t) for t in legacy),
-        extractor_version=EXTRACTOR_VERSION, error=error, warnings=tuple(warnings))
+        extractor_version=EXTRACTOR_VERSION, error=error, warnings=tuple(warnings),
+        stated=tuple(stated_figures(body_text)))   # what the text says the tables hold (S-TEXT-TABLE)
 
 
 def _points_at_file(url: str) -> bool:
