@@ -55,6 +55,8 @@ class Farm:
         self.throttle = fixtures.Throttle(rate=5, penalty=2.0)
         self.throttle_hosts: set[str] | None = set(THROTTLED_BY_DEFAULT)   # None = every host
         self._dc_block: dict[str, int] = {}      # host → requests still answered by a connection reset
+        self._blocked_hosts: set[str] = set()    # hosts answering every request with an anti-bot 403
+        self._unreachable: set[str] = set()      # hosts resetting every connection
         self._broken_pages: list[tuple[str, str, dict, str]] = []   # (host, path, query ⊆, mode)
         self.request_log: list[dict] = []
         self._log_lock = threading.Lock()
@@ -82,7 +84,7 @@ class Farm:
 
     def _warm_up(self):
         """Generate bodies in the background so the first crawl does not wait for them."""
-        for p in sorted(self.portals, key=lambda p: p.extra):
+        for p in sorted(self.portals, key=lambda p: p.extra or getattr(p, "generic", False)):
             for e in p.entries:
                 if e.kind == "report":
                     try:
@@ -94,16 +96,23 @@ class Farm:
     def base(self, host: str) -> str:
         return f"http://{host}:{self.port}"
 
-    def sources(self, variants: bool = False, blocked: bool = False) -> list[dict]:
+    def sources(self, variants: bool = False, blocked: bool = False, generic: bool = False) -> list[dict]:
         """The 年报 columns for the crawler registry. `variants=True` adds the opt-in variant portals
         (key "expect": "variant"); `blocked=True` adds sources whose column sits behind an anti-bot
-        wall ("expect": "blocked", "mode"). The default set never changes."""
-        return [s for p in self.portals if variants or not p.extra for s in p.sources(blocked=blocked)]
+        wall ("expect": "blocked", "mode"); `generic=True` adds the portals of CMS families no adapter
+        targets (farm/portals/sitekit.py: `render: auto`, no platform). The default set never changes."""
+        return [s for p in self.portals if (variants or not p.extra) and (generic or not getattr(p, "generic", False))
+                for s in p.sources(blocked=blocked)]
 
-    def manifest(self, variants: bool = False) -> dict:
-        """Ground truth for `sources(blocked=True)` — plus the variant portals with `variants=True`."""
+    def manifest(self, variants: bool = False, generic: bool = False) -> dict:
+        """Ground truth for `sources(blocked=True)` — plus the variant portals with `variants=True`
+        and the generic-family portals with `generic=True`."""
+        from types import SimpleNamespace
+
         from farm import manifest
-        return manifest.build(self, variants=variants)
+        view = self if generic else SimpleNamespace(
+            edition=self.edition, portals=[p for p in self.portals if not getattr(p, "generic", False)])
+        return manifest.build(view, variants=variants)
 
     def set_edition(self, n: int):
         self.edition = int(n)
@@ -135,6 +144,48 @@ class Farm:
             for h in hosts:
                 self._dc_block[h] = int(n)
 
+    # -- health switches (archive/health.py, tests/test_health.py, tests/test_watch.py)
+    def _column_portal(self, portal_id: str):
+        portal = next((p for p in self.portals if portal_id in {c["id"] for c in p.columns()}), None)
+        if portal is None:
+            raise KeyError(f"no farm column {portal_id!r}")
+        return portal
+
+    def set_empty_column(self, portal_id: str, on: bool = True):
+        """The column `portal_id` lists no item any more (its pages still answer 200, with the
+        CMS's own empty list and printed count); its reports' pages answer 404. `on=False` mends it."""
+        portal = self._column_portal(portal_id)
+        for e in portal.entries:
+            if portal.column_of(e) == portal_id:
+                e.hidden = bool(on)
+
+    def set_withheld(self, portal_id: str, agencies, year: int, on: bool = True) -> list[str]:
+        """Withhold the `year` reports of `agencies` (names as printed, e.g. 闽溪县教育局) from the
+        column `portal_id`: not listed, their pages 404 — an agency that has not published yet.
+        Returns the agencies withheld; an agency with no such report is an error."""
+        portal = self._column_portal(portal_id)
+        wanted = set(agencies)
+        hit = [e for e in portal.entries if e.kind == "report" and e.report_year == year
+               and e.agency in wanted and portal.column_of(e) == portal_id]
+        missing = wanted - {e.agency for e in hit}
+        if missing:
+            raise KeyError(f"{portal_id} has no {year} report of {', '.join(sorted(missing))}")
+        for e in hit:
+            e.hidden = bool(on)
+        return sorted({e.agency for e in hit})
+
+    def set_blocked(self, portal_id: str, on: bool = True):
+        """Every request to the hosts of the portal serving column `portal_id` is answered by a
+        网防G01-style 403 challenge page (robots.txt too), as a WAF that took a dislike to us."""
+        hosts = set(self._column_portal(portal_id).hosts)
+        with self._log_lock:
+            self._blocked_hosts = self._blocked_hosts | hosts if on else self._blocked_hosts - hosts
+
+    def set_unreachable(self, host: str, on: bool = True):
+        """Every connection to `host` is reset without an answer (a host that went away)."""
+        with self._log_lock:
+            self._unreachable = self._unreachable | {host} if on else self._unreachable - {host}
+
     def set_broken_page(self, portal_id: str, page: int, mode: str = "500"):
         """Break page `page` (1-based, in `manifest()["list_pages"][portal_id]` order) of a column's
         list: "500" answers 500 Internal Server Error (every retry too), "missing" 404, "empty" a 200
@@ -154,7 +205,7 @@ class Farm:
 
     def _broken_page(self, req: Req) -> Resp | None:
         for host, path, query, mode in self._broken_pages:
-            if req.host == host and req.path == path and query.items() <= req.params().items():
+            if req.host == host and req.path == path and query.items() <= self._request_params(req).items():
                 if mode == "missing":
                     return not_found()
                 if mode == "empty":
@@ -162,6 +213,11 @@ class Farm:
                                      "<div class=\"list\">暂无信息</div></body></html>")
                 return Resp(status=500, body="<html><body><h1>500 Internal Server Error</h1></body></html>")
         return None
+
+    def _request_params(self, req: Req) -> dict:
+        """A request's list parameters; a portal whose API wraps them (a JSON `params` string) unwraps them."""
+        portal = self.by_host.get(req.host)
+        return portal.request_params(req) if hasattr(portal, "request_params") else req.params()
 
     # -- request handling
     def _serve(self, h: _Handler):
@@ -223,6 +279,10 @@ class Farm:
                 return Resp(drop=True)
             if mode == "drop":
                 return Resp(drop=True)
+        if req.host in self._unreachable:
+            return Resp(drop=True, reset=True)
+        if req.host in self._blocked_hosts:
+            return fixtures.wangfang_403(req)
         if self._dc_block.get(req.host):
             with self._log_lock:
                 left = self._dc_block.get(req.host, 0)

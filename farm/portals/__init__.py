@@ -4,6 +4,7 @@ from __future__ import annotations
 
 def build_portals(farm) -> list:
     from farm.portals.bombs import BombsPortal
+    from farm.portals.epoint import EpointPortal
     from farm.portals.gkmlpt import GkmlptPortal
     from farm.portals.hanweb import HanwebCountyPortal, HanwebProvPortal
     from farm.portals.hanweb_alias import HanwebAliasPortal
@@ -16,4 +17,5 @@ def build_portals(farm) -> list:
     extras = [HanwebAliasPortal(farm), YlcmsLeafPortal(farm),   # opt-in: Portal.extra
               HostilePortal(farm),   # listed only by farm/portals/hostile.py
               BombsPortal(farm)]     # listed only by farm/portals/bombs.py
-    return [cls(farm) for cls in classes] + variant_portals(farm) + extras
+    generic = [EpointPortal(farm)]   # opt-in: families no adapter targets (farm/portals/sitekit.py)
+    return [cls(farm) for cls in classes] + variant_portals(farm) + extras + generic
