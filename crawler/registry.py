@@ -9,7 +9,8 @@ Format (a list under `sources:`):
   region, level (province/city/county/township/department)
   enabled   true/false;  verified: whether the entry was checked against the live portal
   politeness: {download_delay: s, concurrency: n}   per-source overrides
-  schedule: cron expression for `nianbao crawl --due`
+  schedule: cron expression (China Standard Time) for `nianbao crawl --due`; default: daily
+            1 Jan – 30 Apr, weekly otherwise (nianbao/schedule.py)
   notes: free text (quote it when it contains " #": YAML reads the rest as a comment)
   hosts: [files.example.gov.cn]   other hosts the source serves from (crawler/scope.py)
 
@@ -25,6 +26,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
+
+from nianbao.schedule import ScheduleError, check_cron
 
 RENDER_MODES = ("static", "browser", "auto")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -107,6 +110,11 @@ def _check_entry(i: int, e) -> None:
     for k in ("name", "platform", "region", "level", "schedule", "notes"):
         if e.get(k) is not None and not isinstance(e[k], str):
             raise RegistryError(f"{where}: {k} must be text, not {e[k]!r}")
+    if e.get("schedule") is not None:   # the same parser `crawl --due` uses (nianbao/schedule.py)
+        try:
+            check_cron(e["schedule"])
+        except ScheduleError as err:
+            raise RegistryError(f"{where}: {err}") from None
     for k in ("enabled", "verified"):
         if k in e and not isinstance(e[k], bool):
             raise RegistryError(f"{where}: {k} must be true or false (unquoted), not {e[k]!r}")
