@@ -14,6 +14,10 @@ Format (a list under `sources:`):
   notes: free text (quote it when it contains " #": YAML reads the rest as a comment)
   hosts: [files.example.gov.cn]   other hosts the source serves from (crawler/scope.py)
 
+Beside `sources:`, a registry may say where the summary of each run goes (docs/operations.md):
+  notify: https://hooks.example.org/nianbao          # a webhook URL, or
+  notify: {url: https://…, cmd: "/usr/local/bin/page-me --json"}   # and/or a command (JSON on stdin)
+
 The registry is strict: a typo in a key, a quoted boolean or a bad number is an error that
 names the source and the key, never a setting silently ignored or a crawl that fails later.
 """
@@ -34,6 +38,8 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # What the sample farm writes beside its sources as ground truth for the tests; ignored here.
 ANNOTATIONS = ("expect", "mode")
 POLITENESS = ("download_delay", "concurrency")
+TOP_KEYS = ("sources", "notify")
+NOTIFY_KEYS = ("url", "cmd")
 
 
 class RegistryError(ValueError):
@@ -192,13 +198,39 @@ def load(path: str | Path) -> list[Source]:
         return []
     if isinstance(data, dict):
         for k in data:
-            if k != "sources":
-                raise _unknown(k, ("sources",), f"{path}")
+            if k not in TOP_KEYS:
+                raise _unknown(k, TOP_KEYS, f"{path}")
+        check_notify(data.get("notify"), f"{path}: notify")
         data = data.get("sources")
     try:
         return parse(data)
     except RegistryError as e:
         raise RegistryError(f"{path}: {e}") from None
+
+
+def check_notify(value, where: str = "notify") -> dict:
+    """The registry's `notify:` as {"url": …, "cmd": …} (each may be absent): a URL alone, or a
+    mapping of the two. A bad URL, an empty command or an unknown key is an error."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        value = {"url": value}
+    if not isinstance(value, dict) or not value:
+        raise RegistryError(f"{where}: must be a webhook URL or a mapping {{url: …, cmd: …}}, not {value!r}")
+    for k in value:
+        if k not in NOTIFY_KEYS:
+            raise _unknown(k, NOTIFY_KEYS, where)
+    if value.get("url") is not None:
+        check_url(value["url"], where)
+    if value.get("cmd") is not None and (not isinstance(value["cmd"], str) or not value["cmd"].strip()):
+        raise RegistryError(f"{where}: cmd must be a non-empty command line, not {value['cmd']!r}")
+    return {k: v.strip() for k, v in value.items() if v is not None}
+
+
+def load_notify(path: str | Path) -> dict:
+    """The registry's `notify:` setting, checked ({} when there is none)."""
+    data = read_yaml(Path(path))
+    return check_notify(data.get("notify"), f"{path}: notify") if isinstance(data, dict) else {}
 
 
 def dump(sources: list[dict], path: str | Path) -> None:
