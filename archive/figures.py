@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from archive import derive, editions
+from archive import derive, editions, scorecard
 from archive.tx import transaction
 from nianbao import canon
 from nianbao.agency import deadline, display_name, level
@@ -94,6 +94,7 @@ def _fingerprint(conn: sqlite3.Connection) -> str:
     parts = [conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {t}").fetchone()[0]
              for t in ("reports", "report_versions", "checks", "cells", "sources")]
     parts.append(conn.execute("SELECT COALESCE(MAX(last_seen), '') FROM reports").fetchone()[0])
+    parts.append(scorecard.state(conn))   # the scorecard is rebuilt with the figures
     return FIGURES_VERSION + ":" + "/".join(map(str, parts))
 
 
@@ -229,6 +230,7 @@ def rebuild(conn: sqlite3.Connection) -> int:
                  + "".join(f"SUM({t}) AS {t}, " for t in totals)
                  + ", ".join(f"SUM({d}) AS {d}, SUM({d} > 0) AS {d}_reports" for d in denied)
                  + " FROM report_figures WHERE counted = 1 GROUP BY report_year, region")
+    scorecard.rebuild(conn)   # per agency-year indicators, read from the rows above (archive/scorecard.py)
     conn.execute("INSERT INTO report_figures_state VALUES (?, datetime('now'))",
                  [_fingerprint(conn)])
     conn.execute("ANALYZE report_figures")

@@ -2,7 +2,8 @@
 
 Routes: `/-/report/<id>` (a report as a reader knows it), `/-/capture/<id>` (archived bytes,
 served so they cannot run), `/-/agency/<agency_key>` (one agency across the years),
-`/-/search?q=` (search that finds two-character words) and `/-/charts` (trends). Every answer
+`/-/search?q=` (search that finds two-character words), `/-/charts` (trends) and
+`/-/scorecard` (agencies of a region ranked by their indicators, with `.csv`). Every answer
 gets a CSP via `asgi_wrapper`, and CSV downloads a UTF-8 BOM (downloads.py). The index page
 opens with the archive's key figures (templates/index.html). metadata.yml describes the
 database named `archive`; any other archive file name gets the same descriptions.
@@ -23,6 +24,7 @@ from archive.datasette.capture import capture_bytes
 from archive.datasette.charts import charts_page
 from archive.datasette.common import archive_database, rows
 from archive.datasette.report_page import report_page
+from archive.datasette.scorecard import scorecard_csv, scorecard_page
 from archive.datasette.search import search_page
 from archive.datasette.sqlfunctions import register_functions
 from nianbao import canon
@@ -38,6 +40,8 @@ def register_routes(datasette):
         (r"^/-/agency/(?P<key>.+)$", agency_page),
         (r"^/-/search$", search_page),
         (r"^/-/charts$", charts_page),
+        (r"^/-/scorecard$", scorecard_page),
+        (r"^/-/scorecard\.csv$", scorecard_csv),
         (r"^/-/go/(?P<target>[a-z]+)$", go),
     ]
 
@@ -95,6 +99,7 @@ def menu_links(datasette, actor, request):
         {"href": datasette.urls.path("/-/search"), "label": "全文搜索 Search"},
         {"href": datasette.urls.path("/-/go/agencies"), "label": "机构 Agencies"},
         {"href": datasette.urls.path("/-/charts"), "label": "趋势图 Charts"},
+        {"href": datasette.urls.path("/-/scorecard"), "label": "评分表 Scorecard"},
     ]
 
 

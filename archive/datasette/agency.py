@@ -12,6 +12,7 @@ from urllib.parse import quote, unquote
 from datasette.utils.asgi import NotFound, Response
 
 from archive.datasette.common import archive_database, rows
+from archive.datasette.scorecard import agency_indicators
 from nianbao import canon
 
 MAX_YEARS = 30
@@ -87,6 +88,8 @@ async def agency_page(datasette, request):
         "t3_title": canon.TABLE_TITLES["t3"], "t4_title": canon.TABLE_TITLES["t4"],
         "late": sum(1 for r in reports if r["late"]),
         "failing": sum(1 for r in reports if r["failing_checks"]),
+        # per-year indicators with their evidence (archive/scorecard.py); None before a refresh
+        "indicators": await agency_indicators(datasette, db, key),
     }
     return Response.html(await datasette.render_template(
         "nianbao_agency.html", context, request=request, view_name="nianbao_agency"))
