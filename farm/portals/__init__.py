@@ -11,11 +11,12 @@ def build_portals(farm) -> list:
     from farm.portals.hostile import HostilePortal
     from farm.portals.hunan import HunanPortal
     from farm.portals.trs import TrsPortal, variant_portals
+    from farm.portals.ucap import UcapPortal
     from farm.portals.ylcms import YlcmsPortal
     from farm.portals.ylcms_leaf import YlcmsLeafPortal
     classes = [HanwebCountyPortal, HanwebProvPortal, TrsPortal, GkmlptPortal, YlcmsPortal, HunanPortal]
     extras = [HanwebAliasPortal(farm), YlcmsLeafPortal(farm),   # opt-in: Portal.extra
               HostilePortal(farm),   # listed only by farm/portals/hostile.py
               BombsPortal(farm)]     # listed only by farm/portals/bombs.py
-    generic = [EpointPortal(farm)]   # opt-in: families no adapter targets (farm/portals/sitekit.py)
+    generic = [EpointPortal(farm), UcapPortal(farm)]   # opt-in: families no adapter targets (farm/portals/sitekit.py)
     return [cls(farm) for cls in classes] + variant_portals(farm) + extras + generic
