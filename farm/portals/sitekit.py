@@ -30,6 +30,7 @@ class SitePortal(Portal):
     platform = None    # no adapter targets this family: the crawl must take the generic path
     family = ""        # the real CMS family imitated (manifest metadata only)
     domain = ""        # the site's own domain in its metas
+    side_titles = SIDE_TITLES   # sibling column key → (name, article title templates)
 
     # -- registry and manifest
     def sources(self, blocked: bool = False) -> list[dict]:
@@ -49,19 +50,19 @@ class SitePortal(Portal):
     # -- the sibling columns' articles
     def side_items(self, key: str) -> list[tuple[str, str, datetime]]:
         """(title, path, date) of the articles of a sibling column; paths from `side_path`."""
-        name, titles = SIDE_TITLES[key]
+        name, titles = self.side_titles[key]
         y = max(e.report_year or 2020 for e in self.entries) if self.entries else 2023
         out = []
         for i, t in enumerate(titles):
             d = datetime(y + 1, 2 + i * 2, 10 + i, 9, 30) - timedelta(days=40 * i)
-            out.append((t.format(site=self.site, y=y + 1), self.side_path(key, i, d), d))
+            out.append((t.format(site=self.site, y=y + 1, y1=y, y2=y - 1), self.side_path(key, i, d), d))
         return out
 
     def side_path(self, key: str, i: int, d: datetime) -> str:
         raise NotImplementedError
 
     def side_article(self, path: str) -> tuple[str, str, datetime] | None:
-        for key in SIDE_TITLES:
+        for key in self.side_titles:
             for t, p, d in self.side_items(key):
                 if p == path:
                     return key, t, d
