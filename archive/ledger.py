@@ -143,6 +143,13 @@ class Ledger:
             # The crawl ran to its end but did not get everything: say so in the run's status.
             status = "partial"
         self.archive.finish_run(run_id, status, reason, stats)
+        if status in ("finished", "partial"):
+            # One health status per source of the run, kept with history (archive/health.py).
+            from archive import health
+            try:
+                health.record(self._db.conn, run_id, utcnow())
+            except Exception:   # noqa: BLE001 - health is a judgement on the run: never lose the run over it
+                log.exception("source health of run %s could not be recorded", run_id)
         # The derived per-report figures the canned queries read (archive/figures.py).
         from archive import figures
         figures.refresh(self.path)

@@ -53,17 +53,25 @@ def last_run(db_path: str) -> dict | None:
     db = open_db(db_path)
     try:
         row = db.execute("SELECT id, status, finish_reason, stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        health = None
+        if row is not None and "source_health" in db.table_names():
+            health = [{"source_id": s, "status": st, "why": json.loads(d or "{}").get("why")}
+                      for s, st, d in db.execute("SELECT source_id, status, detail FROM source_health"
+                                                 " WHERE run_id = ? ORDER BY source_id", [row[0]]).fetchall()]
     finally:
         db.conn.close()
     if row is None:
         return None
-    return {"id": row[0], "status": row[1], "reason": row[2], "stats": json.loads(row[3] or "{}")}
+    # health: one row per source of the run (archive/health.py); empty when none was recorded
+    return {"id": row[0], "status": row[1], "reason": row[2], "stats": json.loads(row[3] or "{}"),
+            "health": health or []}
 
 
 def run_verdict(run: dict | None) -> tuple[int, str]:
-    """(exit code, one line) for a scheduler: 0 every source read completely; 1 the crawl ran to
-    its end but a source was incomplete (blocked, unreachable, list errors), items failed, or a
-    document hit an extraction limit (status `partial`); 3 the run did not finish (aborted,
+    """(exit code, one line) for a scheduler: 0 every source read completely and healthy; 1 the crawl
+    ran to its end but a source was incomplete (blocked, unreachable, list errors) or not healthy
+    (archive/health.py: empty, shrunk, errors…), items failed, or a document hit an extraction
+    limit (status `partial`); 3 the run did not finish (aborted,
     interrupted, or it never closed: disk full, killed)."""
     from archive.ledger import partial_reasons
     if run is None:
@@ -71,6 +79,12 @@ def run_verdict(run: dict | None) -> tuple[int, str]:
     if run["status"] not in ("finished", "partial"):
         return 3, f"run {run['id']} {run['status']} ({run['reason'] or 'never closed'})"
     reasons = partial_reasons(run["stats"])
+    # Any source whose health is not ok (archive/health.py) makes the run fall short too.
+    unhealthy = [h for h in run.get("health") or [] if h["status"] != "ok"]
+    if unhealthy:
+        reasons.append("unhealthy sources: " + ", ".join(f"{h['source_id']} {h['status']}" for h in unhealthy))
+    elif "health" in run and not run["health"] and run["stats"].get("nianbao/complete_lists") is not None:
+        reasons.append("source health was not recorded")
     if run["status"] == "partial" or reasons:
         return 1, f"run {run['id']} finished partially: " + "; ".join(reasons or ["see its stats"])
-    return 0, f"run {run['id']} finished: every source complete"
+    return 0, f"run {run['id']} finished: every source complete and healthy"

@@ -226,9 +226,11 @@ def test_a_run_is_finished_only_when_it_got_everything(ledger, monkeypatch):
              ({}, set(), "partial", 1),                                   # a source incomplete
              ({"log_count/ERROR": 2}, {"a"}, "partial", 1),              # items failed
              ({"nianbao/extract_errors/extract_worker_died": 1}, {"a"}, "partial", 1)]
+    listed = {"nianbao/lists/a": {"expected": 1, "found": 1, "lists": 1, "unprinted": 0, "short": [], "capped": False}}
     for stats, complete, status, code in cases:
         run = ledger.start_run(["a"])
-        ledger.close_run(run, "finished", "finished", stats, {sid: set() for sid in complete})
+        _capture(ledger, run, url="http://a.test/list", role="list")   # a healthy source read its list
+        ledger.close_run(run, "finished", "finished", {**listed, **stats}, {sid: set() for sid in complete})
         got = last_run(ledger.path)
         assert got["status"] == status, stats
         assert run_verdict(got)[0] == code, stats

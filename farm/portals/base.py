@@ -110,11 +110,14 @@ class Entry:
     deleted: bool = False           # visible only in edition 0
     edited: bool = False            # body changes in edition 1
     late: bool = False
+    hidden: bool = False            # withheld by a farm switch (Farm.set_withheld / set_empty_column)
     x: dict = field(default_factory=dict)   # portal-specific (paths, flags)
     _cache: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def visible(self, edition: int) -> bool:
+        if self.hidden:
+            return False
         if self.added and edition < 1:
             return False
         if self.deleted and edition >= 1:
