@@ -11,6 +11,7 @@ def build_portals(farm) -> list:
     from farm.portals.hostile import HostilePortal
     from farm.portals.hunan import HunanPortal
     from farm.portals.jsplist import JspListPortal
+    from farm.portals.nonb import NoNianbaoPortal
     from farm.portals.trs import TrsPortal, variant_portals
     from farm.portals.ucap import UcapPortal
     from farm.portals.ylcms import YlcmsPortal
@@ -19,6 +20,6 @@ def build_portals(farm) -> list:
     extras = [HanwebAliasPortal(farm), YlcmsLeafPortal(farm),   # opt-in: Portal.extra
               HostilePortal(farm),   # listed only by farm/portals/hostile.py
               BombsPortal(farm)]     # listed only by farm/portals/bombs.py
-    generic = [EpointPortal(farm), UcapPortal(farm), JspListPortal(farm)]   # opt-in: no adapter targets their
-    # families (farm/portals/sitekit.py)
+    generic = [EpointPortal(farm), UcapPortal(farm), JspListPortal(farm),   # opt-in: no adapter targets their
+               NoNianbaoPortal(farm)]   # families (farm/portals/sitekit.py); the last has no 年报 column
     return [cls(farm) for cls in classes] + variant_portals(farm) + extras + generic
