@@ -379,13 +379,42 @@ CREATE VIEW IF NOT EXISTS source_health_latest AS
     WHERE h.id = (SELECT MAX(h2.id) FROM source_health h2 WHERE h2.source_id = h.source_id);
 """
 
+def _m_bigram_search(conn: sqlite3.Connection) -> None:
+    """The word index without jieba (archive/search.py): `reports_seg` becomes a contentless
+    FTS5 index of two-character pieces (`nianbao_bigrams`), kept in sync by triggers like the
+    trigram index; the jieba rows of existing archives are replaced by the pieces of every report."""
+    from archive import search
+    search.register(conn)
+    fn = search.SQL_FUNCTION
+    conn.execute("DROP TABLE IF EXISTS reports_seg")
+    conn.execute("CREATE VIRTUAL TABLE reports_seg USING fts5(title, body_text, content='', "
+                 "tokenize='unicode61 remove_diacritics 0')")
+    conn.execute(f"""CREATE TRIGGER reports_seg_ai AFTER INSERT ON reports BEGIN
+    INSERT INTO reports_seg (rowid, title, body_text) VALUES (new.id, {fn}(new.title), {fn}(new.body_text));
+END""")
+    conn.execute(f"""CREATE TRIGGER reports_seg_ad AFTER DELETE ON reports BEGIN
+    INSERT INTO reports_seg (reports_seg, rowid, title, body_text)
+        VALUES ('delete', old.id, {fn}(old.title), {fn}(old.body_text));
+END""")
+    conn.execute(f"""CREATE TRIGGER reports_seg_au AFTER UPDATE OF title, body_text ON reports
+WHEN old.title IS NOT new.title OR old.body_text IS NOT new.body_text BEGIN
+    INSERT INTO reports_seg (reports_seg, rowid, title, body_text)
+        VALUES ('delete', old.id, {fn}(old.title), {fn}(old.body_text));
+    INSERT INTO reports_seg (rowid, title, body_text) VALUES (new.id, {fn}(new.title), {fn}(new.body_text));
+END""")
+    conn.execute(f"INSERT INTO reports_seg (rowid, title, body_text) SELECT id, {fn}(title), {fn}(body_text) "
+                 "FROM reports")
+
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
                     M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE,
                     # 10: the wide views give whole numbers as integers (CSV, JSON, plain SQL)
                     _m4_views(whole_numbers=True),
                     # source health history and its latest-per-source view (issue 15)
-                    M_SOURCE_HEALTH]
+                    M_SOURCE_HEALTH,
+                    # the word index without jieba: contentless bigram FTS5 kept by triggers (issue 16)
+                    _m_bigram_search]
 
 
 def current_version(conn: sqlite3.Connection) -> int:
@@ -441,5 +470,7 @@ def open_db(path: str | Path, readonly: bool = False) -> sqlite_utils.Database:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
+    from archive import search  # the word index's triggers call nianbao_bigrams()
+    search.register(conn)
     migrate(conn)
     return sqlite_utils.Database(conn)

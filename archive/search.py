@@ -1,18 +1,23 @@
-"""Full-text search over report titles and bodies that works for Chinese.
+"""Full-text search over report titles and bodies that works for Chinese, without a segmenter.
 
-Two FTS5 indexes (created by migration 2 in archive/schema.py), rowid = reports.id:
+Two FTS5 indexes, rowid = reports.id, both kept in sync with `reports` by triggers (so a report
+is searchable in the transaction that stores it, and nothing is derived later):
 
-- `reports_fts(title, body_text)`, tokenizer `trigram`, external content on `reports`, kept in
-  sync by triggers. Exact substrings of three or more characters (不予公开, 行政复议, 2023年).
-  Trigram cannot match anything shorter than three characters, and fails silently.
-- `reports_seg(title, body_text)`, tokenizer `unicode61`, holding jieba tokens joined by spaces
-  (search-engine mode, plus the two-character pieces of longer tokens). Words of one or two
-  characters (复议, 公开) are found here. Written by the writer (`write_segments`) because jieba
-  is Python; a trigger cannot do it.
+- `reports_fts(title, body_text)`, tokenizer `trigram`, external content on `reports`. Exact
+  substrings of three or more characters (不予公开, 行政复议, 2023年). Trigram cannot match
+  anything shorter than three characters, and fails silently.
+- `reports_seg(title, body_text)`: a contentless (`content=''`, nothing of the text is stored)
+  index of the overlapping two-character pieces of every run of word characters (CJK, letters,
+  digits): 行政复议 is indexed as 行政 政复 复议. A two-character word (复议, 公开) is one token, and
+  a token is present only where those two characters stand side by side in the text, so a hit
+  needs no re-check for CJK (ASCII letters are case-folded by unicode61: `search` re-checks those).
+  Positions are kept (`detail=full`): bm25 ranks by how often a word occurs. The pieces come
+  from `bigrams()`, registered as the SQL function `nianbao_bigrams` on every
+  connection that writes (archive.schema.open_db); the triggers call it, also to delete the
+  old pieces of a changed row, so `bigrams()` must never change without rebuilding the index.
 
 `search(db, query)` picks the index by term length: terms of >= 3 characters go to the trigram
-index, shorter terms to the word index, and every hit is confirmed with `instr` on the
-original text, so a result always really contains every term.
+index, two-character terms to the bigram index, one character to a scan (still exact).
 
 SQL for a Datasette canned query (parameter :q, one term):
 
@@ -20,7 +25,7 @@ SQL for a Datasette canned query (parameter :q, one term):
     FROM reports r
     WHERE (length(:q) >= 3 AND r.id IN (
               SELECT rowid FROM reports_fts WHERE reports_fts MATCH '"' || replace(:q, '"', '""') || '"'))
-       OR (length(:q) < 3 AND r.id IN (
+       OR (length(:q) = 2 AND r.id IN (
               SELECT rowid FROM reports_seg WHERE reports_seg MATCH '"' || replace(:q, '"', '""') || '"')
            AND (instr(r.title, :q) > 0 OR instr(r.body_text, :q) > 0))
     ORDER BY r.report_year DESC, r.id
@@ -33,54 +38,45 @@ import re
 import sqlite3
 from functools import lru_cache
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-# Gov terms jieba does not know as words; kept whole so they also index their parts below.
-_USER_WORDS = ("政府信息公开", "依申请公开", "行政复议", "主动公开", "不予公开", "部分公开",
-               "行政诉讼", "政务公开", "年度报告", "结转下年度")
+# Overlapping pairs of word characters, found by the regex engine in C (no Python loop).
+_PAIRS = re.compile(r"(?=(\w\w))")
+_WORD2 = re.compile(r"\w\w")
+# Characters unicode61 folds (letters with case or diacritics): a hit on those is re-checked.
+_FOLDS = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff0-9]")
+SQL_FUNCTION = "nianbao_bigrams"
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import logging
+def bigrams(text: str | None) -> str:
+    """The two-character pieces of every run of word characters in `text`, joined by spaces:
+    `2023年度报告` → `20 02 23 3年 年度 度报 报告`. The tokens of `reports_seg`."""
+    if not text:
+        return ""
+    return " ".join(_PAIRS.findall(text))
 
-    import jieba
-    jieba.setLogLevel(logging.WARNING)
-    for w in _USER_WORDS:
-        jieba.add_word(w)
-    return jieba
+
+def register(conn: sqlite3.Connection) -> None:
+    """Make `nianbao_bigrams(text)` available on `conn` (its triggers call it)."""
+    conn.create_function(SQL_FUNCTION, 1, bigrams, deterministic=True)
 
 
 def segment(text: str | None) -> str:
-    """jieba search-mode tokens of `text` joined by spaces, with the 2-character pieces of
-    longer CJK tokens added so that a two-character word inside a longer one is found."""
-    if not text:
-        return ""
-    out: list[str] = []
-    for tok in _jieba().cut_for_search(text):
-        tok = tok.strip()
-        if not tok:
-            continue
-        out.append(tok)
-        if len(tok) > 2 and _CJK.search(tok):
-            out.extend(tok[i:i + 2] for i in range(len(tok) - 1))
-    return " ".join(out)
+    """Kept for callers of the jieba era: the tokens of the word index are now `bigrams`."""
+    return bigrams(text)
 
 
 def write_segments(conn: sqlite3.Connection, report_id: int, title: str | None,
                    body: str | None) -> None:
-    """(Re)write the word-index row of a report; call whenever its title or body changes."""
-    conn.execute("DELETE FROM reports_seg WHERE rowid = ?", [report_id])
-    conn.execute("INSERT INTO reports_seg (rowid, title, body_text) VALUES (?, ?, ?)",
-                 [report_id, segment(title), segment(body)])
+    """No-op: the word index follows `reports` by its triggers (the bigram migration in archive/schema.py). Kept so that
+    code written for the derived jieba index still runs."""
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
-    """Rebuild both indexes from `reports` (after bulk loads that bypassed the writer)."""
+    """Rebuild both indexes from `reports` (after bulk loads that bypassed the triggers)."""
+    register(conn)
     conn.execute("INSERT INTO reports_fts (reports_fts) VALUES ('rebuild')")
-    conn.execute("DELETE FROM reports_seg")
-    for rid, title, body in conn.execute("SELECT id, title, body_text FROM reports").fetchall():
-        conn.execute("INSERT INTO reports_seg (rowid, title, body_text) VALUES (?, ?, ?)",
-                     [rid, segment(title), segment(body)])
+    conn.execute("INSERT INTO reports_seg (reports_seg) VALUES ('delete-all')")
+    conn.execute(f"INSERT INTO reports_seg (rowid, title, body_text) SELECT id, {SQL_FUNCTION}(title), "
+                 f"{SQL_FUNCTION}(body_text) FROM reports")
 
 
 def _phrase(term: str) -> str:
@@ -89,22 +85,18 @@ def _phrase(term: str) -> str:
 
 def _ids_for_term(conn: sqlite3.Connection, term: str) -> set[int]:
     if len(term) >= 3:
-        sql = "SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?"
-        arg = _phrase(term)
-    else:
-        # The query is segmented like the index; a single character may not be a token, so
-        # one-character terms fall back to a scan (still exact).
-        toks = segment(term).split()
-        if len(term) == 1 or not toks:
-            return {r[0] for r in conn.execute(
-                "SELECT id FROM reports WHERE instr(title, ?) > 0 OR instr(body_text, ?) > 0",
-                [term, term])}
-        sql = "SELECT rowid FROM reports_seg WHERE reports_seg MATCH ?"
-        arg = " ".join(_phrase(t) for t in toks)
-    candidates = {r[0] for r in conn.execute(sql, [arg])}
-    if not candidates or len(term) >= 3:
-        return candidates
-    # Confirm on the original text: the word index may match a token that is not a substring.
+        return {r[0] for r in conn.execute("SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?",
+                                           [_phrase(term)])}
+    if not _WORD2.fullmatch(term):
+        # One character, or two that are not both word characters: no token; a scan (exact).
+        return {r[0] for r in conn.execute(
+            "SELECT id FROM reports WHERE instr(title, ?) > 0 OR instr(body_text, ?) > 0",
+            [term, term])}
+    candidates = {r[0] for r in conn.execute(
+        "SELECT rowid FROM reports_seg WHERE reports_seg MATCH ?", [_phrase(term)])}
+    if not candidates or not _FOLDS.search(term):
+        return candidates   # a CJK/digit token is present only where the text has it
+    # Letters: unicode61 folded case and diacritics; keep the exact hits.
     marks = ",".join("?" * len(candidates))
     return {r[0] for r in conn.execute(
         f"SELECT id FROM reports WHERE id IN ({marks}) AND "

@@ -22,6 +22,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from archive import search
 from nianbao import canon
 
 EXTRACTOR = "synthetic-1"
@@ -187,7 +188,6 @@ def build(path: str | Path, n: int = 100_000, seed: int = 0, years: tuple[int, .
     executemany, not through the per-item writer, so large archives build in minutes; checks are
     computed with the real within-report engine (archive.checks.tables).
     """
-    from archive import search
     from archive.agency import agency_key
     from archive.checks import CHECKS_VERSION
     from archive.checks import tables as table_checks
@@ -207,10 +207,9 @@ def build(path: str | Path, n: int = 100_000, seed: int = 0, years: tuple[int, .
     conn.execute("INSERT INTO crawl_runs (id, started_at, status, version) VALUES "
                  "(1, '2024-01-01T00:00:00Z', 'finished', 'synthetic')")
     counts = {"reports": 0, "cells": 0, "checks": 0}
-    # Bodies come from a pool (segmenting 100k distinct bodies with jieba would dominate the
-    # build); titles, agencies and every table are still distinct per report.
+    # Bodies come from a pool; titles, agencies and every table are still distinct per report.
+    # Both search indexes follow `reports` by their triggers (archive/search.py).
     pool = [make_doc(agency_name(k), 2019 + k % 5, seed=seed + k)["body_text"] for k in range(400)]
-    pool_seg = [search.segment(b) for b in pool]
     rid = 0
     carry: dict[int, dict] = {}
     inforce: dict[int, dict] = {}
@@ -248,8 +247,6 @@ def build(path: str | Path, n: int = 100_000, seed: int = 0, years: tuple[int, .
             "VALUES (?,?,?,?,?,?,1,?,?,?,?, 'page', ?)",
             [rid, rid, rid, sha, seen, EXTRACTOR, "html", doc["format"], doc["title"],
              json.dumps(document, ensure_ascii=False), sha])
-        conn.execute("INSERT INTO reports_seg (rowid, title, body_text) VALUES (?,?,?)",
-                     [rid, search.segment(doc["title"]), pool_seg[body_no]])
         batch_cells.extend((rid, rid, c["table"], c["row"], c["col"], c["value"], c["raw"],
                             c["semantic"], c["locator"], rid) for c in doc["cells"])
         if with_checks:
@@ -303,23 +300,24 @@ _COPY_PLAN: list[tuple[str, str, dict[str, str]]] = [
     ("cells", "id", {"id": None, "report_id": "x.report_id + :R", "version_id": "x.version_id + :V",
                      "capture_id": "x.capture_id + :C"}),
     ("checks", "id", {"id": None, "report_id": "x.report_id + :R", "version_id": "x.version_id + :V"}),
-    ("reports_seg", "rowid", {"rowid": "x.rowid + :R"}),
 ]
 
 
 def amplify(path: str | Path, n: int, progress: bool = False) -> dict:
     """Copy every report of the archive at `path` (with its captures, URLs, attachments,
-    versions, cells, checks and search rows) under new ids, hosts and agency names (…第k组)
-    until it holds `n` reports; `n` must be a multiple of the reports it has.
+    versions, cells and checks; both search indexes follow by their triggers) under new ids,
+    hosts and agency names (…第k组) until it holds `n` reports; `n` must be a multiple of the
+    reports it has.
 
     Building 100,000 reports one by one takes an hour; the copies give the row counts, index
-    sizes and query plans of a 100,000-report archive in minutes. Indexes and the trigram FTS
-    trigger stay in place, so they grow row by row as in an archive filled by crawls (dropping
-    and rebuilding them makes denser, smaller indexes and costs more CPU). Word-index rows are
-    copied; ANALYZE runs at the end. Returns timings.
+    sizes and query plans of a 100,000-report archive in minutes. Indexes and the FTS
+    triggers stay in place, so they grow row by row as in an archive filled by crawls (dropping
+    and rebuilding them makes denser, smaller indexes and costs more CPU). ANALYZE runs at
+    the end. Returns timings.
     """
     started = time.time()
     conn = sqlite3.connect(str(path), isolation_level=None)
+    search.register(conn)   # the word index's triggers fill it as reports are copied
     base = conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
     if not base or n % base:
         raise ValueError(f"n={n} is not a multiple of the {base} reports in {path}")

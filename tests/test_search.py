@@ -1,4 +1,4 @@
-"""Chinese full-text search: trigram for >= 3 characters, jieba words for shorter ones."""
+"""Chinese full-text search: trigram for >= 3 characters, two-character pieces (bigrams) for two."""
 from __future__ import annotations
 
 import pytest
@@ -79,3 +79,34 @@ def test_canned_query_sql_from_the_docstring(arc):
     for q in ("复议", "不予公开"):
         got = {inv[r[0]] for r in arc.db.conn.execute(sql, {"q": q})}
         assert got == expected(arc, q)
+
+
+def test_any_two_characters_side_by_side_are_found(arc):
+    # Pieces across word boundaries (定书, 告知) that a segmenter would not index as words.
+    for q in ("定书", "告知", "12", "维持", "申请"):
+        assert found(arc, q) == expected(arc, q), q
+    assert found(arc, "复，") == set()   # not two word characters: scanned, still exact
+
+
+def test_letters_are_matched_exactly(tmp_path):
+    own = Archive(tmp_path / "l.db")
+    rid = store(own, make_doc("某市民政局", 2023, body="一、总体情况\n平台接入OA系统。"), "http://t/l")[0]
+    assert [r["id"] for r in search.search(own.db, "OA")] == [rid]
+    assert search.search(own.db, "oa") == []   # the index folds case, the answer does not
+
+
+def test_bigrams_are_the_word_index_tokens():
+    assert search.bigrams("2023年度报告，行政复议") == "20 02 23 3年 年度 度报 报告 行政 政复 复议"
+    assert search.bigrams("") == "" and search.bigrams(None) == ""
+
+
+def test_no_segmenter_is_loaded(tmp_path):
+    import subprocess
+    import sys
+    code = ("import sys; from archive.writer import Archive; from archive import search; "
+            "from bench.synthetic import make_doc; sys.path.insert(0, 'tests'); from archive_helpers import store; "
+            f"a = Archive({str(tmp_path / 'j.db')!r}); store(a, make_doc('某市', 2023), 'http://t/j'); "
+            "assert search.search(a.db, '复议'); print('jieba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    assert out.stdout.strip() == "False"
