@@ -31,6 +31,11 @@ _HISTORY = {
     "reports_new": "SELECT COUNT(*) FROM (SELECT v.report_id, MIN(c.run_id) AS first_run FROM report_versions v"
                    " JOIN captures c ON c.id = v.capture_id GROUP BY v.report_id)"
                    " WHERE first_run = (SELECT MAX(id) FROM crawl_runs) AND first_run > (SELECT MIN(id) FROM crawl_runs)",
+    # 更正 notices first seen by the newest run: each supersedes its original (archive/editions.py)
+    "corrections_new": "SELECT COUNT(*) FROM (SELECT v.report_id, MIN(c.run_id) AS first_run FROM report_versions v"
+                       " JOIN captures c ON c.id = v.capture_id JOIN reports r ON r.id = v.report_id"
+                       " WHERE r.kind = 'correction' GROUP BY v.report_id)"
+                       " WHERE first_run = (SELECT MAX(id) FROM crawl_runs) AND first_run > (SELECT MIN(id) FROM crawl_runs)",
     "reports_changed": "SELECT COUNT(*) FROM report_figures WHERE changed = 1",
     "reports_gone": "SELECT COUNT(*) FROM reports WHERE gone_at IS NOT NULL",
 }

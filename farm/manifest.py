@@ -11,7 +11,7 @@ KEYS = ("portals", "reports", "noise", "blocked", "broken")
 
 def build(farm, variants: bool = False) -> dict:
     out = {"edition": farm.edition, **{k: [] for k in KEYS}, "list_pages": {},
-           "changes": {"edited": [], "added": [], "deleted": []}}
+           "changes": {"edited": [], "added": [], "deleted": [], "corrected": []}}
     for p in farm.portals:
         if p.extra and not variants:
             continue

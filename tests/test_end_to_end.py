@@ -85,10 +85,11 @@ def test_demo_builds_an_archive_and_exits(tmp_path):
     assert summary["captures"] >= summary["reports"]
     assert "crawl progress:" in out.stderr and "crawl done:" in out.stderr   # the demo passes --progress
     history, truth = summary["history"], summary["history"]["farm_changes"]
-    assert [len(truth[k]) for k in ("edited", "added", "deleted")] == [1, 1, 1]
+    assert [len(truth[k]) for k in ("edited", "added", "deleted", "corrected")] == [1, 1, 1, 1]
     assert history["crawl_runs"] == 2
-    assert (history["versions_added"], history["reports_new"], history["reports_changed"],
-            history["reports_gone"]) == (2, 1, 1, 1)
+    # new versions: the edited report's and the two new reports (the added one and the 更正)
+    assert (history["versions_added"], history["reports_new"], history["corrections_new"],
+            history["reports_changed"], history["reports_gone"]) == (3, 2, 1, 1, 1)
 
     conn = sqlite3.connect(db)
 
@@ -115,6 +116,19 @@ def test_demo_builds_an_archive_and_exits(tmp_path):
     gone_id, gone_at = report(deleted)
     assert gone_at is not None
     assert conn.execute("SELECT id FROM reports WHERE gone_at IS NOT NULL").fetchall() == [(gone_id,)]
+    # the 更正 supersedes the original it corrects: one counted edition for that agency-year, the
+    # correction's (balanced) table 三, while the original still fails T3-BAL as printed
+    (fixed,) = truth["corrected"]
+    fix_id = report(fixed)[0]
+    key, year = conn.execute("SELECT agency_key, report_year FROM reports WHERE id = ?", [fix_id]).fetchone()
+    rows = conn.execute("SELECT f.report_id, f.counted, r.kind FROM report_figures f JOIN reports r ON r.id = f.report_id"
+                        " WHERE r.agency_key = ? AND r.report_year = ? ORDER BY f.report_id", [key, year]).fetchall()
+    assert sorted(k for _, _, k in rows) == ["correction", "report"]
+    assert [(rid, kind) for rid, counted, kind in rows if counted] == [(fix_id, "correction")]
+    (orig_id,) = [rid for rid, _, kind in rows if kind == "report"]
+    failing = {rid for (rid,) in conn.execute("SELECT report_id FROM checks WHERE check_id = 'T3-BAL' AND is_current = 1"
+                                              " AND status = 'fail' AND report_id IN (?, ?)", [orig_id, fix_id])}
+    assert failing == {orig_id}
 
 
 def test_the_farms_deleted_report_answers_404():

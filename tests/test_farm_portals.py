@@ -436,12 +436,18 @@ def test_conditional_requests(farm, manifest):
 
 
 def test_edition_switch(farm, manifest):
-    assert manifest["changes"] == {"edited": [], "added": [], "deleted": []}
+    assert manifest["changes"] == {"edited": [], "added": [], "deleted": [], "corrected": []}
     farm.set_edition(1)
     try:
         m1 = farm.manifest()
         ch = m1["changes"]
-        assert len(ch["edited"]) == len(ch["added"]) == len(ch["deleted"]) == 1
+        assert len(ch["edited"]) == len(ch["added"]) == len(ch["deleted"]) == len(ch["corrected"]) == 1
+        (fix,) = [r for r in m1["reports"] if r["url"] == ch["corrected"][0]]
+        assert fix["kind"] == "correction" and fetch(farm, fix["url"])[0] == 200
+        # the original it corrects is still listed, and its table 三 is the one that did not balance
+        orig = [r for r in m1["reports"] if r["agency"] == fix["agency"] and r["report_year"] == fix["report_year"]
+                and r["kind"] == "report"]
+        assert len(orig) == 1 and "T3-BAL" in orig[0].get("breaks", orig[0].get("expected_failures", []))
         assert fetch(farm, ch["deleted"][0])[0] == 404
         assert ch["deleted"][0] not in {r["url"] for r in m1["reports"]}
         assert fetch(farm, ch["added"][0])[0] == 200

@@ -209,12 +209,15 @@ class Portal:
         return out
 
     def changes(self) -> dict:
-        out = {"edited": [], "added": [], "deleted": []}
+        out = {"edited": [], "added": [], "deleted": [], "corrected": []}
         if self.edition < 1:
             return out
         for e in self.entries:
             url = self.base(e.x.get("host", self.hosts[0])) + self.detail_path(e)
-            for flag in out:
+            if e.added and e.spec is not None and e.spec.correction:
+                out["corrected"].append(url)   # a 更正 notice published in edition 1
+                continue
+            for flag in ("edited", "added", "deleted"):
                 if getattr(e, flag):
                     out[flag].append(url)
         return out

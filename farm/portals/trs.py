@@ -101,6 +101,10 @@ PLAN = Plan(
         {"unit": "t5", "year": 2023, "add": True, "layout": "editor", "added": True},
         {"unit": "gov", "year": 2020, "layout": "word", "x": {"enc": "gbk"}},
         {"unit": "office", "year": 2020, "layout": "editor", "x": {"enc": "lying"}},
+        # edition 1 publishes a 更正 of d6's 2023 report, whose table 三 did not balance: the
+        # correction reprints it balanced and becomes the counted edition (archive/editions.py)
+        {"unit": "d6", "year": 2023, "breaks": ("T3-BAL",)},
+        {"unit": "d6", "year": 2023, "add": True, "layout": "word", "correction": True, "breaks": (), "added": True},
     ),
     noise=9, seed=3, id_base=534000)
 
