@@ -81,3 +81,25 @@ def export(db_path: str | Path, out_dir: str | Path, formats=("csv", "jsonl"),
     finally:
         db.conn.close()
     return written
+
+
+def run(db_path: str | Path, out_dir: str | Path, formats=(), package: bool = False,
+        report_id: int | None = None, bundle_dir: str | Path | None = None) -> list[Path]:
+    """What `nianbao export` does with its options: the views (default CSV and JSON Lines), a
+    Frictionless Data Package (`package`, one format, default CSV; archive/package.py), or one
+    report's citation bundle (`report_id` + `bundle_dir`). ValueError for a combination that
+    makes no sense (the CLI turns it into one line and exit code 2)."""
+    from archive import package as pkg
+    if (report_id is None) != (bundle_dir is None):
+        raise ValueError("--report and --bundle go together: nianbao export --report ID --bundle DIR")
+    if report_id is not None:
+        if package or formats:
+            raise ValueError("--bundle writes JSON and the original files; leave out --package and --format")
+        return [pkg.write_bundle(db_path, report_id, bundle_dir)]
+    if package:
+        if len(formats) > 1:
+            raise ValueError("--package writes one format: give --format once (csv, jsonl or parquet)")
+        return [pkg.write_package(db_path, out_dir, formats[0] if formats else "csv")]
+    if "parquet" in formats:
+        raise ValueError("parquet is written as a data package: add --package")
+    return export(db_path, out_dir, formats=tuple(formats) or ("csv", "jsonl"))

@@ -117,18 +117,11 @@ def crawl_settings(db: str, registry: str, only: tuple[str, ...] = (), log_level
               help="With --redis: join the distributed crawl in progress as one more worker.")
 @click.option("--progress/--no-progress", default=None,
               help="Print a progress line to stderr every 100 pages or 30 s (default: when stderr is a terminal).")
-@click.option("--notify", "notify_url", default=None, metavar="URL",
-              help="POST a JSON summary of the run (unhealthy sources, new findings) to this webhook afterwards "
-                   "(default: the registry's notify: setting). A failed POST is reported, the exit code stays.")
-@click.option("--notify-cmd", default=None, metavar="CMD",
-              help="Run CMD with the same JSON summary on stdin after the run (docs/operations.md).")
-def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, join, progress,
-          notify_url, notify_cmd):
+def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, join, progress):
     """Crawl the 年报 columns of the registry into the archive (incremental, resumable).
 
-    Exit code: 0 every source was read completely and is healthy; 1 the crawl ran but a source
-    was incomplete (blocked, unreachable, list errors), not healthy (`nianbao sources health`) or
-    items failed; 2 bad arguments or registry; 3 the run
+    Exit code: 0 every source was read completely; 1 the crawl ran but a source was incomplete
+    (blocked, unreachable, list errors) or items failed; 2 bad arguments or registry; 3 the run
     did not finish.
 
     With --redis, several worker processes share one queue (see README, Distributed crawling)."""
@@ -154,8 +147,6 @@ def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, jo
     from archive.overview import last_run, run_verdict
     code, line = run_verdict(last_run(db))
     click.echo(f"crawl: {line}; archive: {db}")
-    from cli.notify import after_crawl
-    after_crawl(db, registry, notify_url, notify_cmd, code, line, lambda m: click.echo(m, err=True))
     sys.exit(code)
 
 
@@ -252,18 +243,29 @@ def reextract(db, since_version, processes):
 @click.option("--db", default=DEFAULT_DB, show_default=True, callback=_existing_archive,
               help="Archive SQLite file (must exist).")
 @click.option("--out", "out_dir", default="data/export", show_default=True, help="Output folder.")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["csv", "jsonl"]),
-              default=("csv", "jsonl"), show_default=True)
-def export(db, out_dir, formats):
-    """Export the wide views (t2/t3/t4, report overview) to CSV and JSON Lines."""
+@click.option("--format", "formats", multiple=True, type=click.Choice(["csv", "jsonl", "parquet"]),
+              help="Formats of the views [default: csv, jsonl]; with --package one format [default: csv].")
+@click.option("--package", is_flag=True,
+              help="A Frictionless Data Package (datapackage.json): reports, cells, checks, scorecard, provenance.")
+@click.option("--report", "report_id", type=int, default=None, help="With --bundle: the report id to bundle.")
+@click.option("--bundle", "bundle_dir", default=None,
+              help="Write the report's citation bundle here: JSON and its original bytes, sha256-verified.")
+def export(db, out_dir, formats, package, report_id, bundle_dir):
+    """Export the wide views (t2/t3/t4, report overview) to CSV and JSON Lines, a data package
+    (--package), or one report's provenance bundle (--report ID --bundle DIR)."""
     try:
-        from archive.export import export as run
+        from archive.export import run
     except ImportError:
         _not_yet("export")
     import sqlite3
+
+    from archive.package import BundleError
     try:
-        for path in run(db, out_dir, formats=tuple(formats)):
+        for path in run(db, out_dir, formats=tuple(formats), package=package, report_id=report_id,
+                        bundle_dir=bundle_dir):
             click.echo(path)
+    except (ValueError, BundleError) as e:
+        raise Refused(str(e)) from None
     except sqlite3.DatabaseError as e:   # damage past the pages the opening check reads
         raise Refused(f"{db} is a damaged SQLite file ({e}); restore it from a backup") from None
 
@@ -297,14 +299,6 @@ def _serve(db, host, port, metadata):
 @main.group()
 def sources():
     """Manage the source registry (sources.yml)."""
-
-
-def _register_health():
-    from cli.health import make_command
-    sources.add_command(make_command(_existing_archive, DEFAULT_DB))
-
-
-_register_health()
 
 
 @sources.command("list")
