@@ -117,11 +117,18 @@ def crawl_settings(db: str, registry: str, only: tuple[str, ...] = (), log_level
               help="With --redis: join the distributed crawl in progress as one more worker.")
 @click.option("--progress/--no-progress", default=None,
               help="Print a progress line to stderr every 100 pages or 30 s (default: when stderr is a terminal).")
-def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, join, progress):
+@click.option("--notify", "notify_url", default=None, metavar="URL",
+              help="POST a JSON summary of the run (unhealthy sources, new findings) to this webhook afterwards "
+                   "(default: the registry's notify: setting). A failed POST is reported, the exit code stays.")
+@click.option("--notify-cmd", default=None, metavar="CMD",
+              help="Run CMD with the same JSON summary on stdin after the run (docs/operations.md).")
+def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, join, progress,
+          notify_url, notify_cmd):
     """Crawl the 年报 columns of the registry into the archive (incremental, resumable).
 
-    Exit code: 0 every source was read completely; 1 the crawl ran but a source was incomplete
-    (blocked, unreachable, list errors) or items failed; 2 bad arguments or registry; 3 the run
+    Exit code: 0 every source was read completely and is healthy; 1 the crawl ran but a source
+    was incomplete (blocked, unreachable, list errors), not healthy (`nianbao sources health`) or
+    items failed; 2 bad arguments or registry; 3 the run
     did not finish.
 
     With --redis, several worker processes share one queue (see README, Distributed crawling)."""
@@ -147,6 +154,8 @@ def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, jo
     from archive.overview import last_run, run_verdict
     code, line = run_verdict(last_run(db))
     click.echo(f"crawl: {line}; archive: {db}")
+    from cli.notify import after_crawl
+    after_crawl(db, registry, notify_url, notify_cmd, code, line, lambda m: click.echo(m, err=True))
     sys.exit(code)
 
 
@@ -299,6 +308,14 @@ def _serve(db, host, port, metadata):
 @main.group()
 def sources():
     """Manage the source registry (sources.yml)."""
+
+
+def _register_health():
+    from cli.health import make_command
+    sources.add_command(make_command(_existing_archive, DEFAULT_DB))
+
+
+_register_health()
 
 
 @sources.command("list")
