@@ -117,19 +117,25 @@ def crawl_settings(db: str, registry: str, only: tuple[str, ...] = (), log_level
               help="With --redis: join the distributed crawl in progress as one more worker.")
 @click.option("--progress/--no-progress", default=None,
               help="Print a progress line to stderr every 100 pages or 30 s (default: when stderr is a terminal).")
+@click.option("--due", is_flag=True,
+              help="Only the sources due by their schedule (cron) or the default policy: daily 1 Jan – 30 Apr, "
+                   "weekly otherwise (README, Running on a schedule). Nothing due: says so, exit 0.")
 @click.option("--notify", "notify_url", default=None, metavar="URL",
               help="POST a JSON summary of the run (unhealthy sources, new findings) to this webhook afterwards "
                    "(default: the registry's notify: setting). A failed POST is reported, the exit code stays.")
 @click.option("--notify-cmd", default=None, metavar="CMD",
               help="Run CMD with the same JSON summary on stdin after the run (docs/operations.md).")
-def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, join, progress,
-          notify_url, notify_cmd):
+@click.option("--remote", is_flag=True,
+              help="With --worker: this machine has no access to the archive; send everything to its writer "
+                   "(`nianbao ingest`) through Redis (docs/operations.md).")
+def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, join, progress, due,
+          notify_url, notify_cmd, remote):
     """Crawl the 年报 columns of the registry into the archive (incremental, resumable).
 
     Exit code: 0 every source was read completely and is healthy; 1 the crawl ran but a source
     was incomplete (blocked, unreachable, list errors), not healthy (`nianbao sources health`) or
     items failed; 2 bad arguments or registry; 3 the run
-    did not finish.
+    did not finish; 4 another crawl of the same --db is running (one at a time per archive).
 
     With --redis, several worker processes share one queue (see README, Distributed crawling)."""
     from scrapy.crawler import CrawlerProcess
@@ -138,8 +144,18 @@ def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, jo
     if bad:
         raise Refused(f"-s takes NAME=VALUE, not {bad[0]!r}")
     overrides = dict(e.split("=", 1) for e in extra)
+    if due and join:
+        raise Refused("--due chooses the sources of a crawl; a joining --worker takes the coordinator's")
+    if remote and not (join and redis_url):
+        raise Refused("--remote goes with --redis URL --worker (a worker without the archive)")
+    if remote:
+        overrides["NIANBAO_REMOTE_WORKER"] = True
     if not join:   # a joining worker learns what to crawl from the coordinator
-        _registry(registry, only, need_enabled=True)
+        found = _registry(registry, only, need_enabled=True)
+        from cli.schedule import due_only, take_lock
+        take_lock(db)   # one crawl per archive: exit 4 when another holds it (cli/schedule.py)
+        if due:
+            only = due_only(db, found)
     if progress is None:
         progress = sys.stderr.isatty()
     if progress:
@@ -316,6 +332,22 @@ def _register_health():
 
 
 _register_health()
+
+
+def _register_watch():
+    from cli.watch import make_command
+    main.add_command(make_command(_existing_archive, DEFAULT_DB))
+
+
+_register_watch()
+
+
+def _register_ingest():
+    from cli.ingest import make_command
+    main.add_command(make_command(crawl_settings, Refused, DEFAULT_DB, DEFAULT_REGISTRY))
+
+
+_register_ingest()
 
 
 @sources.command("list")
