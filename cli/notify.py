@@ -12,7 +12,6 @@ import subprocess
 import urllib.error
 import urllib.request
 
-
 SCHEMA = "nianbao.run-summary/1"
 TIMEOUT_S = 30
 

@@ -57,8 +57,6 @@ class Farm:
         self._dc_block: dict[str, int] = {}      # host → requests still answered by a connection reset
         self._blocked_hosts: set[str] = set()    # hosts answering every request with an anti-bot 403
         self._unreachable: set[str] = set()      # hosts resetting every connection
-        self._blocked_hosts: set[str] = set()    # hosts answering every request with an anti-bot 403
-        self._unreachable: set[str] = set()      # hosts resetting every connection
         self._broken_pages: list[tuple[str, str, dict, str]] = []   # (host, path, query ⊆, mode)
         self.request_log: list[dict] = []
         self._log_lock = threading.Lock()
@@ -145,48 +143,6 @@ class Farm:
         with self._log_lock:
             for h in hosts:
                 self._dc_block[h] = int(n)
-
-    # -- health switches (archive/health.py, tests/test_health.py, tests/test_watch.py)
-    def _column_portal(self, portal_id: str):
-        portal = next((p for p in self.portals if portal_id in {c["id"] for c in p.columns()}), None)
-        if portal is None:
-            raise KeyError(f"no farm column {portal_id!r}")
-        return portal
-
-    def set_empty_column(self, portal_id: str, on: bool = True):
-        """The column `portal_id` lists no item any more (its pages still answer 200, with the
-        CMS's own empty list and printed count); its reports' pages answer 404. `on=False` mends it."""
-        portal = self._column_portal(portal_id)
-        for e in portal.entries:
-            if portal.column_of(e) == portal_id:
-                e.hidden = bool(on)
-
-    def set_withheld(self, portal_id: str, agencies, year: int, on: bool = True) -> list[str]:
-        """Withhold the `year` reports of `agencies` (names as printed, e.g. 闽溪县教育局) from the
-        column `portal_id`: not listed, their pages 404 — an agency that has not published yet.
-        Returns the agencies withheld; an agency with no such report is an error."""
-        portal = self._column_portal(portal_id)
-        wanted = set(agencies)
-        hit = [e for e in portal.entries if e.kind == "report" and e.report_year == year
-               and e.agency in wanted and portal.column_of(e) == portal_id]
-        missing = wanted - {e.agency for e in hit}
-        if missing:
-            raise KeyError(f"{portal_id} has no {year} report of {', '.join(sorted(missing))}")
-        for e in hit:
-            e.hidden = bool(on)
-        return sorted({e.agency for e in hit})
-
-    def set_blocked(self, portal_id: str, on: bool = True):
-        """Every request to the hosts of the portal serving column `portal_id` is answered by a
-        网防G01-style 403 challenge page (robots.txt too), as a WAF that took a dislike to us."""
-        hosts = set(self._column_portal(portal_id).hosts)
-        with self._log_lock:
-            self._blocked_hosts = self._blocked_hosts | hosts if on else self._blocked_hosts - hosts
-
-    def set_unreachable(self, host: str, on: bool = True):
-        """Every connection to `host` is reset without an answer (a host that went away)."""
-        with self._log_lock:
-            self._unreachable = self._unreachable | {host} if on else self._unreachable - {host}
 
     # -- health switches (archive/health.py, tests/test_health.py, tests/test_watch.py)
     def _column_portal(self, portal_id: str):
@@ -323,10 +279,6 @@ class Farm:
                 return Resp(drop=True)
             if mode == "drop":
                 return Resp(drop=True)
-        if req.host in self._unreachable:
-            return Resp(drop=True, reset=True)
-        if req.host in self._blocked_hosts:
-            return fixtures.wangfang_403(req)
         if req.host in self._unreachable:
             return Resp(drop=True, reset=True)
         if req.host in self._blocked_hosts:

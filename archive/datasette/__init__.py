@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import copy
 from functools import lru_cache
+from urllib.parse import quote
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
@@ -26,6 +27,7 @@ from archive.datasette.common import archive_database, rows
 from archive.datasette.report_page import report_page
 from archive.datasette.scorecard import scorecard_csv, scorecard_page
 from archive.datasette.search import search_page
+from archive.datasette.sources import source_page, watch_page
 from archive.datasette.sqlfunctions import register_functions
 from nianbao import canon
 
@@ -43,6 +45,8 @@ def register_routes(datasette):
         (r"^/-/scorecard$", scorecard_page),
         (r"^/-/scorecard\.csv$", scorecard_csv),
         (r"^/-/go/(?P<target>[a-z]+)$", go),
+        (r"^/-/source/(?P<id>[^/]+)$", source_page),
+        (r"^/-/watch$", watch_page),
     ]
 
 
@@ -99,6 +103,7 @@ def menu_links(datasette, actor, request):
         {"href": datasette.urls.path("/-/search"), "label": "全文搜索 Search"},
         {"href": datasette.urls.path("/-/go/agencies"), "label": "机构 Agencies"},
         {"href": datasette.urls.path("/-/charts"), "label": "趋势图 Charts"},
+        {"href": datasette.urls.path("/-/watch"), "label": "催报 Overdue reports"},
         {"href": datasette.urls.path("/-/scorecard"), "label": "评分表 Scorecard"},
     ]
 
@@ -107,6 +112,7 @@ _REPORT_LINK_TABLES = {"reports", "report_overview"}
 
 
 _AGENCY_COLUMNS = {"agency", "agency_display"}
+_HEALTH_TABLES = {"source_health", "source_health_latest"}
 
 
 @hookimpl
@@ -120,6 +126,10 @@ def render_cell(row, value, column, table, database, datasette):
     if value is None or not isinstance(value, str):
         return None
     keys = row.keys()
+    if column == "source_id" and (table in _HEALTH_TABLES or table is None and "status" in keys):
+        # a source's health rows (and the canned query over them) lead to its page (/-/source/<id>)
+        href = datasette.urls.path("/-/source/" + quote(value, safe=""))
+        return Markup('<a href="{}">{}</a>').format(href, value)
     if column in _AGENCY_COLUMNS and "agency_key" in keys and isinstance(row["agency_key"], str) \
             and row["agency_key"]:
         href = agency_path(datasette, row["agency_key"])
