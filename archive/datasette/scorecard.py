@@ -37,22 +37,14 @@ SHOWN = [
 ]
 
 
-def agency_href(datasette, key: str) -> str:
-    # agency.py's agency_path, not imported: agency.py imports this module
-    return datasette.urls.path("/-/agency/" + quote(key, safe="/"))
+def _prefixes(datasette, db_name: str) -> dict[str, str]:
+    """Evidence URL prefixes, built once per page (thousands of cells link to them)."""
+    return {"check": datasette.urls.table(db_name, "checks") + "/",
+            "capture": datasette.urls.path("/-/capture/"), "report": datasette.urls.path("/-/report/"),
+            "agency": datasette.urls.path("/-/agency/")}
 
 
-def _href(datasette, db_name: str, kind: str | None, value) -> str | None:
-    if value is None or kind is None:
-        return None
-    if kind == "check":
-        return datasette.urls.table(db_name, "checks") + f"/{int(value)}"
-    if kind == "capture":
-        return datasette.urls.path(f"/-/capture/{int(value)}")
-    return datasette.urls.path(f"/-/report/{int(value)}")
-
-
-def render(datasette, db_name: str, row: dict) -> list[dict]:
+def render(prefixes: dict[str, str], row: dict) -> list[dict]:
     """The shown indicators of one scorecard row: text, badge class, evidence link, tooltip."""
     out = []
     for col, how, ev_col, ev_kind in SHOWN:
@@ -79,7 +71,8 @@ def render(datasette, db_name: str, row: dict) -> list[dict]:
                      if row.get(flag)]
             text, cls = " ".join(kinds) or "—", ""
         out.append({"col": col, "text": text, "cls": cls, "label": label(col),
-                    "href": _href(datasette, db_name, ev_kind, row.get(ev_col)) if text != "—" else None})
+                    "href": f"{prefixes[ev_kind]}{int(row[ev_col])}"
+                    if ev_kind and row.get(ev_col) is not None and text != "—" else None})
     return out
 
 
@@ -127,6 +120,7 @@ async def scorecard_page(datasette, request):
     sort, desc = _order(request)
     ranking = await _ranking(db, region, year, sort, desc) if region and year else []
     base = {"region": region, "year": year or ""}
+    prefixes = _prefixes(datasette, db.name)
     headers = [{"col": "agency_display", "label": sc.LABELS["agency_display"]}] + [
         {"col": c, "label": label(c)} for c, *_ in SHOWN]
     for h in headers:
@@ -139,10 +133,10 @@ async def scorecard_page(datasette, request):
         "headers": headers, "descriptions": [(sc.LABELS[c], d) for c, _t, _z, _e, d, _u in sc.COLUMNS
                                              if c in {s[0] for s in SHOWN}],
         "rows": [{"rank": i + 1, "agency": r["agency_display"] or r["agency_key"],
-                  "agency_href": agency_href(datasette, r["agency_key"]),
-                  "report_href": datasette.urls.path(f"/-/report/{r['report_id']}"),
+                  "agency_href": prefixes["agency"] + quote(r["agency_key"], safe="/"),
+                  "report_href": f"{prefixes['report']}{r['report_id']}",
                   "known": r["indicators_known"], "met": r["indicators_met"],
-                  "cells": render(datasette, db.name, r)} for i, r in enumerate(ranking)],
+                  "cells": render(prefixes, r)} for i, r in enumerate(ranking)],
         "csv": datasette.urls.path("/-/scorecard.csv") + "?" + urlencode({**base, "sort": sort, "desc": int(desc)}),
         "sql": datasette.urls.table(db.name, "scorecard") + "?" + urlencode(
             {"region": region, "report_year": year or ""}),
@@ -175,8 +169,9 @@ async def agency_indicators(datasette, db, key: str) -> dict | None:
     if not await db.table_exists("scorecard"):
         return None
     found = await rows(db, "SELECT * FROM scorecard WHERE agency_key = ? ORDER BY report_year DESC", [key])
+    prefixes = _prefixes(datasette, db.name)
     return {"headers": [{"col": c, "label": label(c)} for c, *_ in SHOWN],
-            "rows": [{"year": r["report_year"], "report_href": datasette.urls.path(f"/-/report/{r['report_id']}"),
+            "rows": [{"year": r["report_year"], "report_href": f"{prefixes['report']}{r['report_id']}",
                       "known": r["indicators_known"], "met": r["indicators_met"],
-                      "cells": render(datasette, db.name, r)} for r in found],
+                      "cells": render(prefixes, r)} for r in found],
             "region": found[0]["region"] if found else None}
