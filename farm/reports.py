@@ -11,7 +11,7 @@ attachment and image links are placeholders "{{ATTACH:<filename>}}" (used as hre
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 
 from nianbao import canon
@@ -37,6 +37,11 @@ class ReportSpec:
     blanks: bool = False
     correction: bool = False
     seed: int = 1
+    # Planted findings (repr=False: the random draws, hence tables and prose, stay those of the
+    # same spec without them). `contradict`: the text states figures its tables contradict
+    # (S-TEXT-TABLE); `shared_text`: a paragraph also printed by another agency's report (X-COPY-OTHER).
+    contradict: bool = field(default=False, repr=False)
+    shared_text: str | None = field(default=None, repr=False)
 
     def __post_init__(self):
         if self.fmt not in canon.FORMATS:
@@ -46,6 +51,16 @@ class ReportSpec:
         if self.attachment not in ATTACHMENTS:
             raise ValueError(f"attachment must be one of {ATTACHMENTS}")
         object.__setattr__(self, "breaks", tuple(self.breaks))
+
+    def __repr__(self) -> str:
+        # The dataclass repr, plus the planted findings when set: repr keys the body cache
+        # (farm/cache.py), while the random draws read `unplanted()` (tables and prose unchanged).
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                 if f.repr or getattr(self, f.name) != f.default]
+        return f"{type(self).__qualname__}({', '.join(shown)})"
+
+    def unplanted(self) -> ReportSpec:
+        return replace(self, contradict=False, shared_text=None)
 
 
 @dataclass
@@ -61,10 +76,11 @@ class GeneratedReport:
     attachments: list[Attachment] = field(default_factory=list)
     images: list[tuple[str, bytes]] = field(default_factory=list)
     expected_failures: list[str] = field(default_factory=list)
+    planted: list[dict] = field(default_factory=list)   # planted contradictions and copies (manifest)
 
 
 def _rng(spec: ReportSpec, purpose: str) -> random.Random:
-    return random.Random(f"{purpose}|{spec!r}")
+    return random.Random(f"{purpose}|{spec.unplanted()!r}")
 
 
 def _title(spec: ReportSpec, r: random.Random) -> str:
@@ -134,6 +150,31 @@ def _requests_total(tv: TableValues) -> int:
     return tv.t3.get(("new_received", "total"), 0)
 
 
+def _figures(tv: TableValues, cells: dict) -> dict | None:
+    """The table figures the narrative states: the printed value (a break included), else the
+    generator's own (a blank cell still has a true value)."""
+    if tv.fmt not in (canon.FORMAT_2019, canon.FORMAT_2021):
+        return None
+
+    def v(t: str, row: str, col: str) -> int:
+        c = cells.get((t, row, col))
+        if c is not None and c.get("value") is not None:
+            return c["value"]
+        return getattr(tv, t).get((row, col), 0)
+    fig = {"received": v("t3", "new_received", "total"), "carried_over": v("t3", "carried_over", "total"),
+           "processed": v("t3", "total_processed", "total"),
+           "review": v("t4", "admin_review", "total"), "review_pending": v("t4", "admin_review", "pending"),
+           "lit_direct": v("t4", "litigation_direct", "total"),
+           "lit_after": v("t4", "litigation_after_review", "total")}
+    if tv.fmt == canon.FORMAT_2021:
+        fig.update(normative_issued=v("t2", "normative_docs", "issued_this_year"),
+                   normative_repealed=v("t2", "normative_docs", "repealed_this_year"),
+                   normative_in_force=v("t2", "normative_docs", "in_force"))
+    else:
+        fig["normative_issued"] = v("t2", "normative_docs", "newly_made")
+    return fig
+
+
 def generate(spec: ReportSpec) -> GeneratedReport:
     r_layout = _rng(spec, "layout")
     tv = make_values(spec.agency, spec.year, spec.fmt, spec.seed, spec.breaks)
@@ -154,7 +195,24 @@ def generate(spec: ReportSpec) -> GeneratedReport:
     elif spec.layout == "attachment_only":
         kind = "attachment_only"
 
-    nar = seedtext.narrative(spec.agency, spec.year, _requests_total(tv), _rng(spec, "text"))
+    figures = _figures(tv, cells)
+    nar = seedtext.narrative(spec.agency, spec.year, _requests_total(tv), _rng(spec, "text"), figures)
+    planted: list[dict] = []
+    # Findings are planted only in a report's own text (not a 图解, an attachment-only page or a 更正).
+    plantable = spec.layout in ("word", "editor", "text_lines", "text_pipes", "traditional") and not spec.correction
+    if figures is not None and spec.layout != "prose_only":
+        para, planted = seedtext.figures_paragraph(figures, spec.fmt, _rng(spec, "stated"),
+                                                   spec.contradict and plantable)
+        nar.s1.append(para)
+    if spec.shared_text and plantable:
+        nar.s6.insert(0, spec.shared_text)
+        planted.append({"kind": "copy", "text": spec.shared_text})
+    # A contradiction is planted only where the table prints the number (a blank is never 0).
+    where = {"t3.received": ("t3", "new_received", "total"), "t4.review": ("t4", "admin_review", "total")}
+    planted = [p for p in planted if p.get("kind") == "copy"
+               or (cells.get(where[p["claim"]]) or {}).get("value") is not None]
+    for p in planted:
+        p.setdefault("kind", "contradiction")
     ls = grids.LabelStyle(_rng(spec, "labels"))
     render_layout = spec.layout
     if spec.layout == "traditional":
@@ -234,7 +292,8 @@ def generate(spec: ReportSpec) -> GeneratedReport:
         body_html=body_html, text=text, cells=[dict(c) for c in body_cells],
         attachments=attachments, images=images,
         expected_failures=_expected_failures(
-            spec, body_cells + [c for a in attachments for c in a.cells]))
+            spec, body_cells + [c for a in attachments for c in a.cells]),
+        planted=planted)
 
 
 def _printed_keys(blocks: list) -> list[tuple]:
@@ -257,6 +316,11 @@ def _expected_failures(spec: ReportSpec, printed: list[dict]) -> list[str]:
                 out.append(b)
         elif b.split("-")[0].lower() in printed_tables:
             out.append(b)
+    if spec.contradict and spec.layout in ("word", "editor", "text_lines", "text_pipes", "traditional") \
+            and not spec.correction and spec.fmt != canon.FORMAT_LEGACY \
+            and any(c["table"] == "t3" and c["row"] == "new_received" and c["col"] == "total"
+                    and c.get("value") is not None for c in printed):
+        out.append("S-TEXT-TABLE")
     if spec.layout not in ("graphic", "attachment_only"):
         want = (canon.FORMAT_LEGACY if spec.year <= 2018 else
                 canon.FORMAT_2019 if spec.year <= 2020 else canon.FORMAT_2021)

@@ -12,6 +12,9 @@ figure's claim names the cell(s) it is about (`stated.CLAIMS`), possibly with se
 """
 from __future__ import annotations
 
+import math
+import re
+
 from archive.checks.tables import COUNT_SEMANTICS, Cells, _cell_ref, _num, _result
 from nianbao.model import StatedFigure
 from pipelines.extract.stated import CLAIMS, stated_figures
@@ -28,12 +31,18 @@ def figures_of(doc: dict) -> list[StatedFigure]:
     return stated_figures(doc.get("body_text") or "")
 
 
-def _agrees(number: float, table: float, approx: bool, op: str) -> bool:
+_LOWER_BOUND = re.compile(r"余|多|超过|逾|以上")
+
+
+def _agrees(number: float, table: float, fig: StatedFigure, op: str) -> bool:
     if op == "le":
         return number <= table + EPS
-    if approx:
-        return abs(number - table) <= APPROX_TOLERANCE * max(abs(table), 1)
-    return abs(number - table) < EPS
+    if not fig.approx:
+        return abs(number - table) < EPS
+    if _LOWER_BOUND.search(fig.phrase):   # 20余件: 20 ≤ n < 30; 100余件: 100 ≤ n < 200
+        step = 10 ** max(0, math.floor(math.log10(number))) if number >= 10 else 1
+        return number - EPS <= table < number + step
+    return abs(number - table) <= APPROX_TOLERANCE * max(abs(table), 1)   # 约/近/左右
 
 
 def judge(fig: StatedFigure, cells: Cells, report_year: int | None) -> dict:
@@ -74,7 +83,7 @@ def judge(fig: StatedFigure, cells: Cells, report_year: int | None) -> dict:
     number = float(fig.number)
     approx = " (approximate)" if fig.approx else ""
     for name, total, keys in compared:
-        if _agrees(number, total, fig.approx, claim.op):
+        if _agrees(number, total, fig, claim.op):
             res = _result(CHECK_ID, "pass", where, expr, _num(total), fig.number, _num(number - total),
                           f"{said}与表格{name} {_fmt(total)} 相符" + ("（约数）" if fig.approx else ""))
             res["cells"] = {r: v for r, v in refs.items() if tuple(r.split("/")) in keys}

@@ -62,6 +62,29 @@ class Plan:
     id_base: int = 500000
 
 
+# Findings planted in chosen reports of the default farm, recorded in the manifest (`planted`):
+# narrative figures contradicting the tables (S-TEXT-TABLE), and a paragraph that reports of two
+# agencies in different counties both print, word for word (X-COPY-OTHER). Keyed (portal, unit, year).
+SHARED_TEXTS = (
+    "为破解基层群众查找政策难的问题，我们在全县村（社区）便民服务中心试点设立“政策明白角”，"
+    "由驻点干部每周两次现场解读惠农补贴、医保报销和宅基地审批办理流程，并将群众反复咨询的二十三个问题"
+    "整理成口袋书免费发放，试点半年来现场咨询量下降了四成，群众满意度明显提升。",
+    "针对涉企政策散落在各部门网站、企业难以及时获取的情况，我们联合工商联建立“政策直通车”机制，"
+    "按照企业所属行业和规模标签精准推送政策原文及解读，同步开通惠企政策兑现线上申报通道，"
+    "实现政策推送、解读、申报、兑现全流程闭环管理，全年累计为中小微企业兑现奖补资金逾千万元。",
+)
+PLANTS: dict[tuple[str, str, int], dict] = {
+    ("farm-hw-county", "d1", 2023): {"contradict": True},
+    ("farm-trs", "d2", 2022): {"contradict": True},
+    ("farm-yl", "d2", 2023): {"contradict": True},
+    ("farm-trs", "t0", 2022): {"contradict": True},   # a 繁體 page
+    ("farm-hw-county", "d0", 2023): {"shared_text": SHARED_TEXTS[0]},
+    ("farm-trs", "d2", 2023): {"shared_text": SHARED_TEXTS[0]},
+    ("farm-yl", "t0", 2022): {"shared_text": SHARED_TEXTS[1]},
+    ("farm-hn", "d2", 2022): {"shared_text": SHARED_TEXTS[1]},
+}
+
+
 def build(plan: Plan) -> list[Entry]:
     """Entries sorted newest first, article numbers increasing with publication time.
 
@@ -93,7 +116,9 @@ def build(plan: Plan) -> list[Entry]:
     for i, (u, y, kw, fl) in enumerate(items):
         agency, utype = unit_name(plan.place, u)
         # extras (图解, 更正) share the seed of the unit's regular report so their numbers agree
-        spec = ReportSpec(agency=agency, year=y, seed=plan.seed * 1000 + order.get((u, y), 900 + i), **kw)
+        planted = PLANTS.get((plan.portal, u, y), {}) if i < len(regular) else {}   # not on 图解/更正 extras
+        spec = ReportSpec(agency=agency, year=y, seed=plan.seed * 1000 + order.get((u, y), 900 + i),
+                          **kw, **planted)
         late = fl.get("late", False)
         pub = fl.get("published") or pub_date(rng, y, utype, late)
         if kw.get("correction"):
