@@ -162,7 +162,8 @@ def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, jo
         overrides.setdefault("NIANBAO_PROGRESS", True)
     settings = crawl_settings(db, registry, only, log_level, polite=not impolite, extra=overrides)
     if redis_url:
-        _crawl_distributed(settings, redis_url, workers, join, db, registry, only, log_level, impolite, extra)
+        _crawl_distributed(settings, redis_url, workers, join, db, registry, only, log_level, impolite, extra,
+                           notify=(notify_url, notify_cmd))
         return
     process = CrawlerProcess(settings)   # root log handler: LOG_INSTALL_ROOT_HANDLER (default on)
     process.crawl("nianbao")
@@ -175,7 +176,8 @@ def crawl(db, registry, only, log_level, impolite, extra, redis_url, workers, jo
     sys.exit(code)
 
 
-def _crawl_distributed(settings, redis_url, workers, join, db, registry, only, log_level, impolite, extra):
+def _crawl_distributed(settings, redis_url, workers, join, db, registry, only, log_level, impolite, extra,
+                       notify=(None, None)):
     from crawler import distributed
     try:
         if join:
@@ -191,8 +193,13 @@ def _crawl_distributed(settings, redis_url, workers, join, db, registry, only, l
         sys.exit(2)
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     click.echo(f"crawl {summary['status']}; archive: {db}")
-    if summary["status"] != "finished":
-        sys.exit(1)
+    from archive.overview import last_run, run_verdict
+    from cli.notify import after_crawl
+    code, line = run_verdict(last_run(db))
+    code = 1 if summary["status"] != "finished" else code   # a finished run with unhealthy sources: 1 too
+    after_crawl(db, registry, *notify, code, line, lambda m: click.echo(m, err=True))
+    if code:
+        sys.exit(code)
 
 
 # ---------------------------------------------------------------- extract
