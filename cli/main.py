@@ -357,6 +357,16 @@ def _register_ingest():
 _register_ingest()
 
 
+def _register_discover():
+    from cli.discover import make_command
+    # _append_source is defined further down: look it up when called
+    sources.add_command(make_command(lambda path, entry: _append_source(path, entry), _registry, Refused,
+                                     DEFAULT_REGISTRY))
+
+
+_register_discover()
+
+
 @sources.command("list")
 @click.option("--registry", default=DEFAULT_REGISTRY, show_default=True)
 def sources_list(registry):
@@ -402,7 +412,8 @@ def sources_add(registry, sid, name, url, platform, render, region, level, force
     except reg.RegistryError as e:
         raise Refused(f"cannot add: {str(e).split(': ', 1)[1]}") from None
     if looks_like_home_page(url) and not force:
-        raise Refused(f"{url} looks like a home page, not a 年报 column: give the URL of the column's list "
+        raise Refused(f"{url} looks like a home page, not a 年报 column: find the column with "
+                      f"`nianbao sources discover {url}` (--add appends it), give the URL of the column's list "
                       "(政府信息公开年报), or --force")
     _append_source(path, entry)
     click.echo(f"added {sid}")
