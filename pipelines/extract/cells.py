@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from nianbao.canon import EMPTY, NA, NA_TOKENS, NUMERIC, TEXT, ZERO
 
@@ -46,6 +47,14 @@ def _py(d: Decimal, decimal_point: bool):
 def parse_cell(raw: str | None, col: str | None = None) -> tuple[float | int | None, str]:
     """Return (value, semantic) for a printed cell; `col` is the canonical column key when known
     (it decides unit conversion for the 万元 fee column)."""
+    # The same few strings ("0", "", "/", "12") fill most cells: parsed once per worker.
+    try:
+        return _parse_cached(raw, col)
+    except TypeError:   # an unhashable raw value: parsed as it is
+        return _parse(raw, col)
+
+
+def _parse(raw, col: str | None) -> tuple[float | int | None, str]:
     s = clean_raw(raw)
     if not s:
         return None, EMPTY
@@ -79,6 +88,9 @@ def parse_cell(raw: str | None, col: str | None = None) -> tuple[float | int | N
                 d = -d
             return _py(d, "." in m.group("num")), (ZERO if d == 0 else NUMERIC)
     return None, TEXT
+
+
+_parse_cached = lru_cache(maxsize=1 << 16)(_parse)
 
 
 def looks_like_value(raw: str | None) -> bool:

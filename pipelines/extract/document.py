@@ -42,6 +42,7 @@ from .body import (
     trim_noise,
     url_date,
 )
+from .cells import clean_raw
 from .decode import decode_bytes, for_matching, strip_pinyin_noise, to_simplified
 from .formats import detect_format
 from .grid import (
@@ -169,8 +170,9 @@ def _extract(data, url, headers) -> Document:
             scope = cont if cont is not None else body_el
             toks, grids, lines = html_stream(scope)
             res = match_tokens(toks)
+            page_lines = None
             if cont is not None and not res.cells:
-                toks2, grids2, _ = html_stream(body_el)
+                toks2, grids2, page_lines = html_stream(body_el)
                 res2 = match_tokens(toks2)
                 if res2.cells:
                     res, grids = res2, grids2
@@ -179,8 +181,8 @@ def _extract(data, url, headers) -> Document:
                 tl = _trafilatura_lines(text, url) if len(text) < 3_000_000 else []
                 lines = tl if len("".join(tl)) >= 0.3 * len("".join(walk_lines)) and tl else walk_lines
                 page_lines = walk_lines
-            else:
-                _, _, page_lines = html_stream(body_el)
+            elif page_lines is None:
+                page_lines = _page_lines(body_el, cont, lines)
             md["container"] = sel
             links = find_links(scope, base_url)
             has_img_only = bool(scope.xpath(".//img")) and len("".join(lines)) < 200
@@ -349,6 +351,46 @@ def _extract(data, url, headers) -> Document:
         legacy_tables=tuple(LegacyTable.from_json(t) for t in legacy),
         extractor_version=EXTRACTOR_VERSION, error=error, warnings=tuple(warnings),
         stated=tuple(stated_figures(body_text)))   # what the text says the tables hold (S-TEXT-TABLE)
+
+
+_CONTAINER_MARK = "\ue000nianbao-container\ue000"   # private-use characters: never in a page
+
+
+def _page_lines(body_el, cont, cont_lines: list[str]) -> list[str]:
+    """The text lines of the whole page (header lines: title, 发布日期, 索引号…), the same as
+    `html_stream(body_el)[2]`, without walking the container's tables a second time: the
+    container is swapped for a marker block, the rest of the page is walked, and the container's
+    own lines (already read) go where the marker is. A block container outside any table is
+    walked on its own exactly as inside the page (a block flushes the line before and after it);
+    any other container is walked again with the page."""
+    tag = cont.tag.lower() if isinstance(cont.tag, str) else ""
+    parent = cont.getparent()
+    if (parent is None or tag not in _SWAPPABLE or next(cont.iterancestors("table"), None) is not None
+            or (tag in ("p", "div") and "|" in (cont.text or ""))):
+        return html_stream(body_el)[2]
+    inner = list(cont_lines)
+    # html_stream(cont) ends with the container's tail text, which the page walk reads after it.
+    if inner and cont.tail and clean_raw(cont.tail) and inner[-1] == clean_raw(cont.tail):
+        inner.pop()
+    elif cont.tail and clean_raw(cont.tail):
+        return html_stream(body_el)[2]
+    mark = lxml.html.Element("div")
+    mark.text, mark.tail = _CONTAINER_MARK, cont.tail
+    parent.replace(cont, mark)
+    try:
+        outside = html_stream(body_el)[2]
+    finally:
+        parent.replace(mark, cont)
+        cont.tail = mark.tail
+    at = [i for i, ln in enumerate(outside) if _CONTAINER_MARK in ln]
+    if len(at) != 1 or outside[at[0]] != _CONTAINER_MARK:
+        return html_stream(body_el)[2]
+    return outside[:at[0]] + inner + outside[at[0] + 1:]
+
+
+# Block elements a container may be for _page_lines (tables and <pre> are read differently).
+_SWAPPABLE = {"div", "section", "article", "center", "blockquote", "p", "dd", "dl", "form", "header",
+              "footer", "li", "ul", "ol"}
 
 
 def _points_at_file(url: str) -> bool:
