@@ -209,6 +209,9 @@ class Farm:
                 if mode == "missing":
                     return not_found()
                 if mode == "empty":
+                    own = getattr(self.by_host.get(req.host), "empty_page", None)
+                    if own is not None and (r := own(req)) is not None:   # an API's own empty envelope
+                        return r
                     return Resp(body="<html><head><title>政府信息公开年报</title></head><body>"
                                      "<div class=\"list\">暂无信息</div></body></html>")
                 return Resp(status=500, body="<html><body><h1>500 Internal Server Error</h1></body></html>")

@@ -112,6 +112,12 @@ class EpointPortal(SitePortal):
                 out.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()})
         return out
 
+    def empty_page(self, req: Req) -> Resp | None:
+        """The broken-page switch's "empty" mode on the API: the envelope still says the total."""
+        if req.path != API:
+            return None
+        return json_resp({"custom": {"total": len(self.live()), "data": []}, "status": {"code": 200, "text": ""}})
+
     # -- pages
     def frame(self, title: str, head: str, main: str) -> str:
         nav = ('<div class="ewb-header"><div class="ewb-logo"><a href="/">芷川市人民政府</a></div>'
