@@ -13,6 +13,10 @@ import fcntl
 import os
 from pathlib import Path
 
+# Locks this process holds, by lock file: taking one again is a no-op (`nianbao crawl` takes the
+# lock, then the crawl run extension of the spider it starts asks for it too).
+_HELD: dict[str, "ArchiveLock"] = {}
+
 
 class ArchiveBusy(RuntimeError):
     """Another process holds the archive's crawl lock."""
@@ -32,10 +36,15 @@ class ArchiveLock:
         self.db = str(db)
         self.path = lock_path(db)
         self._fd: int | None = None
+        self._nested = False
 
     def acquire(self) -> "ArchiveLock":
         """Take the lock or raise ArchiveBusy at once (never waits: a scheduler's next tick retries)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        key = os.path.realpath(self.path)
+        if key in _HELD:
+            self._nested = True
+            return self
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -48,10 +57,15 @@ class ArchiveLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
+        _HELD[key] = self
         return self
 
     def release(self) -> None:
+        if self._nested:
+            self._nested = False
+            return
         if self._fd is not None:
+            _HELD.pop(os.path.realpath(self.path), None)
             os.ftruncate(self._fd, 0)   # no pid left behind for a reader to blame
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
@@ -59,7 +73,7 @@ class ArchiveLock:
 
     @property
     def held(self) -> bool:
-        return self._fd is not None
+        return self._fd is not None or self._nested
 
     def __enter__(self) -> "ArchiveLock":
         return self.acquire()

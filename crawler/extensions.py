@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from scrapy import signals
 
+from archive.lock import ArchiveLock
 from crawler.runstate import RunState
 
 
 class CrawlRunExtension:
     def __init__(self, crawler):
+        # One crawl per archive, whoever starts it (`scrapy crawl`, a scrapyd job): the process that
+        # opens the run holds <db>.lock until it exits (archive/lock.py; `nianbao crawl` took it already).
+        self.lock = ArchiveLock(crawler.settings.get("NIANBAO_DB")).acquire()
         self.crawler = crawler
         self.state = RunState.of(crawler)
         crawler.signals.connect(self.opened, signal=signals.spider_opened)

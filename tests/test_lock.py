@@ -77,3 +77,19 @@ def test_second_crawl_of_an_archive_exits_4_while_the_first_runs(tmp_path):
         assert q(db, "SELECT COUNT(*) FROM crawl_runs") == [(1,)]   # the refused starts opened no run
         # once the first is done, the archive is free again
         assert _crawl(db, registry, "--log-level", "WARNING").returncode == 0
+
+
+def test_scrapy_crawl_takes_the_lock_too(tmp_path):
+    """`scrapy crawl nianbao` (and so a scrapyd job) opens no run while another crawl holds the archive."""
+    db = tmp_path / "a.db"
+    registry = write_registry(tmp_path / "r.yml", [{"id": "x", "name": "X", "url": "http://www.x.gov.cn.test:9/col/"}])
+    proc = _holder(db)
+    try:
+        busy = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "nianbao", "-s", f"NIANBAO_DB={db}",
+                               "-s", f"NIANBAO_REGISTRY={registry}"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=300)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert busy.returncode != 0 and f"another crawl of {db} is running (pid {proc.pid})" in busy.stderr
+    assert q(db, "SELECT COUNT(*) FROM crawl_runs") == [(0,)]

@@ -66,6 +66,20 @@ def _project_copy(dest: Path, port: int) -> Path:
     return dest
 
 
+def _run_job(base: str, home: Path, fields: list[tuple[str, str]]) -> str:
+    """Schedule the spider, wait until scrapyd lists the job as finished, return its log."""
+    job = _post(base + "schedule.json", fields)
+    assert job["status"] == "ok", job
+    deadline = time.monotonic() + 600
+    while True:
+        jobs = _get(base + "listjobs.json?project=nianbao")
+        if any(j["id"] == job["jobid"] for j in jobs["finished"]):
+            break
+        assert time.monotonic() < deadline, jobs
+        time.sleep(0.5)
+    return (home / "logs" / "nianbao" / "nianbao" / f"{job['jobid']}.log").read_text("utf-8")
+
+
 def test_deploy_and_schedule_on_a_real_scrapyd(tmp_path):
     from farm import Farm
     port = _free_port()
@@ -108,19 +122,22 @@ poll_interval = 0.5
             settings = {"NIANBAO_DB": str(db), "NIANBAO_REGISTRY": str(registry),
                         "NIANBAO_ALLOW_PRIVATE_HOSTS": "*.test",      # the farm's hosts are 127.0.0.1
                         "DOWNLOAD_DELAY": "0.05", "AUTOTHROTTLE_START_DELAY": "0.05", "LOG_LEVEL": "INFO"}
-            job = _post(base + "schedule.json", [("project", "nianbao"), ("spider", "nianbao"),
-                                                 *[("setting", f"{k}={v}") for k, v in settings.items()]])
-            assert job["status"] == "ok", job
-            deadline = time.monotonic() + 600
-            while True:
-                jobs = _get(base + "listjobs.json?project=nianbao")
-                if any(j["id"] == job["jobid"] for j in jobs["finished"]):
-                    break
-                assert time.monotonic() < deadline, jobs
-                time.sleep(0.5)
+            fields = [("project", "nianbao"), ("spider", "nianbao"), *[("setting", f"{k}={v}") for k, v in settings.items()]]
+            # while another crawl holds the archive's lock, a scrapyd job refuses to start a run
+            holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from archive.lock import ArchiveLock; "
+                                       "ArchiveLock(sys.argv[1]).acquire(); print('held', flush=True); time.sleep(600)",
+                                       str(db)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+            try:
+                assert holder.stdout.readline().strip() == "held"
+                busy = _run_job(base, home, fields)
+                assert f"another crawl of {db} is running (pid {holder.pid})" in busy, busy[-3000:]
+                assert q(db, "SELECT COUNT(*) FROM crawl_runs") == [(0,)]
+            finally:
+                holder.kill()
+                holder.wait()
+            log = _run_job(base, home, fields)
             expected = {r["url"] for r in farm.manifest()["reports"] if r["portal"] == SOURCE}
 
-        log = next((home / "logs" / "nianbao" / "nianbao").glob(f"{job['jobid']}.log")).read_text("utf-8")
         assert "] ERROR:" not in log and "log_count/ERROR" not in log, log[-4000:]
         # the spider ran from the deployed egg, not from the checkout
         assert (home / "eggs" / "nianbao" / "test-1.egg").exists() and f"'BOT_NAME': '{EGG_MARK}'" in log
