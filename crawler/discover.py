@@ -48,8 +48,10 @@ _STRONG = re.compile(r"信息公[开開](工作)?(年度[报報]告|年[报報])
 _MEDIUM = re.compile(r"公[开開](工作)?年[报報]|公[开開]工作年度[报報]告")
 _WEAK = re.compile(r"年度[报報]告|年[报報]")
 # Names that contain the words but are something else.
-_NOT_NIANBAO = re.compile(r"政府工作[报報]告|[报報]表|通知|关于|關於|统计|統計|年鉴|年鑑|要点|要點|决算|預算|预算|"
-                          r"审计|審計|国民经济|社会发展|财务|財務|企业|企業|年检|年審|年审|工作总结|述职")
+_NOT_NIANBAO = re.compile(r"政府工作[报報]告|[报報]表|通知|关于|關於|要点|要點")
+# Other annual reports (统计年报, 企业年报, 审计…): not ours, unless the name says 信息公开 too (统计局政府信息公开年报).
+_OTHER_ANNUAL = re.compile(r"统计|統計|年鉴|年鑑|决算|預算|预算|审计|審計|国民经济|社会发展|财务|財務|企业|企業|年检|年审|"
+                           r"年審|工作总结|述职")
 _AREA = re.compile(r"政府信息公[开開]|信息公[开開]|政[务務]公[开開]|公[开開]目[录錄]|主动公[开開]|法定主动|"
                    r"公[开開]专栏|公[开開]平台|部门信息|乡镇信息")
 _NOT_AREA = re.compile(r"指南|制度|规定|規定|办法|辦法|通知|关于|關於|申请表|申請表|流程|规范|細則|细则")
@@ -59,6 +61,9 @@ _YEAR_SUB = re.compile(r"^((?:19|20)\d{2})\s*年度?(?:政府)?(?:信息公[开�
 _DEPT = re.compile(r"(局|委员会|委|办公室|办|政府|镇|乡|街道|中心|院|所|队|处)$")
 _PAGER = re.compile(r"^(\d{1,4}|[上下]一?页|[上下]页|首页|尾页|末页|更多|>|<|»|«|›|‹)$")
 _SCRIPT_ANCHOR = re.compile(r"<a\s[^>]*?href=['\"]([^'\"]+)['\"][^>]*>\s*([^<]{6,100}?)\s*</a>", re.I)
+_JS_REDIRECT = re.compile(r"(?:window\.|document\.|top\.)?location(?:\.href)?\s*(?:=|\.replace\(|\.assign\()\s*"
+                          r"['\"]([^'\"]+)['\"]")
+_TITLE_SEP = re.compile(r"[-_|｜–—·>»]+")
 _TOTAL = re.compile(r"共\s*(\d{1,6})\s*条")
 _COLUMN_URL = re.compile(r"(/|/index[\w-]*\.\w+|/default\.\w+|/list[\w-]*\.\w+|/col/col\d+/?[\w.]*|\.jsp(\?.*)?|"
                          r"/govinfo_list\.html|[?&](cat|col|channel|column|class)\w*=\w+.*)$", re.I)
@@ -79,6 +84,8 @@ def name_score(text: str | None) -> int:
     """How much a link text or page title reads like the name of a 年报 column (0: not at all)."""
     t = clean(text)
     if not t or len(t) > 40 or is_report_item(t) or _NOT_NIANBAO.search(t):
+        return 0
+    if _OTHER_ANNUAL.search(t) and not _STRONG.search(t):
         return 0
     if _STRONG.search(t):
         score = 50
@@ -147,6 +154,7 @@ class Page:
     total: int | None = None  # 共N条
     rendered: bool = False
     scripts: bool = False
+    redirect: str = ""        # a meta refresh or location.replace() target (shell pages)
 
     @property
     def report_items(self) -> set[str]:
@@ -174,6 +182,11 @@ def parse_page(url: str, html: str, depth: int = 0) -> Page:
         for href, text in _SCRIPT_ANCHOR.findall(script):
             if is_report_item(text):
                 page.links.append(Link(urljoin(url, href).split("#")[0], clean(text), "", url))
+    refresh = sel.css("meta[http-equiv]").xpath("@content").re_first(r"(?i)url\s*=\s*['\"]?([^'\"\s>]+)")
+    js = _JS_REDIRECT.search(" ".join(sel.css("script::text").getall()))
+    target = refresh or (js.group(1) if js else "")
+    if target:
+        page.redirect = urljoin(url, target).split("#")[0]
     # the printed total of the list, ignoring the page's navigation
     body = " ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall())
     m = _TOTAL.search(body)
@@ -248,7 +261,9 @@ def rank(pages: dict[str, Page], home: str | None = None) -> list[Candidate]:
                 if s > best:
                     best, best_ev, title = s, f'link text "{n}" on {lk.page}', n
         if page is not None:
-            for label, n in (("page title", page.title), ("column name", page.column)):
+            parts = [x for x in _TITLE_SEP.split(page.title) if x] if page.title else []
+            part = max(parts, key=name_score, default=page.title)
+            for label, n in (("page title", part), ("column name", page.column)):
                 s = name_score(n)
                 if s > best:
                     best, best_ev, title = s, f'{label} "{n}"', n
@@ -520,6 +535,12 @@ class Walker:
                 if depth == 0:
                     result.site = page.title
                 self.log(f"fetched {url} (depth {depth}{', rendered' if page.rendered else ''})")
+                if page.redirect and page.redirect not in queued and self.refusal(page.redirect) is None \
+                        and len({lk.url for lk in page.links}) < 3:
+                    # a shell that only sends the browser on (meta refresh, location.replace): same depth
+                    seq += 1
+                    queued.add(page.redirect)
+                    heapq.heappush(queue, (prio, depth, seq, page.redirect))
                 if depth >= self.max_depth:
                     continue
                 area_page = depth == 0 or is_area(page.title) or is_area(page.column) or prio <= 1

@@ -41,6 +41,7 @@ def cols(farm, p) -> set[str]:
     ("关于做好2023年度政府信息公开工作年度报告编制发布工作的通知", False),
     ("柘原县人民政府2024年政府工作报告", False), ("政府工作报告", False), ("政府网站工作年度报表", False),
     ("政府信息公开指南", False), ("法定主动公开内容", False), ("", False),
+    ("统计局政府信息公开年报", True), ("统计年报", False), ("企业年度报告", False),   # other annual reports
 ])
 def test_name_score(text, positive):
     assert (d.name_score(text) > 0) is positive
@@ -97,6 +98,21 @@ def test_parse_page_reads_lists_inside_scripts():
             '</datastore></script><p>共1条</p></body></html>')
     p = d.parse_page("http://c.gov.cn/col/col1/index.html", html)
     assert p.report_items == {"http://c.gov.cn/art/1.html"} and p.total == 1
+
+
+def test_shell_pages_name_where_they_send_the_browser():
+    shell = '<html><head><script>location.replace("./jgxx_2044/")</script></head><body></body></html>'
+    assert d.parse_page("http://d.gov.cn/zwgk/", shell).redirect == "http://d.gov.cn/zwgk/jgxx_2044/"
+    meta = '<html><head><meta http-equiv="refresh" content="0; url=/site/index.html"></head></html>'
+    assert d.parse_page("http://d.gov.cn/", meta).redirect == "http://d.gov.cn/site/index.html"
+
+
+def test_a_title_with_the_site_name_is_scored_by_its_column_part():
+    col = "http://e.gov.cn/xxgk/nb/"
+    pages = {col: _page(col, "政府信息公开年报_某市统计局", [])}
+    ranked = d.rank(pages | {"http://e.gov.cn/": _page("http://e.gov.cn/", "某市统计局", [(col, "更多", "")], depth=0)},
+                    home="http://e.gov.cn/")
+    assert [c.url for c in ranked] == [col] and ranked[0].evidence[0] == 'page title "政府信息公开年报"'
 
 
 # ------------------------------------------------------------------ the walk on every farm portal

@@ -25,7 +25,8 @@ Facts the portal reproduces:
 
 `list_pages` gives the shell, then one URL per API page: the API's path with the unwrapped
 `categorynum` and `pageIndex` as query, which `request_params` matches against a POST body, so
-`Farm.set_broken_page("farm-ep", 3)` breaks the API call for `pageIndex` 1.
+`Farm.set_broken_page("farm-ep", 3)` breaks the API call for `pageIndex` 1 (mode "empty": the
+envelope keeps its `total` and brings no `data`).
 """
 from __future__ import annotations
 
