@@ -43,9 +43,15 @@ def now() -> datetime:
 
 def plan(db: str, sources, at: datetime) -> list[tuple[object, object]]:
     """(source, Decision) for each enabled source, judged from the archive's record of its last run."""
+    import sqlite3
+
     from archive.schedule import last_runs
     from nianbao.schedule import decide
-    last = last_runs(db)
+    try:
+        last = last_runs(db)
+    except sqlite3.DatabaseError as e:   # not an archive, or damaged: nothing can be judged
+        click.echo(f"nianbao crawl --due: cannot read the runs of {db} ({e})", err=True)
+        sys.exit(2)
     return [(s, decide(s.schedule, urlsplit(s.url).hostname or "", last.get(s.id), at))
             for s in sources if s.enabled]
 

@@ -232,3 +232,15 @@ def test_crawl_due_takes_exactly_the_due_sources_across_new_year(tmp_path):
         proc = _due(db, registry, now2 + timedelta(minutes=1))
         assert proc.returncode == 0 and "nothing is due" in proc.stdout
         assert q(db, "SELECT MAX(id) FROM crawl_runs") == [(rid2,)]     # no run opened
+
+
+def test_due_refuses_a_bad_clock_or_a_damaged_archive_with_exit_2(tmp_path):
+    registry = write_registry(tmp_path / "r.yml", [{"id": "a", "name": "A", "url": "https://www.a.gov.cn/col/1/"}])
+    (tmp_path / "bad.db").write_bytes(b"not a database at all")
+    cmd = NIANBAO + ["crawl", "--due", "--registry", str(registry), "--db"]
+    bad_db = subprocess.run(cmd + [str(tmp_path / "bad.db")], cwd=ROOT, capture_output=True, text=True)
+    assert bad_db.returncode == 2 and "cannot read the runs of" in bad_db.stderr
+    bad_now = subprocess.run(cmd + [str(tmp_path / "new.db")], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "NIANBAO_NOW": "yesterday"})
+    assert bad_now.returncode == 2 and "NIANBAO_NOW='yesterday' is not an ISO 8601 instant" in bad_now.stderr
+    assert not (tmp_path / "new.db").exists()
