@@ -194,6 +194,12 @@ def parse_page(url: str, html: str, depth: int = 0) -> Page:
     return page
 
 
+def title_part(title: str) -> str:
+    """The part of a page title that names the column ("政府信息公开年报_某市统计局" → 政府信息公开年报)."""
+    parts = [x for x in _TITLE_SEP.split(title or "") if x]
+    return max(parts, key=name_score, default=title or "")
+
+
 def needs_browser(page: Page, candidate: bool) -> bool:
     """Render in Chromium only a JS shell: a candidate column whose HTML lists no report, or a
     navigation page with next to no links of its own."""
@@ -244,9 +250,10 @@ def rank(pages: dict[str, Page], home: str | None = None) -> list[Candidate]:
                 subs_of.setdefault(p.url, []).append(("dept", lk.text))
 
     urls = {u for u, lks in links_to.items() if any(name_score(n) for lk in lks for n in lk.names)}
-    urls |= {u for u, p in pages.items() if name_score(p.title) or name_score(p.column) or len(p.report_items) >= 3}
+    urls |= {u for u, p in pages.items()
+             if name_score(title_part(p.title)) or name_score(p.column) or len(p.report_items) >= 3}
     hp = pages.get(home or "")
-    if hp is not None and not (name_score(hp.title) or name_score(hp.column)):
+    if hp is not None and not (name_score(title_part(hp.title)) or name_score(hp.column)):
         urls.discard(home)   # a home page is a candidate only when it is itself a 年报 column
     out = []
     for u in urls:
@@ -261,16 +268,13 @@ def rank(pages: dict[str, Page], home: str | None = None) -> list[Candidate]:
                 if s > best:
                     best, best_ev, title = s, f'link text "{n}" on {lk.page}', n
         if page is not None:
-            parts = [x for x in _TITLE_SEP.split(page.title) if x] if page.title else []
-            part = max(parts, key=name_score, default=page.title)
-            for label, n in (("page title", part), ("column name", page.column)):
+            for label, n in (("page title", title_part(page.title)), ("column name", page.column)):
                 s = name_score(n)
                 if s > best:
                     best, best_ev, title = s, f'{label} "{n}"', n
                 elif s and s == best:
                     ev.append(f'{label} "{n}"')
-            # a page titled "年报 - site name": keep the 年报-like part as the title
-            if not title:
+            if not title:   # no 年报-like name anywhere (a page that lists reports): its own title
                 title = page.column or page.title
         score = best
         if best_ev:
@@ -524,7 +528,7 @@ class Walker:
                 headers, data = body
                 result.fetched += 1
                 page = parse_page(url, self.decode(headers, data), depth)
-                candidate = depth > 0 and (name_score(page.title) > 0 or name_score(page.column) > 0 or prio == 0)
+                candidate = depth > 0 and (name_score(title_part(page.title)) > 0 or name_score(page.column) > 0 or prio == 0)
                 if result.rendered < self.max_renders and needs_browser(page, candidate):
                     html = self.render(url)
                     if html is not None:
@@ -543,7 +547,8 @@ class Walker:
                     heapq.heappush(queue, (prio, depth, seq, page.redirect))
                 if depth >= self.max_depth:
                     continue
-                area_page = depth == 0 or is_area(page.title) or is_area(page.column) or prio <= 1
+                area_page = (depth == 0 or prio <= 1 or is_area(page.column)
+                             or any(is_area(x) for x in _TITLE_SEP.split(page.title)))
                 for lk in page.links:
                     if lk.url in queued or self.refusal(lk.url) or DOCUMENT_URL.search(urlsplit(lk.url).path) \
                             or IMAGE_URL.search(urlsplit(lk.url).path):
