@@ -55,6 +55,7 @@ def pending(db) -> int:
 def derive(db, report_ids: list[int]) -> None:
     """Rebuild the derived rows of `report_ids` and of their neighbours (inside a transaction)."""
     conn = _conn(db)
+    checks.index_copies(conn, report_ids)   # the batch's paragraphs first: they may share some
     for rid in report_ids:
         row = conn.execute("SELECT title, body_text FROM reports WHERE id = ?", [rid]).fetchone()
         if row is None:

@@ -7,6 +7,8 @@
   year; re-evaluated for the neighbour years whenever a report is derived (archive/derive.py),
   so the order in which years arrive does not matter.
 - `provenance`: P-DEADLINE, P-CHANGED, P-DUPLICATE (versions and editions, cell by cell).
+- `copies`: X-COPY-OTHER, paragraphs shared with other agencies' reports (MinHash/LSH kept in
+  SQLite), and the repetition rates against the same agency's previous year (`copy_stats`).
 
 Results attach to the report's current version (`reports.current_version_id`). Writing is
 idempotent: if a group's results are unchanged, no row is touched; otherwise the old rows are
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import json
 
-from archive.checks import cross_year, provenance, tables, text_table
+from archive.checks import copies, cross_year, provenance, tables, text_table
 from archive.checks.tables import involved_cells  # noqa: F401 - the publishing layer reads it here
 
 TABLE_IDS = ("T3-BAL", "T3-SUM-RESULTS", "T3-SUM-COLS", "T4-SUM", "T2-DOMAIN", "T3-DOMAIN",
@@ -24,6 +26,7 @@ TABLE_IDS = ("T3-BAL", "T3-SUM-RESULTS", "T3-SUM-COLS", "T4-SUM", "T2-DOMAIN", "
 CROSS_YEAR_IDS = ("X-CARRY", "X-INFORCE", "X-COPY")
 VERSION_IDS = ("P-DEADLINE", "P-CHANGED")
 EDITION_IDS = ("P-DUPLICATE",)
+COPY_IDS = (copies.CHECK_ID,)
 
 
 def __getattr__(name: str):
@@ -127,8 +130,18 @@ def refresh_report(db, report_id: int, neighbours: bool = True) -> None:
     write_results(conn, report_id, vid, VERSION_IDS, provenance.version_checks(conn, report_id))
     write_results(conn, report_id, vid, CROSS_YEAR_IDS, cross_year.run(conn, report_id))
     write_results(conn, report_id, vid, EDITION_IDS, provenance.edition_checks(conn, report_id))
+    copies.index_report(conn, report_id)   # a no-op when derive indexed the batch already
+    write_results(conn, report_id, vid, COPY_IDS, copies.refresh(conn, report_id))
     if neighbours:
         refresh_neighbours(conn, report_id)
+
+
+def index_copies(db, report_ids) -> None:
+    """Index the paragraphs of a batch before any of its checks run, so that two reports of one
+    batch see each other (X-COPY-OTHER)."""
+    conn = _conn(db)
+    for rid in report_ids:
+        copies.index_report(conn, rid)
 
 
 def refresh_neighbours(db, report_id: int, skip: frozenset | set = frozenset()) -> None:
@@ -148,6 +161,11 @@ def refresh_neighbours(db, report_id: int, skip: frozenset | set = frozenset()) 
                 write_results(conn, other, ovid, EDITION_IDS,
                               provenance.edition_checks(conn, other))
                 write_results(conn, other, ovid, CROSS_YEAR_IDS, cross_year.run(conn, other))
+    for other in copies.neighbours(conn, report_id):   # reports sharing a paragraph with this one
+        if other not in skip:
+            ovid = _current_version(conn, other)
+            if ovid is not None:
+                write_results(conn, other, ovid, COPY_IDS, copies.refresh(conn, other))
 
 
 def refresh_cross_year(db, report_id: int) -> None:

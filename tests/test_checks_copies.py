@@ -1,0 +1,173 @@
+"""X-COPY-OTHER (archive/checks/copies.py): paragraphs shared by reports of different agencies,
+found with MinHash/LSH kept in SQLite, boilerplate left out by document frequency; and the
+repetition rates against the agency's own previous year (copy_stats)."""
+from __future__ import annotations
+
+import pytest
+from archive_helpers import current_checks, store
+
+from archive.checks import copies
+from archive.writer import Archive
+from pipelines.extract.document import extract_document
+
+INTRO = ("本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《国务院办公厅政府信息与政务公开办公室关于"
+         "印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）要求编制。")
+MODEL = ("{a}坚持以人民为中心的发展思想，认真贯彻落实党中央、国务院关于全面推进政务公开的决策部署，"
+         "围绕中心工作，加强政策解读和回应关切，不断提升政务公开标准化规范化水平，全年主动公开政府信息{n}条。")
+COPIED = ("我们在全市率先推行“掌上公开”服务，把办事指南、政策原文和解读材料按照群众生活中的婚育、就学、就业、"
+          "养老等十二个场景重新编排，群众通过扫描社区公告栏上的二维码即可一键查阅，并可在线留言提出公开需求。")
+OWN = ("{a}针对辖区{k}特点，组织工作人员深入{k}一线走访调研，编印{k}政策问答手册，"
+       "把群众最关心的{k}补贴、审批时限、办理材料逐条写清，发放到每个{k}服务点。")
+TOPICS = ("渔业", "茶叶", "林场", "港口", "矿区", "景区", "牧场", "园区")
+
+
+def html(agency: str, year: int, paras: list[str]) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paras)
+    return (f'<html><head><meta charset="utf-8"><title>{agency}{year}年政府信息公开工作年度报告</title></head>'
+            f"<body><h1>{agency}{year}年政府信息公开工作年度报告</h1><p>发布日期：{year + 1}-01-20</p>{body}"
+            "</body></html>").encode("utf-8")
+
+
+def add(arc, i: int, agency: str, year: int, extra: list[str] = (), region: str = "某县", drain: bool = True) -> int:
+    paras = [INTRO, MODEL.format(a=agency, n=100 + i), OWN.format(a=agency, k=TOPICS[i % len(TOPICS)]), *extra]
+    url = f"http://s{i}.test/{year}.html"
+    data = html(agency, year, paras)
+    doc = extract_document(data, url, {"content-type": "text/html; charset=utf-8"})
+    arc.sync_sources([{"id": f"s{i}", "name": agency, "url": f"http://s{i}.test/", "region": region}])
+    if drain:
+        return store(arc, doc, url, body=data, content_type="text/html; charset=utf-8", source_id=f"s{i}")[0]
+    cap = arc.add_capture(run_id=None, source_id=f"s{i}", url=url, status=200,
+                          headers=[("Content-Type", "text/html; charset=utf-8")], body=data, role="detail")
+    return arc.store_document(capture_id=cap.id, source_id=f"s{i}", url=url, doc=doc)[0]
+
+
+def copy_results(arc, rid: int) -> list[dict]:
+    return current_checks(arc, rid, "X-COPY-OTHER")
+
+
+def test_copy_found_with_its_pair_incrementally_and_template_left_out(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    # three agencies print the model paragraphs (their names and numbers filled in): boilerplate
+    for i, name in enumerate(("戊县水利局", "己市商务局", "庚区统计局"), start=5):
+        add(arc, i, name, 2023, region="戊省")
+    a = add(arc, 0, "甲县教育局", 2023, [COPIED], region="甲省甲县")
+    # no other agency prints its own paragraph
+    assert [r["status"] for r in copy_results(arc, a)] == ["pass"]
+    b = add(arc, 1, "乙市民政局", 2023, [COPIED], region="乙省乙市")
+    # b names a; a, stored earlier and not queued again, is re-evaluated as b's neighbour
+    (rb,) = copy_results(arc, b)
+    (ra,) = copy_results(arc, a)
+    assert rb["status"] == ra["status"] == "warn"
+    assert rb["scope"] == f"text ~ report {a}" and ra["scope"] == f"text ~ report {b}"
+    assert "掌上公开" in rb["detail"] and "甲县教育局" in rb["detail"]
+    assert "掌上公开" in ra["detail"] and "乙市民政局" in ra["detail"]
+    # only the copied paragraph: the model paragraphs are boilerplate, the intro a template marker
+    assert rb["actual"] == "1" and "坚持以人民为中心" not in rb["detail"] and "国办公开办函" not in rb["detail"]
+    # the same agency next year is X-COPY's business, not a copy from another agency
+    a2 = add(arc, 2, "甲县教育局", 2024, [COPIED], region="甲省甲县")
+    assert {r["scope"] for r in copy_results(arc, a2)} == {f"text ~ report {b}"}
+    # a third and a fourth agency print it too: now it is a circulated text, reported by nobody
+    add(arc, 3, "丙区财政局", 2023, [COPIED], region="丙省丙区")
+    add(arc, 4, "丁镇人民政府", 2023, [COPIED], region="丁省丁镇")
+    for rid in (a, b, a2):
+        assert [r["status"] for r in copy_results(arc, rid)] == ["pass"], rid
+
+
+def test_one_batch_sees_itself(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    ids = [add(arc, i, name, 2023, [COPIED] if i < 2 else [], drain=False)
+           for i, name in enumerate(("甲县教育局", "乙市民政局", "丙区财政局"))]
+    arc.drain_derived()
+    assert [r["status"] for r in copy_results(arc, ids[0])] == ["warn"]
+    assert [r["status"] for r in copy_results(arc, ids[1])] == ["warn"]
+    assert [r["status"] for r in copy_results(arc, ids[2])] == ["pass"]
+
+
+def test_repetition_rates_against_last_year(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    first = add(arc, 0, "甲县教育局", 2022, [COPIED])
+    row = arc.db.conn.execute("SELECT prev_report_id, text_repeat_rate, table_repeat_rate "
+                              "FROM copy_stats WHERE report_id = ?", [first]).fetchone()
+    assert row == (None, None, None)   # no previous year: blank, not 0
+    second = add(arc, 0, "甲县教育局", 2023, [COPIED])
+    prev, text_rate, table_rate = arc.db.conn.execute(
+        "SELECT prev_report_id, text_repeat_rate, table_repeat_rate FROM copy_stats WHERE report_id = ?",
+        [second]).fetchone()
+    assert prev == first
+    # MODEL (numbers differ, normalised away), OWN and COPIED repeat: all of the text
+    assert text_rate == 1.0
+    assert table_rate is None          # no tables in either year
+    third = add(arc, 0, "甲县教育局", 2024, ["今年我们新建了政务公开专区，配备自助查询终端三台，并开设无障碍阅读服务，"
+                                           "为老年人和视障群众提供大字版、语音版政策文件，全年接待群众查询一千余人次。"])
+    rate = arc.db.conn.execute("SELECT text_repeat_rate FROM copy_stats WHERE report_id = ?", [third]).fetchone()[0]
+    assert 0 < rate < 1
+
+
+reports = pytest.importorskip("farm.reports")
+
+
+@pytest.fixture(scope="module")
+def farm_archive(tmp_path_factory):
+    """Reports of four farm portals (2022–2023) stored as a crawl would, one drain at the end."""
+    from farm.portals import build_portals
+    from farm.server import Farm
+    farm = Farm.__new__(Farm)    # the portals only: nothing is served
+    farm.edition, farm.port = 0, 0
+    names = {"HanwebCountyPortal", "TrsPortal", "YlcmsPortal", "HunanPortal"}
+    portals = [p for p in build_portals(farm) if type(p).__name__ in names]
+    arc = Archive(tmp_path_factory.mktemp("copies") / "a.db")
+    arc.sync_sources([s for p in portals for s in p.sources()])
+    planted: dict[int, str] = {}
+    contents: dict[int, dict] = {}
+    for p in portals:
+        sid = p.sources()[0]["id"]
+        for e in p.entries:
+            if e.kind != "report" or e.report_year not in (2022, 2023):
+                continue
+            g = e.gen(0)
+            data = html(g.agency, g.report_year, []).replace(b"</body>", g.body_html.encode() + b"</body>")
+            url = f"http://{sid}.test/{e.key}.html"
+            doc = extract_document(data, url, {"content-type": "text/html; charset=utf-8"})
+            cap = arc.add_capture(run_id=None, source_id=sid, url=url, status=200,
+                                  headers=[("Content-Type", "text/html; charset=utf-8")], body=data, role="detail")
+            rid = arc.store_document(capture_id=cap.id, source_id=sid, url=url, doc=doc)[0]
+            contents[rid] = {"agency": g.agency, "year": g.report_year}
+            for f in g.planted:
+                if f["kind"] == "copy":
+                    planted[rid] = f["text"]
+    arc.drain_derived()
+    return arc, planted, contents
+
+
+def test_farm_planted_copies_are_found_with_their_pair_and_nothing_else(farm_archive):
+    arc, planted, contents = farm_archive
+    assert len(planted) == 4 and len(set(planted.values())) == 2   # two pairs, in four counties
+    warned = {}
+    for rid in contents:
+        for r in copy_results(arc, rid):
+            if r["status"] == "warn":
+                warned.setdefault(rid, set()).add(int(r["scope"].rsplit(" ", 1)[1]))
+                assert planted.get(rid, "\0")[:20] in r["detail"]
+    pairs = {rid: {o for o, t in planted.items() if t == text and o != rid} for rid, text in planted.items()}
+    assert warned == pairs
+    # the template (intro, seed-model paragraphs printed by every few reports) is counted as such
+    stats = [r["detail"] for rid in contents for r in copy_results(arc, rid) if r["status"] == "pass"]
+    assert sum("boilerplate" in d and not d.startswith("0 ") for d in stats) > len(contents) / 2
+
+
+def test_farm_repetition_rates_are_numbers(farm_archive):
+    arc, _, contents = farm_archive
+    rows = arc.db.conn.execute("SELECT r.report_year, s.prev_report_id, s.text_repeat_rate, s.table_repeat_rate "
+                               "FROM copy_stats s JOIN reports r ON r.id = s.report_id").fetchall()
+    assert len(rows) >= len(contents) - 10   # every primary report has its row
+    with_prev = [r for r in rows if r[1] is not None]
+    assert with_prev and all(r[0] == 2023 for r in with_prev)
+    assert all(0 <= r[2] <= 1 for r in with_prev if r[2] is not None)
+    assert any(r[3] is not None and 0 <= r[3] <= 1 for r in with_prev)
+    assert all(r[2] is None and r[3] is None for r in rows if r[1] is None)
+
+
+def test_normalisation_and_template_markers():
+    assert copies.normalise("全年主动公开政府信息9,350条，其中二十三条") == copies.normalise("全年主动公开政府信息12条，其中五条")
+    assert copies.is_template(INTRO)
+    assert copies.paragraphs("短句。\n" + INTRO + "\n" + COPIED)[0][1] == COPIED
