@@ -43,9 +43,10 @@ LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
 
 TWISTED_DNS_RESOLVER = "crawler.resolver.FarmAwareResolver"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# Plain HTTP; Playwright (one driver, one Chromium) starts at the first `meta["playwright"]` request.
 DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "http": "crawler.handlers.LazyBrowserDownloadHandler",
+    "https": "crawler.handlers.LazyBrowserDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = launch_options()
