@@ -152,7 +152,7 @@ def test_farm_planted_copies_are_found_with_their_pair_and_nothing_else(farm_arc
     assert warned == pairs
     # the template (intro, seed-model paragraphs printed by every few reports) is counted as such
     stats = [r["detail"] for rid in contents for r in copy_results(arc, rid) if r["status"] == "pass"]
-    assert sum("boilerplate" in d and not d.startswith("0 ") for d in stats) > len(contents) / 2
+    assert sum("通用模板" in d and "其中 0 段" not in d for d in stats) > len(contents) / 2
 
 
 def test_farm_repetition_rates_are_numbers(farm_archive):

@@ -173,3 +173,32 @@ def test_farm_manifest_contradictions_are_all_found_on_the_served_pages():
             res = [r for r in report_checks(doc) if r["id"] == "S-TEXT-TABLE"]
             got = {(r["scope"].split("/", 1)[1].split("#")[0], r["actual"]) for r in res if r["status"] == "fail"}
             assert got == want, url
+
+
+def test_report_page_shows_the_statement_beside_the_cell(tmp_path):
+    from lxml import html as lxml_html
+
+    from archive import figures
+    from archive.serve import background
+    from tests.test_datasette_site import get
+    db = tmp_path / "a.db"
+    arc = Archive(db)
+    g = reports.generate(reports.ReportSpec(agency="清河县教育局", year=2023, contradict=True))
+    data = page(g)
+    doc = extract_document(data, "http://farm.test/r.html", {"content-type": "text/html; charset=utf-8"})
+    rid = store(arc, doc, "http://farm.test/r.html", body=data, content_type="text/html; charset=utf-8")[0]
+    arc.close()
+    figures.refresh(db)
+    with background(db, Path(__file__).resolve().parent.parent / "metadata.yml") as base:
+        status, _, body = get(f"{base}/-/report/{rid}")
+    assert status == 200
+    html = lxml_html.fromstring(body.decode("utf-8"))
+    row = html.cssselect('table.t3 tr[data-row="new_received"]')[0]
+    total = row.cssselect("td")[-1]
+    assert "fail" in total.get("class") and "S-TEXT-TABLE" in total.get("title")
+    said = total.cssselect("sup.stated")[0].get("title")
+    assert "受理政府信息公开申请" in said and "未通过" in said
+    # a figure the text states correctly is marked too, as agreeing
+    assert any(s.get("title", "").startswith("正文所述 通过") for s in html.cssselect("sup.stated"))
+    names = [td.text_content() for td in html.cssselect("table.checks td")]
+    assert any("正文数字与表格一致" in n for n in names)

@@ -233,10 +233,11 @@ def run(conn, report_id: int) -> list[dict]:
     expr = "no paragraph shared with another agency's report (boilerplate excluded)"
     shared, n, boiler = shared_paragraphs(conn, report_id)
     if n == 0:
-        return [_result(CHECK_ID, "not_assessable", "text", expr, detail="no paragraph long enough to compare")]
+        return [_result(CHECK_ID, "not_assessable", "text", expr, detail="正文没有足够长的段落可比较")]
     if not shared:
         return [_result(CHECK_ID, "pass", "text", expr, 0, 0, 0,
-                        f"{n} paragraphs compared, {boiler} boilerplate (printed by ≥{BOILERPLATE_AGENCIES} agencies)")]
+                        f"比较 {n} 段，其中 {boiler} 段为通用模板（至少 {BOILERPLATE_AGENCIES} 个机构印有同类段落），"
+                        "未发现与其他机构报告近乎相同的段落")]
     mine = _lines(conn, report_id)
     out = []
     for other in sorted(shared, key=lambda o: (-len(shared[o]), o)):

@@ -17,7 +17,7 @@ NAMES = {
     "S-TABLES": "统计表齐全", "S-SECTIONS": "六部分齐全", "S-FORMAT": "表格版式与年度相符",
     "S-EMPTY": "空白单元格", "X-CARRY": "跨年结转", "X-INFORCE": "现行有效件数跨年衔接",
     "X-COPY": "与上年雷同", "P-DEADLINE": "发布时限", "P-CHANGED": "发布后变动",
-    "P-DUPLICATE": "各版本形式一致",
+    "P-DUPLICATE": "各版本形式一致", "S-TEXT-TABLE": "正文数字与表格一致", "X-COPY-OTHER": "与其他机构报告雷同",
 }
 STATUS = {"pass": "通过", "fail": "未通过", "warn": "提示", "not_assessable": "无法判断"}
 

@@ -226,6 +226,34 @@ def counting_line(datasette, info: dict | None) -> Markup:
     return Markup('<p class="counted">{}</p>\n').format(text)
 
 
+def annotate_stated(tables: dict, checks: list[dict]) -> None:
+    """Put beside each table cell what the report's text says of it (S-TEXT-TABLE): the phrase and
+    the verdict, as `cell.stated` (the template shows a 文 mark with it as the tooltip)."""
+    said: dict[tuple[str, str, str], list[str]] = {}
+    for ch in checks:
+        if ch.get("check_id") != "S-TEXT-TABLE" or ch.get("status") not in ("pass", "fail", "warn"):
+            continue
+        text = (ch.get("detail") or "").split("。原句：")[0]
+        for key in ch.get("involved") or ():
+            said.setdefault(tuple(key), []).append(f"{ch.get('status_zh') or ch['status']}：{text}")
+
+    def mark(cell, key) -> None:
+        if key in said:
+            cell.stated = "；".join(said[key])
+    t3 = tables.get("t3")
+    for row in (t3 or {}).get("rows", []):
+        for cell, col in zip(row.get("cells") or (), canon.T3_COLS):
+            mark(cell, ("t3", row.get("key"), col.key))
+    t4 = tables.get("t4")
+    for cell, (r, c) in zip((t4 or {}).get("cells") or (), canon.T4_ORDER):
+        mark(cell, ("t4", r, c))
+    labels = {k.label: k.key for k in canon.T2_ROWS}
+    for block in tables.get("t2") or ():
+        for row in block["rows"]:
+            for cell, col in zip(row["cells"], block["col_keys"]):
+                mark(cell, ("t2", labels.get(row["label"]), col))
+
+
 async def report_page(datasette, request):
     db = await archive_database(datasette, request)
     report_id = parse_id(request.url_vars["id"])
@@ -277,12 +305,13 @@ async def report_page(datasette, request):
                               "WHERE id = ?", [report_id, report_id, report["edition_of"] or -1])
     counts = {s: sum(1 for c in checks if c["status"] == s)
               for s in ("fail", "warn", "not_assessable", "pass")}
+    tables = layout.build_tables(report["format"] or (current or {}).get("format"), current_cells, failing)
+    annotate_stated(tables, checks)
     context = {
         "database": db.name,
         "report": report,
         "current": current,
-        "tables": layout.build_tables(report["format"] or (current or {}).get("format"),
-                                      current_cells, failing),
+        "tables": tables,
         "checks": checks,
         "check_counts": counts,
         "sections": _sections(docs.get(vid, {})),
