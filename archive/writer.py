@@ -6,6 +6,11 @@ WARC are not written again, the new capture row points at the existing record.
 from __future__ import annotations
 
 import json
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -15,6 +20,8 @@ from archive import __version__
 from archive.schema import open_db
 from archive.tx import transaction
 from archive.warc import WarcRef, WarcStore, sha256
+
+log = logging.getLogger(__name__)
 
 # Scrapy hands us decoded bodies; keeping these headers would make WARC readers decode twice.
 _STRIP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -57,6 +64,18 @@ class Archive:
 
     @contextmanager
     def transaction(self):
+        """One item's write transaction; inside a batch (WriterThread), a savepoint of it."""
+        if getattr(self, "_in_batch", False):
+            conn = self.db.conn
+            conn.execute("SAVEPOINT item")
+            try:
+                yield self.db
+            except BaseException:
+                conn.execute("ROLLBACK TO item")
+                conn.execute("RELEASE item")
+                raise
+            conn.execute("RELEASE item")
+            return
         with transaction(self.db.conn):
             yield self.db
 
@@ -233,3 +252,99 @@ class Archive:
             for rid in listed:
                 db["reports"].update(rid, {"missing_since": None})
         return [u for _, u in sorted(gone)]
+
+
+class WriterThread:
+    """The crawl's archive writes off the reactor: one thread with its own connection runs the
+    submitted `Archive` calls (store_document, store_attachment, touch_report) back to back in one
+    transaction: every item already queued, at most `batch_items` items or `batch_seconds` (the
+    ledger's captures wait for the lock meanwhile, so it is never held idle), each item in its own savepoint
+    (a failing item is rolled back alone and its future gets the exception). Futures resolve
+    after the COMMIT, so what a caller sees as stored is on disk, as with one transaction per
+    item: a crawl killed before a commit loses only items it had not been told were stored.
+    Every `derive_every` committed items it drains the derive queue (archive/derive.py)."""
+
+    def __init__(self, db_path, warc_dir=None, batch_items: int = 50, batch_seconds: float = 0.25,
+                 derive_every: int = 50):
+        self.batch_items, self.batch_seconds, self.derive_every = max(1, batch_items), batch_seconds, derive_every
+        self.jobs: queue.Queue = queue.Queue()
+        self.cpu_seconds = 0.0   # thread CPU time spent writing (bench/bench_crawl.py)
+        self.commits = 0
+        self._ready = Future()
+        self._thread = threading.Thread(target=self._run, args=(db_path, warc_dir), name="archive-writer",
+                                        daemon=True)
+        self._thread.start()
+        self._ready.result()   # the archive is open (and migrated) before the first item
+
+    def submit(self, method: str, **kw) -> Future:
+        f: Future = Future()
+        self.jobs.put((method, kw, f))
+        return f
+
+    def close(self, timeout: float = 120) -> None:
+        self.jobs.put(None)
+        self._thread.join(timeout)
+
+    def _run(self, db_path, warc_dir) -> None:
+        try:
+            arc = Archive(db_path, warc_dir)
+        except BaseException as e:  # noqa: BLE001 - told to the constructor
+            self._ready.set_exception(e)
+            return
+        self._ready.set_result(None)
+        stored = 0
+        stop = False
+        try:
+            while not stop:
+                job = self.jobs.get()
+                if job is None:
+                    break
+                start_cpu, started = time.thread_time(), time.monotonic()
+                done: list[tuple[Future, object, BaseException | None]] = []
+                arc.db.conn.execute("BEGIN IMMEDIATE")
+                arc._in_batch = True
+                try:
+                    while True:
+                        method, kw, fut = job
+                        try:
+                            done.append((fut, getattr(arc, method)(**kw), None))
+                        except Exception as e:  # noqa: BLE001 - that item only; the caller gets it
+                            done.append((fut, None, e))
+                        if len(done) >= self.batch_items:
+                            break
+                        if time.monotonic() - started >= self.batch_seconds:
+                            break
+                        try:   # only what is already queued: the write lock is never held idle
+                            job = self.jobs.get_nowait()
+                        except queue.Empty:
+                            break
+                        if job is None:
+                            stop = True
+                            break
+                    arc._in_batch = False
+                    arc.db.conn.execute("COMMIT")
+                except BaseException as e:
+                    arc._in_batch = False
+                    if arc.db.conn.in_transaction:
+                        arc.db.conn.execute("ROLLBACK")
+                    done = [(f, None, e) for f, _, _ in done]
+                self.commits += 1
+                for fut, result, err in done:
+                    fut.set_exception(err) if err is not None else fut.set_result(result)
+                before = stored
+                stored += sum(1 for _, _, err in done if err is None)
+                if self.derive_every > 0 and stored // self.derive_every > before // self.derive_every:
+                    try:
+                        arc.drain_derived()
+                    except Exception:  # noqa: BLE001 - stays queued; the run's end drains it
+                        log.warning("derive drain failed; the queue is drained at the run's end", exc_info=True)
+                self.cpu_seconds += time.thread_time() - start_cpu
+        finally:
+            while True:   # nothing waits forever on a closed writer
+                try:
+                    job = self.jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is not None:
+                    job[2].set_exception(RuntimeError("archive writer closed"))
+            arc.close()

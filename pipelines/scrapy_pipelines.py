@@ -7,11 +7,10 @@ touched here.
 from __future__ import annotations
 
 import asyncio
-import time
 
 from scrapy import signals
 
-from archive.writer import Archive
+from archive.writer import WriterThread
 from nianbao import identity
 from nianbao.items import AttachmentItem, ReportItem
 from pipelines.bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, BoundedExtractor
@@ -21,23 +20,26 @@ from pipelines.extract.document import extract_document
 class ArchivePipeline:
     """Extraction runs in bounded worker processes (NIANBAO_EXTRACT_PROCESSES, default 1; 0 =
     inline, unbounded, for tests) so the reactor keeps fetching while a PDF is parsed and one
-    hostile file costs at most NIANBAO_EXTRACT_TIMEOUT seconds and NIANBAO_EXTRACT_MEMORY_MB;
-    writing stays in this process, one transaction per item. An attachment is stored only after
-    its report page is."""
+    hostile file costs at most NIANBAO_EXTRACT_TIMEOUT seconds and NIANBAO_EXTRACT_MEMORY_MB.
+    Writing is off the reactor too: one writer thread with its own connection stores items in
+    transactions of at most NIANBAO_WRITE_BATCH items or NIANBAO_WRITE_BATCH_SECONDS
+    (archive.writer.WriterThread); an item counts as stored once its batch is committed. An
+    attachment is stored only after its report page is."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        # Its own connection to the archive (SQLite WAL: the crawler's ledger writes beside it).
-        self.archive = Archive(crawler.settings.get("NIANBAO_DB"), crawler.settings.get("NIANBAO_WARC_DIR"))
         settings = crawler.settings
+        # Its own connection to the archive (SQLite WAL: the crawler's ledger writes beside it).
+        self.writer = WriterThread(settings.get("NIANBAO_DB"), settings.get("NIANBAO_WARC_DIR"),
+                                   batch_items=settings.getint("NIANBAO_WRITE_BATCH", 50),
+                                   batch_seconds=settings.getfloat("NIANBAO_WRITE_BATCH_SECONDS", 0.25),
+                                   derive_every=settings.getint("NIANBAO_DERIVE_BATCH", 50))
         n = settings.getint("NIANBAO_EXTRACT_PROCESSES", 1)
         self.pool = BoundedExtractor(n, timeout=settings.getfloat("NIANBAO_EXTRACT_TIMEOUT", DEFAULT_TIMEOUT_S),
                                      memory_mb=settings.getint("NIANBAO_EXTRACT_MEMORY_MB", DEFAULT_MEMORY_MB)
                                      ) if n > 0 else None
         self.pages: dict[str, asyncio.Future] = {}   # report URL → done when its page is stored
-        self.derive_batch = crawler.settings.getint("NIANBAO_DERIVE_BATCH", 50)
-        self.stored = 0
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
 
     @classmethod
@@ -47,14 +49,7 @@ class ArchivePipeline:
     def closed(self, spider=None):
         if self.pool is not None:
             self.pool.close()
-        self.archive.close()
-
-    def derive_every_batch(self, archive) -> None:
-        """Storing writes rows only; search segments and checks are derived every
-        NIANBAO_DERIVE_BATCH stored items (archive/derive.py). The run's end drains the rest."""
-        self.stored += 1
-        if self.derive_batch > 0 and self.stored % self.derive_batch == 0:
-            archive.drain_derived()
+        self.writer.close()
 
     async def extract(self, item) -> dict:
         if self.pool is None:
@@ -69,30 +64,27 @@ class ArchivePipeline:
     def count(self, key: str, n: float = 1) -> None:
         self.stats.inc_value(f"nianbao/{key}", n)
 
-    def timed(self, store, **kw):
-        """A store call, its CPU time added to nianbao/store_cpu_seconds (bench/bench_crawl.py)."""
-        start = time.process_time()
+    async def write(self, method: str, **kw):
+        """An Archive call run by the writer thread; returns once its batch is committed."""
         try:
-            return store(**kw)
+            return await asyncio.wrap_future(self.writer.submit(method, **kw))
         finally:
-            self.count("store_cpu_seconds", time.process_time() - start)
+            self.stats.set_value("nianbao/store_cpu_seconds", round(self.writer.cpu_seconds, 3))
 
     async def process_item(self, item, spider=None):
-        archive = self.archive
         if isinstance(item, ReportItem):
             if item.not_modified or item.body is None:
-                self.timed(archive.touch_report, url=item.url)
+                await self.write("touch_report", url=item.url)
                 self.count("reports_not_modified")
                 return item
             stored = self.pages[item.url] = asyncio.get_running_loop().create_future()
             try:
                 doc = await self.extract(item)
                 ident = identity.settle(item.seen, doc)
-                _, _, new = self.timed(
-                    archive.store_document, capture_id=item.capture_id, source_id=item.source_id, url=item.url,
+                _, _, new = await self.write(
+                    "store_document", capture_id=item.capture_id, source_id=item.source_id, url=item.url,
                     doc=doc, identity=ident, seen=item.seen)
                 self.count("report_versions_new" if new else "reports_unchanged")
-                self.derive_every_batch(archive)
             finally:
                 stored.set_result(None)
         elif isinstance(item, AttachmentItem):
@@ -103,8 +95,7 @@ class ArchivePipeline:
             page = self.pages.get(item.report_url)
             if page is not None:
                 await page
-            self.timed(archive.store_attachment, report_url=item.report_url, capture_id=item.capture_id,
-                       url=item.url, filename=item.filename, doc=doc)
-            self.derive_every_batch(archive)
+            await self.write("store_attachment", report_url=item.report_url, capture_id=item.capture_id,
+                             url=item.url, filename=item.filename, doc=doc)
             self.count("attachments" if item.role != "image" else "images")
         return item

@@ -73,3 +73,33 @@ def test_archive_file_is_wal_with_foreign_keys(tmp_path):
     except sqlite3.IntegrityError:
         raised = True
     assert raised
+
+
+def test_writer_thread_batches_and_a_bad_item_fails_alone(tmp_path):
+    import sqlite3
+
+    from archive.writer import WriterThread
+    from bench.synthetic import make_doc
+    arc = Archive(tmp_path / "w.db")
+    caps = [arc.add_capture(run_id=None, source_id=None, url=f"http://t/{i}", status=200,
+                            headers=[("Content-Type", "text/html")], body=f"<p>{i}</p>".encode(),
+                            role="detail").id for i in range(20)]
+    writer = WriterThread(tmp_path / "w.db", batch_items=8, derive_every=0)
+    writer.submit("touch_report", url="http://t/none")
+    futs = [writer.submit("store_document", capture_id=c, source_id=None, url=f"http://t/{i}",
+                          doc=make_doc(f"某市第{i}局", 2023)) for i, c in enumerate(caps)]
+    bad = writer.submit("store_document", capture_id=caps[0], source_id=None, url="http://t/bad", doc=None)
+    results = [f.result(timeout=60) for f in futs]
+    # A resolved item is committed: another connection sees it.
+    other = sqlite3.connect(tmp_path / "w.db")
+    assert other.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 20
+    assert all(new for _, _, new in results)
+    try:
+        bad.result(timeout=60)
+        raise AssertionError("a document of None was stored")
+    except (TypeError, AttributeError):
+        pass
+    writer.close()
+    assert other.execute("SELECT COUNT(*) FROM reports WHERE url = 'http://t/bad'").fetchone()[0] == 0
+    assert 3 <= writer.commits < 22   # batches of up to 8, not one commit per item
+    assert writer.cpu_seconds > 0
