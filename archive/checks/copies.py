@@ -180,15 +180,26 @@ def shared_paragraphs(conn, report_id: int) -> tuple[dict[int, list[tuple[int, i
     rows = conn.execute("SELECT para_no, minhash FROM paragraph_sigs WHERE report_id = ? ORDER BY para_no",
                         [report_id]).fetchall()
     boiler = 0
+
+    def boilerplate(rid: int, found) -> bool:
+        return len({_agency(conn, rid, agencies)} | {_agency(conn, o, agencies) for o, _, _ in found}) \
+            >= BOILERPLATE_AGENCIES
+
     for no, blob in rows:
         found = _matches(conn, report_id, no, _sig(blob))
-        names = {me} | {_agency(conn, rid, agencies) for rid, _, _ in found}
-        if len(names) >= BOILERPLATE_AGENCIES:
+        if boilerplate(report_id, found):
             boiler += 1
             continue
         for rid, pno, sim in found:
-            if sim >= THRESHOLD and _agency(conn, rid, agencies) != me:
-                shared.setdefault(rid, []).append((no, pno))
+            if sim < THRESHOLD or _agency(conn, rid, agencies) == me:
+                continue
+            # Families are not transitive: the other paragraph must not be boilerplate either,
+            # so that a pair is reported from both sides or from neither.
+            other = conn.execute("SELECT minhash FROM paragraph_sigs WHERE report_id = ? AND para_no = ?",
+                                 [rid, pno]).fetchone()
+            if other is None or boilerplate(rid, _matches(conn, rid, pno, _sig(other[0]))):
+                continue
+            shared.setdefault(rid, []).append((no, pno))
     return shared, len(rows), boiler
 
 
