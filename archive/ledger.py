@@ -13,10 +13,11 @@ import os
 import socket
 from pathlib import Path
 
+from archive.ingest import Ingest, NotYet
 from archive.warc import read_record
 from archive.writer import Archive, Capture, utcnow
 
-__all__ = ["Capture", "Ledger", "utcnow"]
+__all__ = ["Capture", "Ledger", "NotYet", "utcnow"]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,10 @@ class Ledger:
     # ------------------------------------------------------------ runs
     def start_run(self, sources: list[str]) -> int:
         return self.archive.start_run(sources)
+
+    def run_status(self, run_id: int) -> str | None:
+        row = self._db.execute("SELECT status FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
+        return row[0] if row else None
 
     def run_sources(self, run_id: int) -> list[str]:
         row = self._db.execute("SELECT sources FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
@@ -174,6 +179,10 @@ class Ledger:
             " ORDER BY id", [run_id]).fetchall()
         return [{"worker": w, "status": s, "reason": r, "warc_file": f, "stats": json.loads(st or "{}")}
                 for w, s, r, f, st in rows]
+
+    def ingest(self, run_id: int):
+        """The writer of remote workers' messages into this archive (archive/ingest.py)."""
+        return Ingest(self, run_id)
 
     # ------------------------------------------------------------ captures
     def add_capture(self, **kw) -> Capture:

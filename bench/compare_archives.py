@@ -24,7 +24,10 @@ from collections import Counter
 _PORT = re.compile(r"(//[^/\s:\"'<>]+):\d+")
 # Ids inside check details: "version 12 vs 15", "version 3 (seen …) → 9 (seen …)", "report 3".
 _VERSION_IDS = re.compile(r"\b(version |vs |→ )(\d+)")
-_REPORT_IDS = re.compile(r"\b(report )(\d+)")
+_REPORT_IDS = re.compile(r"\b(report |更正 )(\d+)")
+# Ids in a check's scope ("attachment 4": P-CHANGED per attachment) and in report_figures'
+# counted_reason ("superseded by 更正 75"): order of arrival, not content.
+_ATTACHMENT_IDS = re.compile(r"\b(attachment )(\d+)")
 TIMESTAMPS = {"first_seen", "last_seen", "seen_at", "fetched_at", "queued_at", "gone_at",
               "built_at", "applied_at", "started_at", "finished_at"}
 
@@ -76,9 +79,10 @@ def _rows(conn, table: str, where: str = "") -> list[tuple]:
                 v = mapping[c].get(v, v) if v is not None else None
             elif c == "document":
                 v = _document(v)
-            elif c == "detail" and isinstance(v, str):
+            elif c in ("detail", "counted_reason", "scope") and isinstance(v, str):
                 v = _VERSION_IDS.sub(lambda m: m[1] + str(versions.get(int(m[2]), m[2])), v)
                 v = _REPORT_IDS.sub(lambda m: m[1] + str(reports.get(int(m[2]), m[2])), v)
+                v = _ATTACHMENT_IDS.sub(lambda m: m[1] + str(atts.get(int(m[2]), m[2])), v)
             rec.append((c, json.dumps(_norm(v), ensure_ascii=False, default=str)
                         if isinstance(v, tuple) else _norm(v)))
         out.append(tuple(rec))

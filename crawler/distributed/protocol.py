@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
+from dataclasses import asdict
 
 import redis
 from scrapy_redis.queue import PriorityQueue
+
+from crawler import registry
 
 STALE_S = 30          # a worker silent this long is dead
 BEAT_S = 0.5          # heartbeat, and how often an idle worker looks at the shared queue
@@ -60,6 +64,13 @@ class Keys:
         self.requests, self.dupefilter = f"{p}:requests", f"{p}:dupefilter"
         self.workers, self.beat = f"{p}:workers", f"{p}:beat"
         self.pending, self.lists_ok, self.lists_failed = f"{p}:lists:pending", f"{p}:lists:ok", f"{p}:lists:failed"
+        # Remote workers → the one writer (crawler/distributed/stream.py): the bounded stream, the
+        # bytes it holds (bodies included), and the archive's conditional-request state for them.
+        self.stream, self.stream_bytes = f"{p}:ingest", f"{p}:ingest:bytes"
+        self.conditional = f"{p}:conditional"
+
+    def blob(self, name: str) -> str:
+        return f"{self.prefix}:blob:{name}"
 
     def seen(self, sid: str) -> str:
         return f"{self.prefix}:seen:{sid}"
@@ -124,3 +135,17 @@ class ClaimingQueue(PriorityQueue):
         settings = self.spider.crawler.settings
         data = self.server.eval(POP, 2, self.key, keys_of(settings).workers, settings.get("NIANBAO_WORKER_ID"))
         return self._decode_request(data) if data else None
+
+
+def source_entries(sources) -> list[dict]:
+    """Registry entries of the run's sources, published in the run info for remote workers."""
+    return [{k: v for k, v in asdict(s).items() if v not in (None, [], {})} for s in sources]
+
+
+def write_registry(info: dict) -> str:
+    """The run's sources as the coordinator published them, in a registry file of this worker's own
+    (a remote worker reads no file of the archive's machine)."""
+    fd, path = tempfile.mkstemp(prefix="nianbao-remote-", suffix=".yml")
+    os.close(fd)
+    registry.dump(info.get("source_entries") or [], path)
+    return path

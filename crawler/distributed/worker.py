@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import warnings
 from urllib.parse import urlparse
 
@@ -41,10 +42,14 @@ class DistributedRunState(RunState):
             raise RuntimeError("no distributed crawl is running on this Redis (start one with "
                                "`nianbao crawl --redis URL --workers N`)")
         self.info = json.loads(raw)
-        self.shared_archive = protocol.same_archive(self.info, settings.get("NIANBAO_DB"))
+        self.shared_archive = self.shares_archive(settings)
         # In the coordinator's archive the run row is the coordinator's; a worker writing another
         # archive file (another machine) keeps a run row of its own there.
         self.run_id = self.info["run_id"] if self.shared_archive else self.ledger.start_run(sorted(self.sources))
+
+    def shares_archive(self, settings) -> bool:
+        """Does this worker write the coordinator's archive (and run)?"""
+        return protocol.same_archive(self.info, settings.get("NIANBAO_DB"))
 
     def list_open(self, sid: str) -> None:
         super().list_open(sid)
@@ -192,8 +197,10 @@ class PacedDownloadHandler(ScrapyPlaywrightDownloadHandler):
             self._redis.eval(protocol.RELEASE, 1, key, token, cooldown)
 
 
-def configure_worker(settings, redis_url: str) -> dict:
-    """Turn crawl settings into a worker's; returns the published run info."""
+def configure_worker(settings, redis_url: str, remote: bool = False) -> dict:
+    """Turn crawl settings into a worker's (`remote`: one without the archive, which sends what
+    it fetched and extracted to the writer: crawler/distributed/remote.py); returns the published
+    run info."""
     server = connect(redis_url)
     keys = keys_of(settings)
     raw = server.get(keys.run)
@@ -224,12 +231,27 @@ def configure_worker(settings, redis_url: str) -> dict:
                               "https": "crawler.distributed.worker.PacedDownloadHandler"},
     }.items():
         settings.set(k, v, priority="cmdline")
+    if remote:
+        for k, v in {
+            "NIANBAO_RUN_STATE": "crawler.distributed.remote.RemoteRunState",
+            "ITEM_PIPELINES": {"crawler.distributed.remote.RemotePipeline": 300},
+            # the run's sources as the coordinator published them, not a file of this machine
+            "NIANBAO_REGISTRY": protocol.write_registry(info),
+            "NIANBAO_ONLY": None,
+        }.items():
+            settings.set(k, v, priority="cmdline")
     return info
 
 
-def run_worker(settings, redis_url: str) -> None:
+def run_worker(settings, redis_url: str, remote: bool | None = None) -> None:
     from scrapy.crawler import CrawlerProcess
-    configure_worker(settings, redis_url)
-    process = CrawlerProcess(settings)
-    process.crawl(DistributedSpider)
-    process.start()
+    if remote is None:
+        remote = settings.getbool("NIANBAO_REMOTE_WORKER")
+    configure_worker(settings, redis_url, remote)
+    try:
+        process = CrawlerProcess(settings)
+        process.crawl(DistributedSpider)
+        process.start()
+    finally:
+        if remote:
+            os.unlink(settings.get("NIANBAO_REGISTRY"))
