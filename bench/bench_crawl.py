@@ -1,11 +1,19 @@
 """Crawl throughput: `nianbao crawl --impolite` over the whole farm (politeness off on both
 sides) against a bare Scrapy spider fetching the same URLs in the same run; prints pages/s and
-the ratio (nianbao / bare). The bare spider does no parsing, capturing or archiving.
+the ratio (nianbao / bare). The bare spider does no parsing, capturing or archiving. Both are
+measured for CPU time (user+sys of the process tree) and the crawl for its peak RSS (the whole
+process tree: extraction workers, a browser driver if one starts; sampled every 50 ms).
 
-    .venv/bin/python bench/bench_crawl.py
+    .venv/bin/python bench/bench_crawl.py            # the whole farm (~400 URLs)
+    .venv/bin/python bench/bench_crawl.py --quick    # two portals
+    .venv/bin/python bench/bench_crawl.py --code /path/to/older/checkout   # that code's crawl too, same run
+
+Last line: {"bench": "crawl", "ratio": pages/s vs bare, "cpu_ms_per_page": …, "bare_cpu_ms_per_page": …,
+"peak_rss_mb": …}.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -37,15 +45,60 @@ p.crawl(Bare); p.start()
 '''
 
 
+def _tree_cpu_and_peak(cmd, cwd) -> tuple[float, float, float]:
+    """Run `cmd`; (wall s, CPU s of it and its children, peak RSS MB of the whole tree)."""
+    import psutil
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd)
+    root = psutil.Process(proc.pid)
+    peak, cpu = 0.0, {}
+    while proc.poll() is None:
+        rss = 0
+        try:
+            for p in [root, *root.children(recursive=True)]:
+                try:
+                    rss += p.memory_info().rss
+                    t = p.cpu_times()
+                    cpu[p.pid] = t.user + t.system + t.children_user + t.children_system
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            pass
+        peak = max(peak, rss)
+        time.sleep(0.05)
+    wall = time.perf_counter() - t0
+    return wall, sum(cpu.values()), peak / 2**20 if peak else 0.0
+
+
 def _children_cpu() -> float:
     import resource
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
 
 
-def main():
+def crawl_once(code: Path, tmp: Path, name: str) -> dict:
+    cpu0 = _children_cpu()
+    wall, _, peak = _tree_cpu_and_peak(
+        [sys.executable, "-m", "cli.main", "crawl", "--db", str(tmp / f"{name}.db"), "--registry",
+         str(tmp / "farm.yml"), "--impolite", "--log-level", "ERROR", "-s", "NIANBAO_ALLOW_PRIVATE_HOSTS=*.test"],
+        code)   # farm = 127.0.0.1
+    cpu = _children_cpu() - cpu0   # exact: every process of the tree was reaped
     import sqlite3
+    conn = sqlite3.connect(tmp / f"{name}.db")
+    out = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak,
+           "reports": conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0],
+           "stats": json.loads(conn.execute("SELECT stats FROM crawl_runs").fetchone()[0] or "{}"),
+           "rows": conn.execute("SELECT url, method, referer FROM captures WHERE rendered = 0 AND role IS NOT "
+                                "'robots' ORDER BY id").fetchall()}
+    conn.close()
+    return out
 
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="two portals of the farm, not all of it")
+    ap.add_argument("--code", type=Path, help="another checkout whose crawl is measured too (before/after)")
+    a = ap.parse_args(argv)
     from crawler import registry as reg
     from farm import Farm
     with Farm(port=0) as farm, tempfile.TemporaryDirectory() as tmp:
@@ -54,41 +107,42 @@ def main():
         # first one pays the farm's generation time and the second does not).
         farm.manifest()
         tmp = Path(tmp)
-        reg.dump(farm.sources(), tmp / "farm.yml")
-        t0, cpu0 = time.perf_counter(), _children_cpu()
-        subprocess.run([sys.executable, "-m", "cli.main", "crawl", "--db", str(tmp / "a.db"), "--registry",
-                        str(tmp / "farm.yml"), "--impolite", "--log-level", "ERROR",
-                        "-s", "NIANBAO_ALLOW_PRIVATE_HOSTS=*.test"], cwd=ROOT)   # farm = 127.0.0.1
-        t_ours, cpu_ours = time.perf_counter() - t0, _children_cpu() - cpu0
-        conn = sqlite3.connect(tmp / "a.db")
-        n_reports = conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
-        stats = json.loads(conn.execute("SELECT stats FROM crawl_runs").fetchone()[0] or "{}")
-        started, finished = conn.execute("SELECT started_at, finished_at FROM crawl_runs").fetchone()
-        rows = conn.execute("SELECT url, method, referer FROM captures WHERE rendered = 0 AND role IS NOT 'robots'"
-                            " ORDER BY id").fetchall()
-        conn.close()
+        sources = farm.sources()
+        if a.quick:
+            sources = [s for s in sources if s["id"] in ("farm-trs", "farm-yl")]
+        reg.dump(sources, tmp / "farm.yml")
+        ours = crawl_once(ROOT, tmp, "a")
+        older = crawl_once(a.code.resolve(), tmp, "b") if a.code else None
         # POST bodies are not archived: replay POSTs as GET (the farm's proxies accept both).
-        urls = [(u, "GET", None, ref) for u, m, ref in rows]
+        urls = [(u, "GET", None, ref) for u, m, ref in ours["rows"]]
         (tmp / "urls.json").write_text(json.dumps(urls))
         (tmp / "bare.py").write_text(BARE)
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, str(tmp / "bare.py"), str(tmp / "urls.json")], cwd=ROOT, check=True)
-        t_bare = time.perf_counter() - t0
+        cpu0 = _children_cpu()
+        t_bare, _, bare_peak = _tree_cpu_and_peak([sys.executable, str(tmp / "bare.py"), str(tmp / "urls.json")], ROOT)
+        cpu_bare = _children_cpu() - cpu0
     n = len(urls)
-    ours, bare = n / t_ours, n / t_bare
+    bare = n / t_bare
+    result = {"bench": "crawl", "pages": n, "ratio": round(n / ours["wall_s"] / bare, 3),
+              "ratio_is": "nianbao pages/s / bare Scrapy pages/s (wall, same URLs, same run)",
+              "cpu_ms_per_page": round(1000 * ours["cpu_s"] / n, 1), "bare_cpu_ms_per_page": round(1000 * cpu_bare / n, 1),
+              "cpu_ratio": round(cpu_bare / ours["cpu_s"], 3), "peak_rss_mb": round(ours["peak_rss_mb"]),
+              "bare_peak_rss_mb": round(bare_peak), "reports": ours["reports"],
+              "store_cpu_ms_per_report": round(1000 * ours["stats"].get("nianbao/store_cpu_seconds", 0)
+                                               / max(ours["reports"], 1), 1)}
     print(f"pages: {n}")
-    print(f"nianbao crawl --impolite: {t_ours:.1f} s, {ours:.1f} pages/s (incl. extraction and archiving)")
-    print(f"bare scrapy spider:       {t_bare:.1f} s, {bare:.1f} pages/s (same URLs, no processing)")
-    print(f"ratio nianbao/bare: {ours / bare:.2f}")
-    # CPU is what the shared machine cannot distort: the crawl process and its extraction workers.
-    print(f"crawl CPU (user+sys, whole process tree): {cpu_ours:.1f} s, "
-          f"{1000 * cpu_ours / max(n_reports, 1):.0f} ms per report ({n_reports} reports)")
-    store = stats.get("nianbao/store_cpu_seconds")
-    if store is not None:
-        print(f"store CPU in the crawl process: {store:.1f} s, {1000 * store / max(n_reports, 1):.0f} ms per report")
-    from datetime import datetime
-    spider = (datetime.fromisoformat(finished.rstrip("Z")) - datetime.fromisoformat(started.rstrip("Z"))).total_seconds()
-    print(f"(nianbao spider open→close {spider:.1f} s; the rest of its wall time is process start-up)")
+    print(f"bare scrapy spider:       {t_bare:.1f} s, {bare:.1f} pages/s, CPU {1000 * cpu_bare / n:.1f} ms/page, "
+          f"peak RSS {bare_peak:.0f} MB")
+    runs = [("nianbao (this code)", ours)] + ([(f"nianbao ({a.code})", older)] if older else [])
+    for label, r in runs:
+        print(f"{label}: {r['wall_s']:.1f} s, {n / r['wall_s']:.1f} pages/s, ratio {n / r['wall_s'] / bare:.2f}; "
+              f"CPU {1000 * r['cpu_s'] / n:.1f} ms/page ({r['reports']} reports); peak RSS of the tree "
+              f"{r['peak_rss_mb']:.0f} MB")
+    if older:
+        result.update({"older_ratio": round(n / older["wall_s"] / bare, 3),
+                       "older_cpu_ms_per_page": round(1000 * older["cpu_s"] / n, 1),
+                       "older_peak_rss_mb": round(older["peak_rss_mb"])})
+    print(json.dumps(result))
+    return result
 
 
 if __name__ == "__main__":
