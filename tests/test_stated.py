@@ -90,3 +90,9 @@ def test_document_round_trip_keeps_stated():
     old = d.to_json()
     del old["stated"]
     assert Document.from_json(old).stated == ()
+
+
+def test_bounded_on_a_pathological_text():
+    from pipelines.extract.stated import MAX_FIGURES
+    text = "".join(f"共受理政府信息公开申请{i}件。" for i in range(5000))
+    assert len(stated_figures(text)) == MAX_FIGURES

@@ -136,6 +136,7 @@ _ZERO_REVIEW_LIT = re.compile(
     r"(?:未|没有)(?:发生|产生|出现)[^。；;\n，,]{0,30}?(?:行政复议、(?:提起)?行政诉讼|行政复议和行政诉讼|行政复议或行政诉讼)"
     r"(?:的)?(?:情况|事件|情形|案件|事项)")
 
+MAX_FIGURES = 200   # a real report states a few dozen; the rest of a pathological text is not read
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
 
@@ -191,4 +192,6 @@ def stated_figures(text: str) -> list[StatedFigure]:
                     claim = _doc_claim(claim.rsplit(".", 1)[1], m.group("doc"))
                 add(claim, number, approx, m.start(), m.end())
         out.extend(sorted(found, key=lambda f: f.span))
+        if len(out) >= MAX_FIGURES:
+            return out[:MAX_FIGURES]
     return out
