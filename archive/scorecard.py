@@ -66,14 +66,17 @@ COLUMNS: list[tuple[str, str, str, str, str, str | None]] = [
     ("text_table_failures", "INTEGER", "文表不符项", "narrative mismatches", "S-TEXT-TABLE 未通过数 / failing results", "项"),
     ("text_check", "INTEGER", "文表校验", "narrative check", "S-TEXT-TABLE 结果（checks.id） / evidence", None),
     ("repetition_text", "REAL", "文字重复率（对上年）", "text repetition vs last year",
-     "本年正文与上年相同的比例（X-COPY） / share of the narrative found in last year's", None),
+     "本年正文段落（按字数）与上年近乎相同的比例（copy_stats；无该表时为 X-COPY 的字串重合比例） / share of the "
+     "narrative repeated from last year's", None),
     ("repetition_tables", "REAL", "表格重复率（对上年）", "table repetition vs last year",
-     "本年表格数值与上年相同的比例（X-COPY，如有） / share of table values identical to last year's", None),
+     "本年非零数值与上年同一单元格相同的比例（copy_stats） / share of non-zero values equal to last year's", None),
     ("not_copied_last_year", "INTEGER", "未照搬上年", "not a copy of last year",
      "X-COPY：通过=1，警示=0 / pass=1, warn=0", None),
     ("copy_check", "INTEGER", "重复校验", "copy check", "X-COPY 结果（checks.id） / evidence", None),
     ("copied_paragraphs", "INTEGER", "与其他机构相同的段落", "paragraphs shared with other agencies",
-     "X-COPY-OTHER 警示数；未检查=空 / X-COPY-OTHER warnings; NULL when not run", "段"),
+     "与其他机构报告近乎相同的段落数（X-COPY-OTHER）；未检查=空 / paragraphs shared; NULL when not run", "段"),
+    ("copied_from_reports", "INTEGER", "雷同的其他机构报告数", "other agencies' reports sharing paragraphs",
+     "X-COPY-OTHER 警示数（每份其他报告一条）；未检查=空 / X-COPY-OTHER warnings, one per other report", "份"),
     ("no_copied_paragraphs", "INTEGER", "无跨机构雷同", "no cross-agency copying",
      "X-COPY-OTHER：无警示=1，有=0 / none=1", None),
     ("copy_other_check", "INTEGER", "跨机构雷同校验", "cross-agency copy check",
@@ -143,7 +146,10 @@ def _results(conn: sqlite3.Connection) -> dict[int, dict]:
         cond = (f"k.check_id IN ({', '.join(repr(c) for c in cid)})" if isinstance(cid, tuple)
                 else f"k.check_id = '{cid}'")
         bad = "'warn'" if name in ("copy_other", "changed") else "'fail'"
+        # X-COPY-OTHER warns once per other report, `actual` = the paragraphs shared with it
         cols += [f"SUM({cond}) AS {name}_n",
+                 f"SUM(CASE WHEN {cond} AND k.status = {bad} THEN COALESCE(CAST(k.actual AS INTEGER), 1) END) "
+                 f"AS {name}_bad_sum",
                  f"SUM({cond} AND k.status = {bad}) AS {name}_bad",
                  f"SUM({cond} AND k.status = 'pass') AS {name}_pass",
                  f"MIN(CASE WHEN {cond} AND k.status = {bad} THEN k.id END) AS {name}_bad_id",
@@ -154,13 +160,14 @@ def _results(conn: sqlite3.Connection) -> dict[int, dict]:
     return {row[0]: dict(zip(names, row)) for row in cur}
 
 
-def _table_repetition(conn: sqlite3.Connection) -> dict[int, float]:
-    """The table repetition rate, where the copy checks record one: a current X-COPY result whose
-    scope names the tables (e.g. `tables 2022→2023`) carries the share in `actual`."""
-    return {rid: float(v) for rid, v in conn.execute(
-        "SELECT report_id, MAX(actual) FROM checks WHERE is_current = 1 AND check_id = 'X-COPY' "
-        "AND scope LIKE 'table%' AND actual IS NOT NULL GROUP BY report_id")
-        if _number(v) is not None}
+def _copy_stats(conn: sqlite3.Connection) -> dict[int, tuple] | None:
+    """Repetition rates against the agency's previous year and paragraphs shared with other
+    agencies, as the copy checks record them (`copy_stats`, archive/checks/copies.py); None in an
+    archive without that table (X-COPY's text share is used then)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'copy_stats'").fetchone():
+        return None
+    return {rid: (text, tables, other) for rid, text, tables, other in conn.execute(
+        "SELECT report_id, text_repeat_rate, table_repeat_rate, paragraphs_copied_other FROM copy_stats")}
 
 
 def _number(v) -> float | None:
@@ -197,7 +204,7 @@ def rebuild(conn: sqlite3.Connection) -> int:
     for statement in INDEXES:
         conn.execute(statement)
     results = _results(conn)
-    table_rep = _table_repetition(conn)
+    stats = _copy_stats(conn)
     figures = conn.execute("""
         SELECT f.report_id, f.agency_key, f.report_year, f.agency_display, f.region, f.agency_level,
                f.kind, f.counted, f.counted_reason, f.title, f.url, f.published, f.deadline,
@@ -238,15 +245,22 @@ def rebuild(conn: sqlite3.Connection) -> int:
             row["sections_check"] = rj["sections_id"]
             row["not_copied_last_year"] = _flag(rj["copy_rank"])
             row["copy_check"] = rj["copy_id"]
-            row["repetition_text"] = _number(rj["copy_actual"])
+            if stats is None:   # before copy_stats existed: X-COPY's share of 5-character shingles
+                row["repetition_text"] = _number(rj["copy_actual"])
         if rc:
             row["tables_present"] = _flag(rc["tables_rank"])
             row["tables_check"] = rc["tables_id"]
-        row["repetition_tables"] = table_rep.get(judged["report_id"])
+        if stats is not None and judged["report_id"] in stats:
+            row["repetition_text"], row["repetition_tables"], shared = stats[judged["report_id"]]
+        else:
+            shared = None
         row["tables_consistent"], row["table_failures"], row["table_check"] = _counts(rc, "table", "pass")
         row["text_matches_tables"], row["text_table_failures"], row["text_check"] = _counts(rj, "text", "pass")
-        row["no_copied_paragraphs"], row["copied_paragraphs"], row["copy_other_check"] = \
+        row["no_copied_paragraphs"], row["copied_from_reports"], row["copy_other_check"] = \
             _counts(rj, "copy_other", "none_bad")
+        if row["copied_from_reports"] is not None:
+            # distinct paragraphs as copy_stats counts them, else the sum over the other reports
+            row["copied_paragraphs"] = shared if shared is not None else int(rj["copy_other_bad_sum"] or 0)
         unchanged, changes, row["changed_check"] = _counts(rj, "changed", "none_bad")
         row["unchanged"] = unchanged
         row["changed_after_publication"] = None if unchanged is None else int(not unchanged)

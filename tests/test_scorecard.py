@@ -97,16 +97,24 @@ def test_indicators_come_from_the_results_table_and_unknown_stays_null(sample_db
                    {"id": "S-TEXT-TABLE", "status": "fail", "scope": "t4/admin_review/total", "delta": 3}])
     write_results(conn, ids["city2020"], vid["city2020"], ("S-TEXT-TABLE",),
                   [{"id": "S-TEXT-TABLE", "status": "not_assessable", "scope": "t3/new_received/total"}])
+    for name in ("city2021", "edu2021"):     # as if X-COPY-OTHER had not run for these two
+        write_results(conn, ids[name], vid[name], ("X-COPY-OTHER",), [])
+    # copy_stats (archive/checks/copies.py) counts distinct shared paragraphs when the archive has it
+    stats = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'copy_stats'").fetchone()
+    if stats:
+        conn.execute("INSERT OR REPLACE INTO copy_stats (report_id, version_id, paragraphs_copied_other) "
+                     "VALUES (?, ?, 3)", [ids["city2022"], vid["city2022"]])
     conn.close()
     assert figures.refresh(copy)                               # new results: the fingerprint moved
     c = by_report(copy)
-    assert (c[ids["city2022"]]["copied_paragraphs"], c[ids["city2022"]]["no_copied_paragraphs"]) == (2, 0)
+    assert (c[ids["city2022"]]["copied_paragraphs"], c[ids["city2022"]]["no_copied_paragraphs"]) == (3 if stats else 2, 0)
+    assert c[ids["city2022"]]["copied_from_reports"] == 2
     assert (c[ids["edu2022"]]["copied_paragraphs"], c[ids["edu2022"]]["no_copied_paragraphs"]) == (0, 1)
     assert c[ids["edu2021"]]["text_matches_tables"] == 0 and c[ids["edu2021"]]["text_table_failures"] == 1
     (ev,) = rows(copy, "SELECT scope FROM checks WHERE id = ?", [c[ids["edu2021"]]["text_check"]])
     assert ev["scope"] == "t4/admin_review/total"               # the evidence is the failing result
     assert c[ids["city2020"]]["text_matches_tables"] is None     # only not_assessable: unknown
-    for name in ("city2021", "edu2021"):                        # no X-COPY-OTHER results at all
+    for name in ("city2021", "edu2021"):                        # no current X-COPY-OTHER result
         assert c[ids[name]]["copied_paragraphs"] is None and c[ids[name]]["no_copied_paragraphs"] is None
 
 
@@ -185,8 +193,14 @@ def test_every_indicator_agrees_with_the_check_results(demo):
     """Recomputed here from the checks table, row by row: no indicator is invented, none defaults."""
     db, _, _ = demo
     results: dict[tuple[int, str], list[str]] = {}
-    for r in rows(db, "SELECT report_id, check_id, status FROM checks WHERE is_current = 1"):
+    shared: dict[int, int] = {}
+    for r in rows(db, "SELECT report_id, check_id, status, actual FROM checks WHERE is_current = 1"):
         results.setdefault((r["report_id"], r["check_id"]), []).append(r["status"])
+        if r["check_id"] == "X-COPY-OTHER" and r["status"] == "warn":
+            shared[r["report_id"]] = shared.get(r["report_id"], 0) + int(r["actual"] or 1)
+    if rows(db, "SELECT 1 FROM sqlite_master WHERE name = 'copy_stats'"):
+        shared.update({r["report_id"]: r["paragraphs_copied_other"] for r in rows(
+            db, "SELECT report_id, paragraphs_copied_other FROM copy_stats WHERE paragraphs_copied_other IS NOT NULL")})
     seen_text = 0
     for r in card(db).values():
         j, k = r["judged_report_id"], r["report_id"]
@@ -203,7 +217,8 @@ def test_every_indicator_agrees_with_the_check_results(demo):
         assert r["text_matches_tables"] == _expected_flag(text), r
         assert r["text_table_failures"] == (text.count("fail") if text else None)
         other = results.get((j, "X-COPY-OTHER"), [])
-        assert r["copied_paragraphs"] == (other.count("warn") if other else None)
+        assert r["copied_from_reports"] == (other.count("warn") if other else None)
+        assert r["copied_paragraphs"] == (shared.get(j, 0) if other else None)
     print(f"{seen_text} agency-years with S-TEXT-TABLE results")
 
 
