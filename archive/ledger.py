@@ -189,6 +189,25 @@ class Ledger:
         """A response or failure: its `captures` row and (for bytes) its WARC record."""
         return self.archive.add_capture(**kw)
 
+    def add_exchange(self, *, run_id: int | None, source_id: str | None, url: str, method: str,
+                     request_headers: list[tuple[str, str]], request_body: bytes, status: int,
+                     headers: list[tuple[str, str]], body: bytes, role: str = "xhr",
+                     referer: str | None = None) -> Capture:
+        """An XHR/fetch a rendered page made (crawler/listwalk.py): a capture of the answer — a WARC
+        response record — and a request record beside it with the request's method, headers and body."""
+        outcome = "ok" if status < 400 else "error"
+        cap = self.archive.add_capture(run_id=run_id, source_id=source_id, url=url, status=status,
+                                       headers=headers, body=body, method=method, outcome=outcome,
+                                       error=None if outcome == "ok" else f"HTTP {status}", role=role,
+                                       referer=referer)
+        row = self._db.execute("SELECT warc_record_id FROM captures WHERE id = ?", [cap.id]).fetchone()
+        self.archive.warc.write_request(url, method, request_headers, request_body,
+                                        concurrent_to=row[0] if row else None)
+        with self.archive.transaction() as db:
+            db.execute("UPDATE captures SET request_headers = ? WHERE id = ?",
+                       [json.dumps(request_headers, ensure_ascii=False), cap.id])
+        return cap
+
     def previous_capture(self, url: str) -> dict | None:
         return self.archive.previous_capture(url)
 

@@ -81,6 +81,20 @@ class WarcStore:
             self._append(writer, req, "")
         return ref
 
+    def write_request(self, url: str, method: str, headers: list[tuple[str, str]], body: bytes,
+                      concurrent_to: str | None = None, fetched_at: str | None = None) -> WarcRef:
+        """The request that produced a response record, with its body (a POSTed list query)."""
+        writer = self._open()
+        record_id = f"<urn:uuid:{uuid.uuid4()}>"
+        warc_headers = {"WARC-Date": _warc_date(fetched_at), "WARC-Record-ID": record_id}
+        if concurrent_to:
+            warc_headers["WARC-Concurrent-To"] = concurrent_to
+        req = writer.create_warc_record(
+            url, "request", payload=io.BytesIO(body or b""), length=len(body or b""),
+            http_headers=StatusAndHeaders(f"{method} {url} HTTP/1.1", headers, is_http_request=True),
+            warc_headers_dict=warc_headers)
+        return self._append(writer, req, record_id)
+
     def write_resource(self, url: str, body: bytes, content_type: str,
                        fetched_at: str | None = None, concurrent_to: str | None = None) -> WarcRef:
         """A rendered DOM (or other derived bytes): a resource record, never a response."""

@@ -94,3 +94,6 @@ NIANBAO_EXTRACT_PROCESSES = int(os.environ.get("NIANBAO_EXTRACT_PROCESSES", "1")
 # short by either is recorded (stats `nianbao/lists_capped`) and its source is not complete.
 NIANBAO_MAX_LIST_PAGES = int(os.environ.get("NIANBAO_MAX_LIST_PAGES", "500"))
 NIANBAO_MAX_LIST_ITEMS = int(os.environ.get("NIANBAO_MAX_LIST_ITEMS", "20000"))
+# Adapters switched off (crawler/platforms): `all`, or a comma list of names (hanweb,gkmlpt,…); every
+# source they would have read then goes through the generic path (docs/adapters.md, "The generic path").
+NIANBAO_DISABLE_ADAPTERS = os.environ.get("NIANBAO_DISABLE_ADAPTERS", "")

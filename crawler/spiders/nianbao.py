@@ -5,6 +5,7 @@ carries `meta[M.ROLE]` (crawler/meta.py) (list, api, detail, attachment, image) 
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from urllib.parse import parse_qsl, unquote, urljoin, urlparse
 
@@ -13,8 +14,8 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import HtmlResponse
 
+from crawler import listdetail, listwalk, platforms
 from crawler import meta as M
-from crawler import platforms
 from crawler.platforms.base import ListEntry, ListTotal, clean
 from crawler.runstate import RunState
 from nianbao import titles
@@ -48,6 +49,7 @@ class NianbaoSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         RunState.of(crawler)   # the crawl's state exists before the first request
+        platforms.disabled_names(crawler.settings.get("NIANBAO_DISABLE_ADAPTERS"))   # a typo fails here, loudly
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.recheck_unlisted, signal=signals.spider_idle)
         return spider
@@ -61,15 +63,18 @@ class NianbaoSpider(scrapy.Spider):
         return self.state.ledger
 
     def adapter_for(self, response, source):
-        disabled = self.state.disabled_adapters
+        enabled = platforms.enabled(self.state.disabled_adapters)
+        names = {a.name for a in enabled}
         name = response.meta.get(M.ADAPTER)
-        if name and name not in disabled:
+        if name == listwalk.LIST_API.name:
+            return listwalk.LIST_API
+        if name and name in names:
             return platforms.by_name(name)
-        if source.platform and source.platform not in disabled:
+        if source.platform and source.platform in names:
             forced = platforms.by_name(source.platform)
             if forced:
                 return forced
-        return next(a for a in platforms.ADAPTERS if a.name not in disabled and a.matches(response))
+        return next(a for a in enabled if a.matches(response))
 
     def wants_browser(self, source) -> bool:
         return source.render == "browser" or (
@@ -79,8 +84,38 @@ class NianbaoSpider(scrapy.Spider):
         meta = {M.SOURCE_ID: source.id, M.ROLE: "list", **kw.pop("meta", {})}
         if self.wants_browser(source) and meta.get(M.ROLE) == "list" and "playwright" not in meta:
             meta.update(playwright=True, dont_cache=True, **BROWSER_META)
+        if meta.get("playwright"):
+            meta.update(self.browser_meta())
+        callback = self.parse_rendered if meta.get("playwright") else self.parse_list
+        request = scrapy.Request(url, callback=callback, errback=self.failed, meta=meta, **kw)
+        if not self.first_list_request(request):
+            return None
         self.state.list_open(source.id)
-        return scrapy.Request(url, callback=self.parse_list, errback=self.failed, meta=meta, **kw)
+        return request
+
+    def first_list_request(self, request) -> bool:
+        """Is this list request new? One the dupefilter would drop (a column linked again from its
+        own sub-column, a pager link met on every page) would leave its list open for ever and
+        the source incomplete."""
+        if request.dont_filter:
+            return True
+        fp = self.crawler.request_fingerprinter.fingerprint(request)
+        asked = self.__dict__.setdefault("_list_fps", set())
+        if fp in asked:
+            return False
+        asked.add(fp)
+        return True
+
+    @staticmethod
+    def browser_meta() -> dict:
+        """A rendered list keeps its Playwright page (for the pager) and records every XHR/fetch
+        answer with its request (crawler/listwalk.py)."""
+        store: list = []
+
+        async def on_response(response):
+            await listwalk.record_response(store, response)
+        return {"playwright_include_page": True, "playwright_page_event_handlers": {"response": on_response},
+                listwalk.XHR_STORE: store}
 
     async def start(self):
         for source in self.state.sources.values():
@@ -102,15 +137,17 @@ class NianbaoSpider(scrapy.Spider):
         self.state.list_close(sid, ok=True)
         yield from self.read_list(response, source)
 
-    def read_list(self, response, source):
+    def read_list(self, response, source, outputs=None):
+        """Read one list page: its entries, printed size and further pages (from the adapter, or
+        the given `outputs` of the browser's list walk)."""
         meta = response.meta
         adapter = self.adapter_for(response, source)
         self.state.counters[f"adapter/{adapter.name}"] += 1
         key = meta.get(M.LIST_KEY) or asked_url(response)
         figures = self.state.list_figures(source.id, key)
-        reportlike = requests = 0
+        reportlike = requests = pager_requests = 0
         on_page, total = set(), None
-        outputs = adapter.parse_list(response, source)
+        outputs = adapter.parse_list(response, source) if outputs is None else outputs
         for out in outputs:
             if isinstance(out, ListEntry):
                 if out.url not in figures.found and not self.state.may_add_item(source.id):
@@ -124,9 +161,12 @@ class NianbaoSpider(scrapy.Spider):
                 total = out
                 figures.note(out.items, out.pages)
             else:
+                if not self.first_list_request(out):
+                    continue
                 if source.id in self.state.capped or not self.state.may_add_page(source.id, key):
                     break   # adapters yield further pages last and lazily: nothing of this page is lost
                 requests += 1
+                pager_requests += not out.meta.get(M.PROBE)
                 out.meta.setdefault(M.SOURCE_ID, source.id)
                 out.meta.setdefault(M.ROLE, "api" if out.meta.get(M.ADAPTER) and (
                     out.method == "POST" or "api" in out.url or "dataproxy" in out.url
@@ -134,28 +174,134 @@ class NianbaoSpider(scrapy.Spider):
                 out.meta[M.IS_FOLLOWUP] = True
                 out.meta.setdefault(M.ADAPTER, adapter.name)
                 out.meta[M.LIST_KEY] = key
+                callback = self.parse_list
                 if meta.get("playwright") and out.meta[M.ROLE] == "list" and not out.meta.get(M.PROBE):
-                    out.meta.update(playwright=True, dont_cache=True, **BROWSER_META)
+                    out.meta.update(playwright=True, dont_cache=True, **BROWSER_META, **self.browser_meta())
+                    callback = self.parse_rendered
                 self.state.list_open(source.id)
-                yield out.replace(callback=self.parse_list, errback=self.failed)
+                yield out.replace(callback=callback, errback=self.failed)
         if hasattr(outputs, "close"):
             outputs.close()
         page = total.page if total is not None and total.page else (None if meta.get(M.IS_FOLLOWUP) else 1)
         if page is not None:
             figures.per_page[page] = len(on_page)
         self.crawler.stats.set_value(f"nianbao/lists/{source.id}", self.state.figures(source.id))
-        if meta.get(M.LIST_ROOT) and source.render == "auto":
+        root = bool(meta.get(M.LIST_ROOT))
+        if source.render == "auto" and (root or (M.LIST_ROOT in meta and not meta.get(M.IS_FOLLOWUP))):
             if meta.get("playwright"):
-                if reportlike or requests:
+                if root and (reportlike or requests):
                     self.state.set_render_decision(source.id, "browser")
-            elif not reportlike and not requests and b"<script" in response.body.lower():
-                # Nothing readable without JavaScript: read it again through Chromium.
+            elif b"<script" in response.body.lower() and (not reportlike and not requests or (
+                    not pager_requests and figures.expected() is not None and len(figures.found) < figures.expected())):
+                # Nothing readable without JavaScript (the column, or a year sub-column of a static
+                # column), or fewer items than the page prints and no pager to reach the others:
+                # read it again through Chromium.
                 self.state.counters["render_auto_retries"] += 1
                 yield self.list_request(response.url, source,
-                                        meta={M.LIST_ROOT: True, "playwright": True, "dont_cache": True,
+                                        meta={M.LIST_ROOT: root, "playwright": True, "dont_cache": True,
                                               M.ADAPTER: None, **BROWSER_META}, dont_filter=True)
-            elif reportlike or requests:
+            elif root and (reportlike or requests):
                 self.state.set_render_decision(source.id, "static")
+
+    # ------------------------------------------------------------ lists drawn by JavaScript
+    async def parse_rendered(self, response):
+        """A list page rendered in Chromium: read its DOM like any list, keep its XHR/fetch answers
+        as captures, then walk the rest of the list — replaying its list API over plain HTTP, or
+        clicking through its pager (crawler/listwalk.py). The page is always closed."""
+        page = response.meta.get("playwright_page")
+        try:
+            for out in self.parse_list(response):
+                yield out
+            meta = response.meta
+            if page is None or meta.get(M.OUTCOME) != "ok":
+                return
+            source = self.state.sources[meta[M.SOURCE_ID]]
+            store = meta.get(listwalk.XHR_STORE) or []
+            recorded = self.record_exchanges(store, 0, response)
+            if self.adapter_for(response, source).name != "generic":
+                return   # a family adapter walks its own lists
+            key = meta.get(M.LIST_KEY) or asked_url(response)
+            learned = listwalk.learn(store, response.url)
+            if learned is not None:
+                for out in self.walk_api(response, source, key, learned):
+                    yield out
+                return
+            cur = 1
+            figures = self.state.list_figures(source.id, key)
+            while source.id not in self.state.capped:
+                before = len(figures.found)
+                why = await listwalk.click_next(page, cur)
+                if not why:
+                    break
+                if not self.state.may_add_page(source.id, key):
+                    break
+                cur += 1
+                self.state.counters["browser_pager_clicks"] += 1
+                recorded = self.record_exchanges(store, recorded, response)
+                learned = listwalk.learn(store, response.url)
+                if learned is not None and len(learned.seen_pages) > 1:
+                    # The clicks showed the list API (two requests differing in one parameter).
+                    for out in self.walk_api(response, source, key, learned):
+                        yield out
+                    return
+                html = await page.content()
+                for out in self.read_clicked(response, source, key, html, cur, why):
+                    yield out
+                if len(figures.found) == before:
+                    break   # the click brought nothing new: the end (or a pager we cannot drive)
+        finally:
+            if page is not None:
+                await page.close()
+
+    def record_exchanges(self, store: list, start: int, response) -> int:
+        """Captures (WARC request + response) of the XHR/fetch answers recorded since `start`."""
+        add = getattr(self.ledger, "add_exchange", None)
+        for ex in store[start:]:
+            self.state.counters["xhr_captures"] += 1
+            if add is None:
+                continue   # a remote worker's ledger keeps only what the spider fetched itself
+            add(run_id=self.state.run_id, source_id=response.meta.get(M.SOURCE_ID), url=ex.url, method=ex.method,
+                request_headers=list(ex.request_headers.items()), request_body=ex.request_body, status=ex.status,
+                headers=list(ex.headers.items()), body=ex.body, role="xhr", referer=response.url)
+        return len(store)
+
+    def walk_api(self, response, source, key, learned):
+        """The list API learned from the rendered page: what its recorded answers printed, then the
+        next page asked over plain HTTP (ListApi reads it and asks for the one after)."""
+        self.state.counters["list_api_learned"] += 1
+        walk = {"exchange": learned.exchange, "spot": learned.spot, "base_url": response.url,
+                "per_page": learned.per_page or 1, "total": learned.total}
+        k = learned.last_seen() + 1 if learned.seen_pages else 2
+        entries = [e for es in learned.seen_pages.values() for e in es]
+
+        def outputs():
+            yield from entries
+            yield ListTotal(items=learned.total, pages=learned.pages if learned.total is None else None,
+                                     page=learned.last_seen() or 1)
+            done = learned.ended or (learned.total is not None and (k - 1) * walk["per_page"] >= learned.total)
+            if not done:
+                prev = {e.url for e in learned.seen_pages.get(k - 1, [])}
+                yield listwalk.request_for(walk, k, response, prev)
+        sub = response.replace(request=response.request.replace(
+            meta={M.SOURCE_ID: source.id, M.LIST_KEY: key, M.IS_FOLLOWUP: True, M.ADAPTER: "generic",
+                  M.ROLE: "list"}))
+        yield from self.read_list(sub, source, outputs())
+
+    def read_clicked(self, response, source, key, html: str, k: int, why: str):
+        """Page k of a list reached by a pager click: its DOM is kept as a capture and read."""
+        body = html.encode("utf-8")
+        cap = self.ledger.add_capture(
+            run_id=self.state.run_id, source_id=source.id, url=f"{asked_url(response)}#nianbao-page={k}",
+            final_url=response.url, status=200, headers=[("Content-Type", "text/html; charset=utf-8")], body=body,
+            method="GET", rendered=True, outcome="ok", error=None, role="list", referer=response.url)
+        self.state.counters["rendered_pages"] += 1
+        meta = {M.SOURCE_ID: source.id, M.LIST_KEY: key, M.IS_FOLLOWUP: True, M.ADAPTER: "generic",
+                M.ROLE: "list", M.CAPTURE_ID: cap.id, M.OUTCOME: "ok", "nianbao_click": why}
+        page = HtmlResponse(response.url, body=body, encoding="utf-8", request=scrapy.Request(response.url, meta=meta))
+        # Only the page's entries and printed size: its pager is the browser's business.
+        outputs = (x for x in platforms.by_name("generic").parse_list(page, source)
+                   if not isinstance(x, scrapy.Request))
+        yield from self.read_list(page, source, outputs)
 
     def follow_entry(self, response, source, entry: ListEntry):
         if entry.url in self.state.listed[source.id]:
@@ -168,8 +314,10 @@ class NianbaoSpider(scrapy.Spider):
         if LIST_URL.search(urlparse(entry.url).path) and not titles.agency(entry.title):
             # A year sub-column ("2023年政府信息公开年报"): walk it as part of this list.
             self.state.counters["subcolumns"] += 1
-            yield self.list_request(entry.url, source, meta={M.LIST_ROOT: False},
-                                    headers={"Referer": response.url})
+            request = self.list_request(entry.url, source, meta={M.LIST_ROOT: False},
+                                        headers={"Referer": response.url})
+            if request is not None:
+                yield request
             return
         self.state.seen_reports[source.id].add(entry.url)
         meta = {M.SOURCE_ID: source.id, M.ROLE: "detail", M.LIST_TITLE: entry.title,
@@ -248,10 +396,15 @@ class NianbaoSpider(scrapy.Spider):
     def looks_like_list(self, response) -> bool:
         if not isinstance(response, HtmlResponse):
             return False
-        for adapter in platforms.ADAPTERS:   # CMS list machinery the adapters recognise
+        for adapter in platforms.enabled(self.state.disabled_adapters):   # CMS list machinery they recognise
             verdict = adapter.is_list_page(response)
             if verdict is not None:
                 return verdict
+        # The page's structure: one article with neighbour links is a detail (crawler/listdetail.py).
+        kind = listdetail.shape(response.text, response.url).kind
+        if kind != "unknown":
+            self.state.counters[f"page_shape/{kind}"] += 1
+            return kind == "list"
         seen = set()
         for a in response.css("a[href]"):
             t = clean(a.attrib.get("title") or " ".join(a.css("::text").getall()))
@@ -349,6 +502,9 @@ class NianbaoSpider(scrapy.Spider):
     def failed(self, failure):
         request = failure.request
         meta = request.meta
+        page = meta.get("playwright_page")
+        if page is not None:   # a rendered list that failed still holds its browser page
+            asyncio.ensure_future(page.close())
         self.state.counters["request_failures"] += 1
         if meta.get(M.ROLE) in ("list", "api") and meta.get(M.SOURCE_ID):
             self.state.list_close(meta[M.SOURCE_ID], ok=bool(meta.get(M.OPTIONAL)))

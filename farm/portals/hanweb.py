@@ -483,7 +483,7 @@ class HanwebProvPortal(HanwebBase):
     def truecms_page(self) -> str:
         main = ('<div class="position">当前位置：<a href="/">首页</a> &gt;&gt; 政府信息公开年报</div><div id="list80001"></div>'
                 "<script>var pageConfig = {columnId:'80001', proxyUrl:'/truecms/messageController/getMessage.do', "
-                "perPage:15, callback:'cb'};</script>")
+                "perPage:15, callback:'cb'};</script><script src=\"/truecms/js/list.js\"></script>")
         head = metas(self.site, self.domain, self.idcode, column="政府信息公开年报", coltype="政府信息公开年报")
         return self.frame("政府信息公开年报", head, main)
 
@@ -533,6 +533,8 @@ class HanwebProvPortal(HanwebBase):
             return self.jpaas_api(req)
         if p == "/truecms/messageController/getMessage.do":
             return self.truecms_api(req)
+        if p == "/truecms/js/list.js":
+            return static_js("truecms_list.js")
         if p == "/jpaas/AuthorizedRead/unitbuild.js":
             return static_js("jpaas_unitbuild.js")
         if p.startswith("/module/jslib/jquery/jpage/"):
