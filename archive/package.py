@@ -226,32 +226,31 @@ def _coerce(fields: list[dict]):
     return conv
 
 
+def _label(fn, table: str, key: str) -> str | None:
+    try:
+        return fn(table, key)
+    except (StopIteration, KeyError):
+        return None   # a row or column the canon does not know (kept by its key)
+
+
 def _rows(conn, res: dict):
     cur = conn.execute(res["sql"])
     cols = [d[0] for d in cur.description]
+    labels: dict[tuple, str | None] = {}   # canon lookups are linear: once per key, not per cell
     wide = res.get("wide")
     if wide:
         at = cols.index("row_key") + 1
-
-        def label(key):
-            try:
-                return canon.row_label(wide, key)
-            except (StopIteration, KeyError):
-                return None
         for row in cur:
-            yield row[:at] + (label(row[at - 1]),) + row[at:]
+            key = row[at - 1]
+            if key not in labels:
+                labels[key] = _label(canon.row_label, wide, key)
+            yield row[:at] + (labels[key],) + row[at:]
     elif res["name"] == "cells":
         titles = canon.TABLE_TITLES
-        for r in cur:
-            cid, rid, vid, tbl, rk, ck, *rest = r
-            try:
-                rl = canon.row_label(tbl, rk)
-            except (StopIteration, KeyError):
-                rl = None
-            try:
-                cl = canon.col_label(tbl, ck)
-            except (StopIteration, KeyError):
-                cl = None
+        for cid, rid, vid, tbl, rk, ck, *rest in cur:
+            if (tbl, rk, ck) not in labels:
+                labels[(tbl, rk, ck)] = (_label(canon.row_label, tbl, rk), _label(canon.col_label, tbl, ck))
+            rl, cl = labels[(tbl, rk, ck)]
             yield (cid, rid, vid, tbl, titles.get(tbl), rk, rl, ck, cl, *rest)
     else:
         yield from cur
