@@ -36,7 +36,8 @@ def make_command(crawl_settings, refused, default_db: str, default_registry: str
         Exit code: 0 the run finished and every source was read completely; 1 it ran to its end
         but fell short (a source incomplete or unhealthy, messages that could not be written);
         2 bad arguments, registry or no Redis; 3 the run did not finish (a worker failed or was
-        killed, no worker joined, interrupted): crawl again, nothing sent is lost."""
+        killed, no worker joined, interrupted): crawl again, nothing sent is lost; 4 another
+        crawl of --db is running."""
         import logging
 
         from crawler import distributed
@@ -54,6 +55,8 @@ def make_command(crawl_settings, refused, default_db: str, default_registry: str
             raise refused(f"{registry}: unknown source ids: {', '.join(unknown)}")
         if not any(s.enabled and (not only or s.id in only) for s in found):
             raise refused(f"{registry}: no enabled source to crawl")
+        from cli.schedule import take_lock
+        take_lock(db)   # the writer is this archive's one crawl: exit 4 when another holds it
         logging.basicConfig(level=(log_level or "INFO").upper(), format="%(asctime)s %(name)s %(levelname)s: %(message)s")
         settings = crawl_settings(db, registry, only, log_level, extra=dict(e.split("=", 1) for e in extra))
         try:
