@@ -333,4 +333,5 @@ def test_unknown_shows_as_a_dash_never_as_a_cross(site):
     html = body.decode("utf-8")
     nulls = rows(db, "SELECT COUNT(*) AS n FROM scorecard WHERE region = ? AND report_year = ? "
                      "AND text_matches_tables IS NULL", [region, year])[0]["n"]
-    assert html.count('data-col="text_matches_tables" title="文字与表格一致"><span class="badge na">—') == nulls
+    assert html.count('data-col="text_matches_tables" title="文字与表格一致" style="white-space: nowrap">'
+                      '<span class="badge na">—') == nulls
