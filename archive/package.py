@@ -285,16 +285,22 @@ def _write(conn, res: dict, path: Path, fmt: str) -> int:
         import pyarrow as pa
         import pyarrow.parquet as pq
         schema = _arrow_schema(fields)
+
+
+        def table(batch):   # column-wise: one typed array per field
+            columns = list(zip(*batch)) if batch else [()] * len(names)
+            return pa.Table.from_arrays([pa.array(col, type=f.type) for col, f in zip(columns, schema)],
+                                        schema=schema)
         with pq.ParquetWriter(path, schema) as writer:
             batch: list[list] = []
             for row in _rows(conn, res):
                 batch.append(conv(row))
                 if len(batch) >= BATCH:
-                    writer.write_table(pa.Table.from_pylist([dict(zip(names, r)) for r in batch], schema))
+                    writer.write_table(table(batch))
                     n += len(batch)
                     batch = []
             if batch or not n:
-                writer.write_table(pa.Table.from_pylist([dict(zip(names, r)) for r in batch], schema))
+                writer.write_table(table(batch))
                 n += len(batch)
     else:
         raise ValueError(f"unknown package format {fmt!r} ({', '.join(FORMATS)})")
