@@ -15,7 +15,7 @@ from pathlib import Path
 
 from archive.ingest import Ingest, NotYet
 from archive.warc import read_record
-from archive.writer import Archive, Capture, utcnow
+from archive.writer import Archive, Capture, WriterThread, utcnow
 
 __all__ = ["Capture", "Ledger", "NotYet", "utcnow"]
 
@@ -55,6 +55,9 @@ class Ledger:
     @property
     def warc_file(self) -> str | None:
         """This process's WARC file, when it wrote one."""
+        other = getattr(self, "_capture_archive", None)
+        if other is not None and other._warc is not None:
+            return self.archive.warc_file or other._warc.name
         return self.archive.warc_file
 
     def close(self) -> None:
@@ -186,8 +189,14 @@ class Ledger:
 
     # ------------------------------------------------------------ captures
     def add_capture(self, **kw) -> Capture:
-        """A response or failure: its `captures` row and (for bytes) its WARC record."""
-        return self.archive.add_capture(**kw)
+        """A response or failure: its `captures` row and (for bytes) its WARC record. During a
+        crawl they go through the pipeline's writer (one connection, batched with the stores:
+        archive.writer.WriterThread); without one, in a transaction of their own."""
+        writer = WriterThread.active(self.path)
+        if writer is None:
+            return self.archive.add_capture(**kw)
+        self._capture_archive = writer.archive   # whose WARC file holds the records
+        return writer.add_capture(**kw)
 
     def add_exchange(self, *, run_id: int | None, source_id: str | None, url: str, method: str,
                      request_headers: list[tuple[str, str]], request_body: bytes, status: int,

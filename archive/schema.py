@@ -459,14 +459,15 @@ def migrate(conn: sqlite3.Connection) -> int:
     return len(MIGRATIONS)
 
 
-def open_db(path: str | Path, readonly: bool = False) -> sqlite_utils.Database:
-    """Open (creating and migrating) the archive at `path` with WAL and foreign keys on."""
+def open_db(path: str | Path, readonly: bool = False, check_same_thread: bool = True) -> sqlite_utils.Database:
+    """Open (creating and migrating) the archive at `path` with WAL and foreign keys on.
+    `check_same_thread=False`: a connection shared by threads (archive.writer.WriterThread)."""
     path = Path(path)
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         return sqlite_utils.Database(conn)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+    conn = sqlite3.connect(str(path), timeout=60, isolation_level=None, check_same_thread=check_same_thread)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")

@@ -39,9 +39,9 @@ class Capture:
 
 
 class Archive:
-    def __init__(self, db_path: str | Path, warc_dir: str | Path | None = None):
+    def __init__(self, db_path: str | Path, warc_dir: str | Path | None = None, threads: bool = False):
         self.path = Path(db_path)
-        self.db = open_db(self.path)
+        self.db = open_db(self.path, check_same_thread=not threads)
         self.warc_dir = Path(warc_dir) if warc_dir else self.path.parent / "warc"
         self._warc: WarcStore | None = None
 
@@ -254,44 +254,91 @@ class Archive:
         return [u for _, u in sorted(gone)]
 
 
+# db path → the WriterThread of this process that the ledger's captures go through.
+_ACTIVE: dict[str, "WriterThread"] = {}
+
+
+def _key(path) -> str:
+    return str(Path(path).resolve())
+
+
 class WriterThread:
-    """The crawl's archive writes off the reactor: one thread with its own connection runs the
-    submitted `Archive` calls (store_document, store_attachment, touch_report) back to back in one
-    transaction: every item already queued, at most `batch_items` items or `batch_seconds` (the
-    ledger's captures wait for the lock meanwhile, so it is never held idle), each item in its own savepoint
-    (a failing item is rolled back alone and its future gets the exception). Futures resolve
-    after the COMMIT, so what a caller sees as stored is on disk, as with one transaction per
-    item: a crawl killed before a commit loses only items it had not been told were stored.
-    Every `derive_every` committed items it drains the derive queue (archive/derive.py)."""
+    """The crawl's archive writes off the reactor, on one connection.
+
+    A thread runs the submitted `Archive` calls (store_document, store_attachment, touch_report)
+    back to back in one transaction: every item already queued, at most `batch_items` items or
+    `batch_seconds`, each in its own savepoint (a failing item is rolled back alone and its
+    future gets the exception), committed as soon as the queue is empty, so the write lock is
+    never held idle. Futures resolve after the COMMIT: what a caller sees as stored is on disk,
+    as with one transaction per item, and a crawl killed before a commit loses only items it had
+    not been told were stored. Every `derive_every` stored items it drains the derive queue, a
+    few reports per lock.
+
+    The ledger's captures (`add_capture`, called on the reactor while this writer is `active` for
+    the file) use the same connection under the same Python lock: a capture joins the open batch,
+    or is its own transaction when none is open. The reactor then waits at most for one item,
+    woken as soon as the lock is free, instead of polling SQLite's busy handler behind a batch.
+    """
 
     def __init__(self, db_path, warc_dir=None, batch_items: int = 50, batch_seconds: float = 0.25,
-                 derive_every: int = 50):
+                 derive_every: int = 50, captures: bool = True):
         self.batch_items, self.batch_seconds, self.derive_every = max(1, batch_items), batch_seconds, derive_every
         self.jobs: queue.Queue = queue.Queue()
+        self.lock = threading.Lock()
         self.cpu_seconds = 0.0   # thread CPU time spent writing (bench/bench_crawl.py)
         self.commits = 0
-        self._ready = Future()
+        self.archive: Archive | None = None
+        self._key = _key(db_path)
+        self._ready: Future = Future()
         self._thread = threading.Thread(target=self._run, args=(db_path, warc_dir), name="archive-writer",
                                         daemon=True)
         self._thread.start()
         self._ready.result()   # the archive is open (and migrated) before the first item
+        if captures:
+            _ACTIVE[self._key] = self
+
+    @staticmethod
+    def active(db_path) -> "WriterThread | None":
+        """The writer this process's captures of `db_path` go through, if one is running."""
+        return _ACTIVE.get(_key(db_path)) if _ACTIVE else None
 
     def submit(self, method: str, **kw) -> Future:
         f: Future = Future()
         self.jobs.put((method, kw, f))
         return f
 
+    def add_capture(self, **kw) -> Capture:
+        """Archive.add_capture on the shared connection, now (the caller needs the id)."""
+        with self.lock:
+            return self.archive.add_capture(**kw)
+
     def close(self, timeout: float = 120) -> None:
+        if _ACTIVE.get(self._key) is self:
+            del _ACTIVE[self._key]
         self.jobs.put(None)
         self._thread.join(timeout)
 
+    def _drain(self, arc: Archive, per_lock: int = 2) -> None:
+        from archive import derive
+        conn = arc.db.conn
+        while True:
+            with self.lock, transaction(conn):
+                ids = [r[0] for r in conn.execute(
+                    "SELECT report_id FROM derive_queue ORDER BY report_id LIMIT ?", [per_lock])]
+                if ids:
+                    derive.derive(conn, ids)
+                    conn.executemany("DELETE FROM derive_queue WHERE report_id = ?", [(i,) for i in ids])
+            if not ids:
+                return
+
     def _run(self, db_path, warc_dir) -> None:
         try:
-            arc = Archive(db_path, warc_dir)
+            arc = self.archive = Archive(db_path, warc_dir, threads=True)
         except BaseException as e:  # noqa: BLE001 - told to the constructor
             self._ready.set_exception(e)
             return
         self._ready.set_result(None)
+        conn = arc.db.conn
         stored = 0
         stop = False
         try:
@@ -301,18 +348,18 @@ class WriterThread:
                     break
                 start_cpu, started = time.thread_time(), time.monotonic()
                 done: list[tuple[Future, object, BaseException | None]] = []
-                arc.db.conn.execute("BEGIN IMMEDIATE")
-                arc._in_batch = True
                 try:
+                    with self.lock:
+                        conn.execute("BEGIN IMMEDIATE")
+                        arc._in_batch = True
                     while True:
                         method, kw, fut = job
-                        try:
-                            done.append((fut, getattr(arc, method)(**kw), None))
-                        except Exception as e:  # noqa: BLE001 - that item only; the caller gets it
-                            done.append((fut, None, e))
-                        if len(done) >= self.batch_items:
-                            break
-                        if time.monotonic() - started >= self.batch_seconds:
+                        with self.lock:   # between items the reactor's captures get in
+                            try:
+                                done.append((fut, getattr(arc, method)(**kw), None))
+                            except Exception as e:  # noqa: BLE001 - that item only; the caller gets it
+                                done.append((fut, None, e))
+                        if len(done) >= self.batch_items or time.monotonic() - started >= self.batch_seconds:
                             break
                         try:   # only what is already queued: the write lock is never held idle
                             job = self.jobs.get_nowait()
@@ -321,12 +368,14 @@ class WriterThread:
                         if job is None:
                             stop = True
                             break
-                    arc._in_batch = False
-                    arc.db.conn.execute("COMMIT")
+                    with self.lock:
+                        arc._in_batch = False
+                        conn.execute("COMMIT")
                 except BaseException as e:
-                    arc._in_batch = False
-                    if arc.db.conn.in_transaction:
-                        arc.db.conn.execute("ROLLBACK")
+                    with self.lock:
+                        arc._in_batch = False
+                        if conn.in_transaction:
+                            conn.execute("ROLLBACK")
                     done = [(f, None, e) for f, _, _ in done]
                 self.commits += 1
                 for fut, result, err in done:
@@ -335,7 +384,7 @@ class WriterThread:
                 stored += sum(1 for _, _, err in done if err is None)
                 if self.derive_every > 0 and stored // self.derive_every > before // self.derive_every:
                     try:
-                        arc.drain_derived()
+                        self._drain(arc)
                     except Exception:  # noqa: BLE001 - stays queued; the run's end drains it
                         log.warning("derive drain failed; the queue is drained at the run's end", exc_info=True)
                 self.cpu_seconds += time.thread_time() - start_cpu
@@ -347,4 +396,5 @@ class WriterThread:
                     break
                 if job is not None:
                     job[2].set_exception(RuntimeError("archive writer closed"))
-            arc.close()
+            with self.lock:
+                arc.close()

@@ -2,7 +2,7 @@
 sides) against a bare Scrapy spider fetching the same URLs in the same run; prints pages/s and
 the ratio (nianbao / bare). The bare spider does no parsing, capturing or archiving. Both are
 measured for CPU time (user+sys of the process tree) and the crawl for its peak RSS (the whole
-process tree: extraction workers, a browser driver if one starts; sampled every 50 ms).
+process tree: extraction workers, a browser driver if one starts; sampled every 100 ms, RSS and PSS).
 
     .venv/bin/python bench/bench_crawl.py            # the whole farm (~400 URLs)
     .venv/bin/python bench/bench_crawl.py --quick    # two portals
@@ -45,29 +45,37 @@ p.crawl(Bare); p.start()
 '''
 
 
-def _tree_cpu_and_peak(cmd, cwd) -> tuple[float, float, float]:
-    """Run `cmd`; (wall s, CPU s of it and its children, peak RSS MB of the whole tree)."""
+def _tree_cpu_and_peak(cmd, cwd) -> tuple[float, float, dict]:
+    """Run `cmd`; (wall s, sampled CPU s, memory) where memory has the peak sum of RSS and of PSS
+    (shared pages counted once) over the whole process tree, and each process kind's peak RSS."""
     import psutil
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd)
     root = psutil.Process(proc.pid)
-    peak, cpu = 0.0, {}
+    mem = {"peak_rss_mb": 0.0, "peak_pss_mb": 0.0, "by_process_mb": {}}
+    cpu: dict[int, float] = {}
     while proc.poll() is None:
-        rss = 0
+        rss = pss = 0
         try:
-            for p in [root, *root.children(recursive=True)]:
-                try:
-                    rss += p.memory_info().rss
-                    t = p.cpu_times()
-                    cpu[p.pid] = t.user + t.system + t.children_user + t.children_system
-                except psutil.Error:
-                    pass
+            procs = [root, *root.children(recursive=True)]
         except psutil.Error:
-            pass
-        peak = max(peak, rss)
-        time.sleep(0.05)
-    wall = time.perf_counter() - t0
-    return wall, sum(cpu.values()), peak / 2**20 if peak else 0.0
+            procs = []
+        for p in procs:
+            try:
+                m = p.memory_full_info()
+                rss += m.rss
+                pss += getattr(m, "pss", m.rss)
+                t = p.cpu_times()
+                cpu[p.pid] = t.user + t.system + t.children_user + t.children_system
+                name = "crawl" if p.pid == root.pid else (
+                    "extraction worker" if "python" in p.name() else p.name())
+                mem["by_process_mb"][name] = max(mem["by_process_mb"].get(name, 0), round(m.rss / 2**20))
+            except psutil.Error:
+                pass
+        mem["peak_rss_mb"] = max(mem["peak_rss_mb"], rss / 2**20)
+        mem["peak_pss_mb"] = max(mem["peak_pss_mb"], pss / 2**20)
+        time.sleep(0.1)
+    return time.perf_counter() - t0, sum(cpu.values()), mem
 
 
 def _children_cpu() -> float:
@@ -78,14 +86,15 @@ def _children_cpu() -> float:
 
 def crawl_once(code: Path, tmp: Path, name: str) -> dict:
     cpu0 = _children_cpu()
-    wall, _, peak = _tree_cpu_and_peak(
+    wall, _, mem = _tree_cpu_and_peak(
         [sys.executable, "-m", "cli.main", "crawl", "--db", str(tmp / f"{name}.db"), "--registry",
          str(tmp / "farm.yml"), "--impolite", "--log-level", "ERROR", "-s", "NIANBAO_ALLOW_PRIVATE_HOSTS=*.test"],
         code)   # farm = 127.0.0.1
     cpu = _children_cpu() - cpu0   # exact: every process of the tree was reaped
     import sqlite3
     conn = sqlite3.connect(tmp / f"{name}.db")
-    out = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak,
+    out = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": mem["peak_rss_mb"], "peak_pss_mb": mem["peak_pss_mb"],
+           "by_process_mb": mem["by_process_mb"],
            "reports": conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0],
            "stats": json.loads(conn.execute("SELECT stats FROM crawl_runs").fetchone()[0] or "{}"),
            "rows": conn.execute("SELECT url, method, referer FROM captures WHERE rendered = 0 AND role IS NOT "
@@ -118,7 +127,7 @@ def main(argv=None):
         (tmp / "urls.json").write_text(json.dumps(urls))
         (tmp / "bare.py").write_text(BARE)
         cpu0 = _children_cpu()
-        t_bare, _, bare_peak = _tree_cpu_and_peak([sys.executable, str(tmp / "bare.py"), str(tmp / "urls.json")], ROOT)
+        t_bare, _, bare_mem = _tree_cpu_and_peak([sys.executable, str(tmp / "bare.py"), str(tmp / "urls.json")], ROOT)
         cpu_bare = _children_cpu() - cpu0
     n = len(urls)
     bare = n / t_bare
@@ -126,21 +135,23 @@ def main(argv=None):
               "ratio_is": "nianbao pages/s / bare Scrapy pages/s (wall, same URLs, same run)",
               "cpu_ms_per_page": round(1000 * ours["cpu_s"] / n, 1), "bare_cpu_ms_per_page": round(1000 * cpu_bare / n, 1),
               "cpu_ratio": round(cpu_bare / ours["cpu_s"], 3), "peak_rss_mb": round(ours["peak_rss_mb"]),
-              "bare_peak_rss_mb": round(bare_peak), "reports": ours["reports"],
+              "peak_pss_mb": round(ours["peak_pss_mb"]), "by_process_mb": ours["by_process_mb"],
+              "bare_peak_rss_mb": round(bare_mem['peak_rss_mb']), "reports": ours["reports"],
               "store_cpu_ms_per_report": round(1000 * ours["stats"].get("nianbao/store_cpu_seconds", 0)
                                                / max(ours["reports"], 1), 1)}
     print(f"pages: {n}")
     print(f"bare scrapy spider:       {t_bare:.1f} s, {bare:.1f} pages/s, CPU {1000 * cpu_bare / n:.1f} ms/page, "
-          f"peak RSS {bare_peak:.0f} MB")
+          f"peak RSS {bare_mem['peak_rss_mb']:.0f} MB")
     runs = [("nianbao (this code)", ours)] + ([(f"nianbao ({a.code})", older)] if older else [])
     for label, r in runs:
         print(f"{label}: {r['wall_s']:.1f} s, {n / r['wall_s']:.1f} pages/s, ratio {n / r['wall_s'] / bare:.2f}; "
               f"CPU {1000 * r['cpu_s'] / n:.1f} ms/page ({r['reports']} reports); peak RSS of the tree "
-              f"{r['peak_rss_mb']:.0f} MB")
+              f"{r['peak_rss_mb']:.0f} MB (PSS {r['peak_pss_mb']:.0f} MB; per process {r['by_process_mb']})")
     if older:
         result.update({"older_ratio": round(n / older["wall_s"] / bare, 3),
                        "older_cpu_ms_per_page": round(1000 * older["cpu_s"] / n, 1),
-                       "older_peak_rss_mb": round(older["peak_rss_mb"])})
+                       "older_peak_rss_mb": round(older["peak_rss_mb"]), "older_peak_pss_mb": round(older["peak_pss_mb"]),
+                       "older_by_process_mb": older["by_process_mb"]})
     print(json.dumps(result))
     return result
 

@@ -151,6 +151,24 @@ def main(argv=None) -> dict:
         worst_ratio = max(worst_ratio, ms / ms_base)
         print(f"{q:12} {len(ours):7d} hits {ms:8.1f} ms   jieba index: {len(base):7d} hits {ms_base:8.1f} ms",
               flush=True)
+    # The index lookup alone, as the canned query and the search page use it (a page of ids, and
+    # the count), for the two-character words: bigram token vs jieba phrase + instr confirmation.
+    result["lookup"] = {}
+    for q in ("复议", "公开", "诉讼"):
+        arg = '"' + q + '"'
+        jarg = " ".join('"' + t + '"' for t in segment(q).split())
+        page = "SELECT rowid FROM {t} WHERE {t} MATCH ? ORDER BY rowid DESC LIMIT 500"
+        count = "SELECT COUNT(*) FROM {t} WHERE {t} MATCH ?"
+        confirm = ("SELECT COUNT(*) FROM reports WHERE id IN (SELECT rowid FROM jieba_seg WHERE jieba_seg MATCH ?) "
+                   "AND (instr(title, ?) > 0 OR instr(body_text, ?) > 0)")
+        row = {"page_ms": median_ms(lambda: conn.execute(page.format(t="reports_seg"), [arg]).fetchall(), a.repeat),
+               "page_ms_jieba": median_ms(lambda: conn.execute(page.format(t="jieba_seg"), [jarg]).fetchall(), a.repeat),
+               "count_ms": median_ms(lambda: conn.execute(count.format(t="reports_seg"), [arg]).fetchall(), a.repeat),
+               "count_ms_jieba_confirmed": median_ms(lambda: conn.execute(confirm, [jarg, q, q]).fetchall(), a.repeat)}
+        result["lookup"][q] = {k: round(v, 1) for k, v in row.items()}
+        print(f"{q}: a page of 500 ids {row['page_ms']:.1f} ms (jieba {row['page_ms_jieba']:.1f} ms); count "
+              f"{row['count_ms']:.1f} ms (jieba, confirmed with instr as before: {row['count_ms_jieba_confirmed']:.1f} ms)",
+              flush=True)
     seg, base_seg, tri = (index_bytes(conn, x) for x in ("reports_seg", "jieba_seg", "reports_fts"))
     result.update({"bigram_bytes_per_report": round(seg / reports), "jieba_bytes_per_report": round(base_seg / reports),
                    "trigram_bytes_per_report": round(tri / reports), "ratio": round(seg / base_seg, 3),
