@@ -20,6 +20,9 @@ from pipelines.extract.sniff import sniff
 
 DEFAULT_TIMEOUT_S = 60.0      # a real 年报 extracts in < 5 s; the inner limits (grid.py, sniff.py) keep bombs far below
 DEFAULT_MEMORY_MB = 2048      # address space of a worker: text extractions stay under ~500 MB, OCR peaks at 1.5 GB
+# A worker is replaced after this many documents: what a parser keeps (caches, fragmented heap)
+# cannot grow through a whole crawl (0: never).
+DEFAULT_MAX_TASKS = 200
 # The error codes of a document whose extraction did not finish (the worker's fault, not the file's
 # content as read): re-extraction counts them as errors and keeps the old version.
 FAILURE_CODES = frozenset({"extract_timeout", "extract_worker_died", "extract_memory", "extract_error"})
@@ -55,11 +58,12 @@ class BoundedExtractor:
     """`await extract(data, url, headers)` → extract JSON; never raises, never hangs past the limit."""
 
     def __init__(self, processes: int = 1, timeout: float = DEFAULT_TIMEOUT_S,
-                 memory_mb: int | None = DEFAULT_MEMORY_MB, function=extract_document):
+                 memory_mb: int | None = DEFAULT_MEMORY_MB, function=extract_document,
+                 max_tasks: int = DEFAULT_MAX_TASKS):
         self.timeout = timeout
         self.function = function
         self.memory_mb = memory_mb
-        self.pool = ProcessPool(max_workers=max(1, processes), initializer=_worker_init,
+        self.pool = ProcessPool(max_workers=max(1, processes), max_tasks=max(0, max_tasks), initializer=_worker_init,
                                 initargs=(os.getpid(), memory_mb * 1024 * 1024 if memory_mb else None),
                                 context=multiprocessing.get_context("spawn"))
 

@@ -13,7 +13,7 @@ from scrapy import signals
 from archive.writer import WriterThread
 from nianbao import identity
 from nianbao.items import AttachmentItem, ReportItem
-from pipelines.bounded import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, BoundedExtractor
+from pipelines.bounded import DEFAULT_MAX_TASKS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, BoundedExtractor
 from pipelines.extract.document import extract_document
 
 
@@ -37,7 +37,8 @@ class ArchivePipeline:
                                    derive_every=settings.getint("NIANBAO_DERIVE_BATCH", 50))
         n = settings.getint("NIANBAO_EXTRACT_PROCESSES", 1)
         self.pool = BoundedExtractor(n, timeout=settings.getfloat("NIANBAO_EXTRACT_TIMEOUT", DEFAULT_TIMEOUT_S),
-                                     memory_mb=settings.getint("NIANBAO_EXTRACT_MEMORY_MB", DEFAULT_MEMORY_MB)
+                                     memory_mb=settings.getint("NIANBAO_EXTRACT_MEMORY_MB", DEFAULT_MEMORY_MB),
+                                     max_tasks=settings.getint("NIANBAO_EXTRACT_MAX_TASKS", DEFAULT_MAX_TASKS)
                                      ) if n > 0 else None
         self.pages: dict[str, asyncio.Future] = {}   # report URL → done when its page is stored
         crawler.signals.connect(self.closed, signal=signals.spider_closed)

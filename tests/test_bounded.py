@@ -45,3 +45,16 @@ def test_timeout_memory_and_death_are_recorded_and_the_next_document_is_read():
             assert _run(ex, ["http://s.test/b.pdf"])[0]["n"] == len(b"%PDF-1.4 x")
         finally:
             ex.close()
+
+
+def _pid(data, url, headers):
+    return {"error": None, "url": url, "pid": os.getpid()}
+
+
+def test_worker_is_recycled_after_max_tasks():
+    ex = BoundedExtractor(processes=1, timeout=30, memory_mb=512, function=_pid, max_tasks=2)
+    try:
+        pids = [d["pid"] for d in _run(ex, [f"http://s.test/{i}.pdf" for i in range(5)])]
+    finally:
+        ex.close()
+    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4], pids
