@@ -119,6 +119,8 @@ def index_report(conn, report_id: int) -> bool:
     want = None if row is None or row[1] is not None else row[0]
     if indexed is not None and indexed[0] == want:
         return False
+    _GENERATION[0] += 1
+    _MEMO.clear()
     conn.execute("DELETE FROM paragraph_bands WHERE report_id = ?", [report_id])
     conn.execute("DELETE FROM paragraph_sigs WHERE report_id = ?", [report_id])
     conn.execute("INSERT INTO copy_index_state (report_id, version_id) VALUES (?, ?) "
@@ -136,30 +138,38 @@ def index_report(conn, report_id: int) -> bool:
     return True
 
 
+_MEMO: dict = {}          # (connection, data version, generation, report, paragraph) → matches
+_GENERATION = [0]         # bumped by index_report: this connection's own uncommitted changes
+
+
+def _memo_key(conn, report_id: int, no: int) -> tuple:
+    # PRAGMA data_version changes when another connection commits: a memo never outlives the index.
+    return (id(conn), conn.execute("PRAGMA data_version").fetchone()[0], _GENERATION[0], report_id, no)
+
+
 def _matches(conn, report_id: int, no: int, sig: np.ndarray) -> list[tuple[int, int, float]]:
-    """Other reports' paragraphs (report_id, para_no, similarity) of the same family (≥ FAMILY)."""
+    """Other reports' paragraphs (report_id, para_no, similarity) of the same family (≥ FAMILY).
+    The check, its neighbours and the other side of a pair ask for the same paragraphs within one
+    derive: the answers are memoised until the index changes."""
+    key = _memo_key(conn, report_id, no)
+    if key in _MEMO:
+        return _MEMO[key]
     keys = _band_keys(sig)
-    cand = conn.execute(
+    rows = conn.execute(
+        "SELECT s.report_id, s.para_no, s.minhash FROM paragraph_sigs s JOIN ("
         "SELECT DISTINCT report_id, para_no FROM paragraph_bands WHERE report_id != ? AND ("
-        + " OR ".join("(band = ? AND bucket = ?)" for _ in keys) + f") LIMIT {CANDIDATES}",
+        + " OR ".join("(band = ? AND bucket = ?)" for _ in keys) + f") LIMIT {CANDIDATES}) c "
+        "ON c.report_id = s.report_id AND c.para_no = s.para_no",
         [report_id, *[x for i, k in enumerate(keys) for x in (i, k)]]).fetchall()
-    if not cand:
-        return []
     out = []
-    for rid, pno, blob in _sigs_of(conn, cand):
+    for rid, pno, blob in rows:
         sim = similarity(sig, _sig(blob))
         if sim >= FAMILY:
             out.append((rid, pno, sim))
+    if len(_MEMO) > 100_000:
+        _MEMO.clear()
+    _MEMO[key] = out
     return out
-
-
-def _sigs_of(conn, pairs):
-    for i in range(0, len(pairs), 400):
-        chunk = pairs[i:i + 400]
-        yield from conn.execute(
-            "SELECT report_id, para_no, minhash FROM paragraph_sigs WHERE "
-            + " OR ".join("(report_id = ? AND para_no = ?)" for _ in chunk),
-            [x for p in chunk for x in p]).fetchall()
 
 
 def _agency(conn, rid: int, cache: dict) -> str:
