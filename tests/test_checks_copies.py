@@ -171,3 +171,18 @@ def test_normalisation_and_template_markers():
     assert copies.normalise("全年主动公开政府信息9,350条，其中二十三条") == copies.normalise("全年主动公开政府信息12条，其中五条")
     assert copies.is_template(INTRO)
     assert copies.paragraphs("短句。\n" + INTRO + "\n" + COPIED)[0][1] == COPIED
+
+
+def test_a_copy_removed_by_a_new_version_clears_its_pair(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    for i, name in enumerate(("戊县水利局", "己市商务局", "庚区统计局"), start=5):
+        add(arc, i, name, 2023, region="戊省")
+    a = add(arc, 0, "甲县教育局", 2023, [COPIED], region="甲省甲县")
+    b = add(arc, 1, "乙市民政局", 2023, [COPIED], region="乙省乙市")
+    assert [r["status"] for r in copy_results(arc, a)] == ["warn"]
+    # b publishes a new version without the paragraph: a, not queued, no longer shares anything
+    data = html("乙市民政局", 2023, [INTRO, MODEL.format(a="乙市民政局", n=101)])
+    doc = extract_document(data, "http://s1.test/2023.html", {"content-type": "text/html; charset=utf-8"})
+    store(arc, doc, "http://s1.test/2023.html", body=data, content_type="text/html; charset=utf-8", source_id="s1")
+    assert [r["status"] for r in copy_results(arc, b)] == ["pass"]
+    assert [r["status"] for r in copy_results(arc, a)] == ["pass"]

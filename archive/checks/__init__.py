@@ -140,8 +140,17 @@ def index_copies(db, report_ids) -> None:
     """Index the paragraphs of a batch before any of its checks run, so that two reports of one
     batch see each other (X-COPY-OTHER)."""
     conn = _conn(db)
+    # Reports that shared a paragraph with a version about to leave the index: re-judged below.
+    before = set()
+    for rid in report_ids:
+        if copies.stale(conn, rid):
+            before |= copies.neighbours(conn, rid)
     for rid in report_ids:
         copies.index_report(conn, rid)
+    for other in sorted(before - set(report_ids)):
+        ovid = _current_version(conn, other)
+        if ovid is not None:
+            write_results(conn, other, ovid, COPY_IDS, copies.refresh(conn, other))
 
 
 def refresh_neighbours(db, report_id: int, skip: frozenset | set = frozenset()) -> None:

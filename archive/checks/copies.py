@@ -108,15 +108,27 @@ def _has_tables(conn) -> bool:
 
 
 # ------------------------------------------------------------------ the index
+def _wanted(conn, report_id: int):
+    row = conn.execute("SELECT current_version_id, edition_of, body_text FROM reports WHERE id = ?",
+                       [report_id]).fetchone()
+    return row, (None if row is None or row[1] is not None else row[0])
+
+
+def stale(conn, report_id: int) -> bool:
+    """The report's index rows are not those of its current version (or it left the index)."""
+    if not _has_tables(conn):
+        return False
+    indexed = conn.execute("SELECT version_id FROM copy_index_state WHERE report_id = ?", [report_id]).fetchone()
+    return indexed is None or indexed[0] != _wanted(conn, report_id)[1]
+
+
 def index_report(conn, report_id: int) -> bool:
     """(Re)index the report's paragraphs for its current version; True if anything changed.
     Editions and reports without a current version are removed from the index."""
     if not _has_tables(conn):
         return False
-    row = conn.execute("SELECT current_version_id, edition_of, body_text FROM reports WHERE id = ?",
-                       [report_id]).fetchone()
+    row, want = _wanted(conn, report_id)
     indexed = conn.execute("SELECT version_id FROM copy_index_state WHERE report_id = ?", [report_id]).fetchone()
-    want = None if row is None or row[1] is not None else row[0]
     if indexed is not None and indexed[0] == want:
         return False
     _GENERATION[0] += 1
