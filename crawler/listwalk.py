@@ -461,9 +461,16 @@ async def click_next(page, cur: int) -> str | None:
     why = await page.evaluate(_NEXT_JS, cur)
     if not why:
         return None
+    before = await page.evaluate(_LINKS_JS)
     await page.click("[data-nianbao-next]", timeout=5000)
     try:
+        # The list is redrawn when its answer comes: wait for the links to change (networkidle is
+        # already reached before the click and would not wait).
+        await page.wait_for_function(f"(b) => ({_LINKS_JS})() !== b", arg=before, timeout=10000)
         await page.wait_for_load_state("networkidle", timeout=10000)
-    except Exception:   # noqa: BLE001 - a page that keeps polling: read what is there
+    except Exception:   # noqa: BLE001 - nothing changed, or a page that keeps polling: read what is there
         pass
     return why
+
+
+_LINKS_JS = "() => Array.from(document.querySelectorAll('a[href]')).map((a) => a.href).join(' ')"

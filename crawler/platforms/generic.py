@@ -207,7 +207,7 @@ class Generic(Platform):
         if pages:
             for url in pages:
                 yield self.request(url, response)
-        elif found:
+        elif found and not meta.get("playwright"):   # a rendered list is walked in the browser instead
             seen = {e.url for e in found}
             for variant, url in enumerate(self.probes(response, 1)):
                 yield self.request(url, response, meta={M.PROBE: 1, M.PROBE_SEEN: seen, M.PROBE_VARIANT: variant,

@@ -221,7 +221,9 @@ class NianbaoSpider(scrapy.Spider):
             if self.adapter_for(response, source).name != "generic":
                 return   # a family adapter walks its own lists
             key = meta.get(M.LIST_KEY) or asked_url(response)
-            learned = listwalk.learn(store, response.url)
+            # NIANBAO_REPLAY_LIST_API=False: pager clicks only (an API that refuses replays: signed tokens).
+            replay = self.settings.getbool("NIANBAO_REPLAY_LIST_API", True)
+            learned = listwalk.learn(store, response.url) if replay else None
             if learned is not None:
                 for out in self.walk_api(response, source, key, learned):
                     yield out
@@ -238,7 +240,7 @@ class NianbaoSpider(scrapy.Spider):
                 cur += 1
                 self.state.counters["browser_pager_clicks"] += 1
                 recorded = self.record_exchanges(store, recorded, response)
-                learned = listwalk.learn(store, response.url)
+                learned = listwalk.learn(store, response.url) if replay else None
                 if learned is not None and len(learned.seen_pages) > 1:
                     # The clicks showed the list API (two requests differing in one parameter).
                     for out in self.walk_api(response, source, key, learned):
