@@ -194,7 +194,7 @@ def _resources(conn, fractional) -> list[dict]:
          "fields": CHECK_FIELDS, "primaryKey": ["check_result_id"],
          "foreignKeys": [{"fields": ["report_id"], "reference": {"resource": "reports", "fields": ["report_id"]}}],
          "description": "当前的校验结果（docs/checks.md）。Current check results."},
-        {"name": "scorecard", "sql": "SELECT * FROM scorecard ORDER BY agency_key, report_year",
+        {"name": "scorecard", "sql": f"SELECT {', '.join(scorecard.NAMES)} FROM scorecard ORDER BY agency_key, report_year",
          "fields": _scorecard_fields(), "primaryKey": ["agency_key", "report_year"],
          "foreignKeys": [{"fields": ["report_id"], "reference": {"resource": "reports", "fields": ["report_id"]}}],
          "description": "每个机构每个年度的评分指标（1 达标、0 未达标、空 未知）。Scorecard per agency and year."},
