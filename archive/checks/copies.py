@@ -131,8 +131,8 @@ def index_report(conn, report_id: int) -> bool:
     indexed = conn.execute("SELECT version_id FROM copy_index_state WHERE report_id = ?", [report_id]).fetchone()
     if indexed is not None and indexed[0] == want:
         return False
-    _GENERATION[0] += 1
-    _MEMO.clear()
+    conn.execute("INSERT INTO copy_index_state (report_id, version_id) VALUES (?, 1) ON CONFLICT(report_id) "
+                 "DO UPDATE SET version_id = version_id + 1", [GENERATION_ROW])
     conn.execute("DELETE FROM paragraph_bands WHERE report_id = ?", [report_id])
     conn.execute("DELETE FROM paragraph_sigs WHERE report_id = ?", [report_id])
     conn.execute("INSERT INTO copy_index_state (report_id, version_id) VALUES (?, ?) "
@@ -150,13 +150,16 @@ def index_report(conn, report_id: int) -> bool:
     return True
 
 
-_MEMO: dict = {}          # (connection, data version, generation, report, paragraph) → matches
-_GENERATION = [0]         # bumped by index_report: this connection's own uncommitted changes
+_MEMO: dict = {}   # (archive file, index generation, report, paragraph) → matches
+GENERATION_ROW = 0  # copy_index_state row 0 counts the index's changes (report ids start at 1)
 
 
 def _memo_key(conn, report_id: int, no: int) -> tuple:
-    # PRAGMA data_version changes when another connection commits: a memo never outlives the index.
-    return (id(conn), conn.execute("PRAGMA data_version").fetchone()[0], _GENERATION[0], report_id, no)
+    # Any connection that changes the index bumps the generation in the file itself, so a memo
+    # entry never outlives the index it was read from, whichever process wrote.
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    gen = conn.execute("SELECT version_id FROM copy_index_state WHERE report_id = ?", [GENERATION_ROW]).fetchone()
+    return (path or id(conn), gen[0] if gen else 0, report_id, no)
 
 
 def _matches(conn, report_id: int, no: int, sig: np.ndarray) -> list[tuple[int, int, float]]:
