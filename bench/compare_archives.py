@@ -24,7 +24,7 @@ from collections import Counter
 _PORT = re.compile(r"(//[^/\s:\"'<>]+):\d+")
 # Ids inside check details: "version 12 vs 15", "version 3 (seen …) → 9 (seen …)", "report 3".
 _VERSION_IDS = re.compile(r"\b(version |vs |→ )(\d+)")
-_REPORT_IDS = re.compile(r"\b(report |更正 )(\d+)")
+_REPORT_IDS = re.compile(r"(\breport |更正 |报告 |\breport:)(\d+)")
 # Ids in a check's scope ("attachment 4": P-CHANGED per attachment) and in report_figures'
 # counted_reason ("superseded by 更正 75"): order of arrival, not content.
 _ATTACHMENT_IDS = re.compile(r"\b(attachment )(\d+)")
@@ -79,7 +79,8 @@ def _rows(conn, table: str, where: str = "") -> list[tuple]:
                 v = mapping[c].get(v, v) if v is not None else None
             elif c == "document":
                 v = _document(v)
-            elif c in ("detail", "counted_reason", "scope") and isinstance(v, str):
+            elif (c in ("detail", "counted_reason", "scope") or (table == "checks" and c == "cells")) \
+                    and isinstance(v, str):
                 v = _VERSION_IDS.sub(lambda m: m[1] + str(versions.get(int(m[2]), m[2])), v)
                 v = _REPORT_IDS.sub(lambda m: m[1] + str(reports.get(int(m[2]), m[2])), v)
                 v = _ATTACHMENT_IDS.sub(lambda m: m[1] + str(atts.get(int(m[2]), m[2])), v)

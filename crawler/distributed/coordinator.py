@@ -241,8 +241,10 @@ def finish(server, keys: Keys, ledger, run_id: int, codes: list[int], interrupte
     reason = ("interrupted" if interrupted else "no worker joined" if extra.get("nianbao/no_worker_joined")
               else "finished" if finished else "worker failed")
     status = "finished" if finished else "aborted"
-    # Only lists walked to their end by the workers together can prove a report disappeared.
-    gone = ledger.close_run(run_id, status, reason, stats, protocol.lists(server, keys))
+    # Only lists walked to their end by the workers together can prove a report disappeared. A run
+    # whose worker failed claims none: the requests it had taken (reports those lists showed) were
+    # never fetched, so its list reads are no evidence of what was there (gone, observed lateness).
+    gone = ledger.close_run(run_id, status, reason, stats, protocol.lists(server, keys) if finished else {})
     return {"run_id": run_id, "status": status, "reason": reason,
             "workers": stats["nianbao/workers"], "gone": len(gone), "seconds": round(seconds, 1),
             **{k.split("/", 1)[1]: v for k, v in extra.items() if k.startswith("nianbao/ingest_")}}
