@@ -186,3 +186,12 @@ def test_a_copy_removed_by_a_new_version_clears_its_pair(tmp_path):
     store(arc, doc, "http://s1.test/2023.html", body=data, content_type="text/html; charset=utf-8", source_id="s1")
     assert [r["status"] for r in copy_results(arc, b)] == ["pass"]
     assert [r["status"] for r in copy_results(arc, a)] == ["pass"]
+
+
+def test_repetition_rate_when_the_earlier_year_arrives_later(tmp_path):
+    arc = Archive(tmp_path / "a.db")
+    later = add(arc, 0, "甲县教育局", 2023, [COPIED])
+    assert arc.db.conn.execute("SELECT prev_report_id FROM copy_stats WHERE report_id = ?", [later]).fetchone() == (None,)
+    earlier = add(arc, 0, "甲县教育局", 2022, [COPIED])
+    assert arc.db.conn.execute("SELECT prev_report_id, text_repeat_rate FROM copy_stats WHERE report_id = ?",
+                               [later]).fetchone() == (earlier, 1.0)

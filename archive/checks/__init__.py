@@ -163,6 +163,9 @@ def refresh_neighbours(db, report_id: int, skip: frozenset | set = frozenset()) 
     for other in cross_year.next_year_reports(conn, report_id):
         if other not in skip:
             refresh_cross_year(conn, other)
+            ovid = _current_version(conn, other)
+            if ovid is not None:   # its repetition rates read this report (copy_stats)
+                write_results(conn, other, ovid, COPY_IDS, copies.refresh(conn, other))
     for other in provenance.edition_group(conn, report_id):
         if other != report_id and other not in skip:
             ovid = _current_version(conn, other)
