@@ -22,7 +22,7 @@ DEFAULT_TIMEOUT_S = 60.0      # a real 年报 extracts in < 5 s; the inner limit
 DEFAULT_MEMORY_MB = 2048      # address space of a worker: text extractions stay under ~500 MB, OCR peaks at 1.5 GB
 # A worker is replaced after this many documents: what a parser keeps (caches, fragmented heap)
 # cannot grow through a whole crawl (0: never).
-DEFAULT_MAX_TASKS = 200
+DEFAULT_MAX_TASKS = 500
 # The error codes of a document whose extraction did not finish (the worker's fault, not the file's
 # content as read): re-extraction counts them as errors and keeps the old version.
 FAILURE_CODES = frozenset({"extract_timeout", "extract_worker_died", "extract_memory", "extract_error"})
