@@ -380,7 +380,6 @@ class ListApi(Platform):
 
 
 API_WALK = "nianbao_api_walk"     # meta: the learned walk of a replayed API page
-XHR_STORE = "nianbao_xhr"         # meta: the XHR/fetch exchanges a rendered page made
 
 
 def request_for(walk: dict, k: int, response, previous: set | None = None) -> scrapy.Request:

@@ -63,6 +63,19 @@ def test_every_report_and_no_noise(generic_run):
         "nianbao/adapter/generic", "nianbao/adapter/listapi")]
 
 
+def test_attachment_only_report_with_a_dead_file_is_kept(generic_run):
+    """UCAP's attachment-only report whose PDF answers 404: a detail (not a sub-column), archived,
+    with the file's failed capture recorded against it."""
+    m, db = generic_run["manifest"], generic_run["db"]
+    (dead,) = [b for b in m["broken"] if b["portal"] == "farm-kp"]
+    rows = q(db, "SELECT outcome, status, role, referer FROM captures WHERE url = ?", [dead["url"]])
+    assert rows and all(r[:3] == ("error", 404, "attachment") for r in rows), rows
+    owner = rows[0][3]
+    got = report_by_url(db)
+    assert got[owner][2] == "attachment_only"
+    assert [r for r in m["reports"] if r["url"] == owner][0]["kind"] == "attachment_only"
+
+
 def test_every_list_complete(generic_run):
     stats = last_run_stats(generic_run["db"])
     assert stats["nianbao/incomplete_lists"] == []
@@ -128,14 +141,15 @@ def test_pager_clicked_when_the_api_is_not_replayed(farm, tmp_path):
     assert stats["nianbao/lists/farm-ep"]["expected"] == stats["nianbao/lists/farm-ep"]["found"] == 44
 
 
-@pytest.mark.parametrize("pid,found", [("farm-ep", 10), ("farm-jsp", 34)])
-def test_broken_page_three_is_incomplete(farm, tmp_path, pid, found):
+@pytest.mark.parametrize("pid,mode,found", [("farm-ep", "500", 10), ("farm-ep", "empty", 10), ("farm-jsp", "500", 34)])
+def test_broken_page_three_is_incomplete(farm, tmp_path, pid, mode, found):
     """farm-ep: its third list page (the shell, then API pageIndex 0, 1…) is the API call for the
     list's page 2: it answers 500, so the walk stops at 10 of 44; farm-jsp: page 3
-    answers 500 but the pager reaches pages 4 and 5 (34 of 44). Either way: incomplete, exit 1."""
+    answers 500 but the pager reaches pages 4 and 5 (34 of 44). An "empty" page (200, no items, the
+    total still printed) is the silent case. Every time: incomplete, exit 1."""
     registry = write_registry(tmp_path / "b.yml", sources(farm, {pid}))
     db = tmp_path / "b.db"
-    farm.set_broken_page(pid, 3)
+    farm.set_broken_page(pid, 3, mode)
     try:
         proc = crawl(db, registry, *OFF, incomplete=True)
     finally:

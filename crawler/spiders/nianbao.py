@@ -109,13 +109,18 @@ class NianbaoSpider(scrapy.Spider):
     @staticmethod
     def browser_meta() -> dict:
         """A rendered list keeps its Playwright page (for the pager) and records every XHR/fetch
-        answer with its request (crawler/listwalk.py)."""
-        store: list = []
+        answer with its request (crawler/listwalk.py). The handler is named, not a closure: a
+        distributed crawl serialises its requests."""
+        return {"playwright_include_page": True, "playwright_page_event_handlers": {"response": "record_xhr"}}
 
-        async def on_response(response):
-            await listwalk.record_response(store, response)
-        return {"playwright_include_page": True, "playwright_page_event_handlers": {"response": on_response},
-                listwalk.XHR_STORE: store}
+    async def record_xhr(self, response):
+        """Playwright `response` handler of rendered lists: the exchanges, per browser page."""
+        try:
+            page = response.frame.page
+        except Exception:   # noqa: BLE001 - a service worker's answer belongs to no page
+            return
+        store = self.__dict__.setdefault("_xhr", {}).setdefault(id(page), [])
+        await listwalk.record_response(store, response)
 
     async def start(self):
         for source in self.state.sources.values():
@@ -216,7 +221,7 @@ class NianbaoSpider(scrapy.Spider):
             if page is None or meta.get(M.OUTCOME) != "ok":
                 return
             source = self.state.sources[meta[M.SOURCE_ID]]
-            store = meta.get(listwalk.XHR_STORE) or []
+            store = self.__dict__.setdefault("_xhr", {}).setdefault(id(page), [])
             recorded = self.record_exchanges(store, 0, response)
             if self.adapter_for(response, source).name != "generic":
                 return   # a family adapter walks its own lists
@@ -253,6 +258,7 @@ class NianbaoSpider(scrapy.Spider):
                     break   # the click brought nothing new: the end (or a pager we cannot drive)
         finally:
             if page is not None:
+                self.__dict__.get("_xhr", {}).pop(id(page), None)
                 await page.close()
 
     def record_exchanges(self, store: list, start: int, response) -> int:
@@ -506,6 +512,7 @@ class NianbaoSpider(scrapy.Spider):
         meta = request.meta
         page = meta.get("playwright_page")
         if page is not None:   # a rendered list that failed still holds its browser page
+            self.__dict__.get("_xhr", {}).pop(id(page), None)
             asyncio.ensure_future(page.close())
         self.state.counters["request_failures"] += 1
         if meta.get(M.ROLE) in ("list", "api") and meta.get(M.SOURCE_ID):
