@@ -162,7 +162,7 @@ def _figures(tv: TableValues, cells: dict) -> dict | None:
             return c["value"]
         return getattr(tv, t).get((row, col), 0)
     fig = {"received": v("t3", "new_received", "total"), "carried_over": v("t3", "carried_over", "total"),
-           "processed": v("t3", "total_processed", "total"),
+           "processed": v("t3", "total_processed", "total"), "carried_forward": v("t3", "carried_forward", "total"),
            "review": v("t4", "admin_review", "total"), "review_pending": v("t4", "admin_review", "pending"),
            "lit_direct": v("t4", "litigation_direct", "total"),
            "lit_after": v("t4", "litigation_after_review", "total")}

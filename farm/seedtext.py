@@ -183,7 +183,8 @@ def figures_paragraph(fig: dict, fmt: str, r: random.Random, contradict: bool) -
     style = r.randrange(4)
     if style == 0 or contradict:
         s = (f"全年共受理政府信息公开申请{received_said if contradict else new + carried}件"
-             f"（其中本年新收{new}件、上年结转{carried}件），办结{processed}件。")
+             f"（其中本年新收{new}件、上年结转{carried}件），办结{processed}件，"
+             f"结转下年度继续办理{fig['carried_forward']}件。")
     elif style == 1 and 0 < new < 100 and 0 < processed < 100:
         s = f"本年度共收到政府信息公开申请{chinese_number(new)}件，办结{chinese_number(processed)}件。"
     elif style == 2 and new >= 20:

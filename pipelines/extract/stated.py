@@ -3,7 +3,7 @@
 `stated_figures(text)` is a pure function: body text → `StatedFigure`s, each with the phrase,
 its sentence, the number (Arabic, full-width or Chinese numerals; cn2an reads the latter), and
 whether it is approximate (余/约/近/超过/逾/多/以上/左右). Only the common phrasings are read:
-共受理/收到…申请N件, 新收…N件, 办结/办理完毕/答复N件, 按时答复N件, 行政复议N件, 行政诉讼N件 (and
+共受理/收到…申请N件, 新收…N件, 办结/办理完毕/答复N件, 结转下年度N件, 按时答复N件, 行政复议N件, 行政诉讼N件 (and
 its two kinds), 主动公开政府信息N条, 制发/印发/发布 规范性文件 (规章) N件, 废止…N件, 现行有效…N件,
 and the usual "no application / no review or lawsuit" sentences as 0. A phrase that is not
 recognised is simply not a stated figure: the check never guesses.
@@ -40,6 +40,7 @@ _T3 = "total"
 _NEW = _cell("t3", "new_received", _T3)
 _CARRIED = _cell("t3", "carried_over", _T3)
 _PROCESSED = _cell("t3", "total_processed", _T3)
+_FORWARD = _cell("t3", "carried_forward", _T3)
 _REVIEW = _cell("t4", "admin_review", "total")
 _LIT_DIRECT = _cell("t4", "litigation_direct", "total")
 _LIT_AFTER = _cell("t4", "litigation_after_review", "total")
@@ -55,6 +56,7 @@ CLAIMS: dict[str, Claim] = {
     "t3.new_received": Claim("本年新收申请", (("本年新收", (_NEW,)),)),
     "t3.carried_over": Claim("上年结转申请", (("上年结转", (_CARRIED,)),)),
     "t3.processed": Claim("办结申请", (("（七）总计", (_PROCESSED,)),)),
+    "t3.carried_forward": Claim("结转下年度继续办理", (("结转下年度", (_FORWARD,)),)),
     "t3.on_time": Claim("按时答复申请", (("（七）总计", (_PROCESSED,)),), op="le"),
     "t4.review": Claim("行政复议", (("行政复议总计", (_REVIEW,)),)),
     "t4.litigation": Claim("行政诉讼", (("两类行政诉讼总计之和", (_LIT_DIRECT, _LIT_AFTER)),)),
@@ -107,8 +109,9 @@ _APPLY = r"(?:政府信息公开|依申请公开|信息公开|公开)"
 _NOT_APPLY = re.compile(r"复议|诉讼|起诉|来信|建议|提案|咨询|留言|信访|投诉|举报|热线|邮件|意见")
 # (claim, pattern, words the gap between the keyword and the number must not hold)
 _PATTERNS: list[tuple[str, re.Pattern, re.Pattern | None]] = [
-    ("t3.new_received", re.compile(rf"新收{G.format(12)}申请{G.format(8)}{NUM}"), _NOT_APPLY),
-    ("t3.carried_over", re.compile(rf"上年(?:度)?结转{G.format(12)}申请{G.format(6)}{NUM}"), _NOT_APPLY),
+    ("t3.new_received", re.compile(rf"新收(?:{G.format(12)}申请)?{G.format(8)}{NUM}"), _NOT_APPLY),
+    ("t3.carried_forward", re.compile(rf"结转(?:至|到)?下(?:一)?年(?:度)?(?:继续办理)?{G.format(4)}{NUM}"), None),
+    ("t3.carried_over", re.compile(rf"上年(?:度)?结转(?:{G.format(12)}申请)?{G.format(6)}{NUM}"), _NOT_APPLY),
     ("t3.received", re.compile(rf"(?:受理|收到|接收|收悉){G.format(16)}{_APPLY}{G.format(10)}{NUM}"), _NOT_APPLY),
     ("t3.received", re.compile(rf"(?:受理|收到|接收){G.format(10)}申请{G.format(8)}{NUM}"), _NOT_APPLY),
     ("t3.received", re.compile(rf"(?:受理|收到)(?:了)?{NUM}"), None),
