@@ -406,6 +406,31 @@ END""")
                  "FROM reports")
 
 
+# X-COPY-OTHER (archive/checks/copies.py): MinHash signatures of report paragraphs, the LSH
+# index as (band, bucket) rows, what each report's index rows were built from, and the
+# repetition rates the scorecard reads.
+M_COPIES = """
+CREATE TABLE paragraph_sigs (
+    report_id INTEGER NOT NULL, version_id INTEGER NOT NULL, para_no INTEGER NOT NULL,
+    chars INTEGER NOT NULL, minhash BLOB NOT NULL, PRIMARY KEY (report_id, para_no));
+CREATE TABLE paragraph_bands (
+    band INTEGER NOT NULL, bucket INTEGER NOT NULL, report_id INTEGER NOT NULL, para_no INTEGER NOT NULL);
+CREATE INDEX idx_paragraph_bands_bucket ON paragraph_bands(band, bucket);
+CREATE INDEX idx_paragraph_bands_report ON paragraph_bands(report_id);
+-- which version each report's rows were built from; row 0 counts the index's changes
+CREATE TABLE copy_index_state (report_id INTEGER PRIMARY KEY, version_id INTEGER);
+CREATE TABLE copy_stats (
+    report_id INTEGER PRIMARY KEY,
+    version_id INTEGER,
+    prev_report_id INTEGER,        -- the same agency's report of the previous year
+    text_repeat_rate REAL,         -- share of paragraph characters repeated from it (0-1)
+    table_repeat_rate REAL,        -- share of non-zero numbers equal to its number in the same cell (0-1)
+    paragraphs INTEGER,            -- paragraphs compared
+    cells_compared INTEGER,
+    paragraphs_copied_other INTEGER,   -- paragraphs shared with another agency (X-COPY-OTHER)
+    computed_at TEXT);
+"""
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
                     M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE,
@@ -414,7 +439,9 @@ MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existi
                     # source health history and its latest-per-source view (issue 15)
                     M_SOURCE_HEALTH,
                     # the word index without jieba: contentless bigram FTS5 kept by triggers (issue 16)
-                    _m_bigram_search]
+                    _m_bigram_search,
+                    # paragraph signatures, LSH bands and repetition rates for X-COPY-OTHER (issue 17)
+                    M_COPIES]
 
 
 def current_version(conn: sqlite3.Connection) -> int:
