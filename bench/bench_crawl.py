@@ -66,16 +66,20 @@ def _tree_cpu_and_peak(cmd, cwd) -> tuple[float, float, dict]:
                 rss += m.rss
                 pss += getattr(m, "pss", m.rss)
                 t = p.cpu_times()
-                cpu[p.pid] = t.user + t.system + t.children_user + t.children_system
                 name = "crawl" if p.pid == root.pid else (
                     "extraction worker" if "python" in p.name() else p.name())
+                cpu[p.pid] = (name, t.user + t.system)
                 mem["by_process_mb"][name] = max(mem["by_process_mb"].get(name, 0), round(m.rss / 2**20))
             except psutil.Error:
                 pass
         mem["peak_rss_mb"] = max(mem["peak_rss_mb"], rss / 2**20)
         mem["peak_pss_mb"] = max(mem["peak_pss_mb"], pss / 2**20)
         time.sleep(0.1)
-    return time.perf_counter() - t0, sum(cpu.values()), mem
+    by_kind: dict[str, float] = {}
+    for name, c in cpu.values():
+        by_kind[name] = round(by_kind.get(name, 0.0) + c, 1)
+    mem["cpu_s_by_process"] = by_kind   # sampled: the last 0.1 s of each process is missing
+    return time.perf_counter() - t0, sum(c for _, c in cpu.values()), mem
 
 
 def _children_cpu() -> float:
@@ -93,8 +97,11 @@ def crawl_once(code: Path, tmp: Path, name: str) -> dict:
     cpu = _children_cpu() - cpu0   # exact: every process of the tree was reaped
     import sqlite3
     conn = sqlite3.connect(tmp / f"{name}.db")
-    out = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": mem["peak_rss_mb"], "peak_pss_mb": mem["peak_pss_mb"],
-           "by_process_mb": mem["by_process_mb"],
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db_bytes = sum(p.stat().st_size for p in tmp.glob(f"{name}.db*"))
+    out = {"wall_s": wall, "cpu_s": cpu, "db_bytes": db_bytes,
+           "peak_rss_mb": mem["peak_rss_mb"], "peak_pss_mb": mem["peak_pss_mb"],
+           "by_process_mb": mem["by_process_mb"], "cpu_s_by_process": mem["cpu_s_by_process"],
            "reports": conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0],
            "stats": json.loads(conn.execute("SELECT stats FROM crawl_runs").fetchone()[0] or "{}"),
            "rows": conn.execute("SELECT url, method, referer FROM captures WHERE rendered = 0 AND role IS NOT "
@@ -136,7 +143,9 @@ def main(argv=None):
               "cpu_ms_per_page": round(1000 * ours["cpu_s"] / n, 1), "bare_cpu_ms_per_page": round(1000 * cpu_bare / n, 1),
               "cpu_ratio": round(cpu_bare / ours["cpu_s"], 3), "peak_rss_mb": round(ours["peak_rss_mb"]),
               "peak_pss_mb": round(ours["peak_pss_mb"]), "by_process_mb": ours["by_process_mb"],
+              "cpu_s_by_process": ours["cpu_s_by_process"],
               "bare_peak_rss_mb": round(bare_mem['peak_rss_mb']), "reports": ours["reports"],
+              "archive_kb_per_report": round(ours["db_bytes"] / 1024 / max(ours["reports"], 1), 1),
               "store_cpu_ms_per_report": round(1000 * ours["stats"].get("nianbao/store_cpu_seconds", 0)
                                                / max(ours["reports"], 1), 1)}
     print(f"pages: {n}")
@@ -146,12 +155,15 @@ def main(argv=None):
     for label, r in runs:
         print(f"{label}: {r['wall_s']:.1f} s, {n / r['wall_s']:.1f} pages/s, ratio {n / r['wall_s'] / bare:.2f}; "
               f"CPU {1000 * r['cpu_s'] / n:.1f} ms/page ({r['reports']} reports); peak RSS of the tree "
-              f"{r['peak_rss_mb']:.0f} MB (PSS {r['peak_pss_mb']:.0f} MB; per process {r['by_process_mb']})")
+              f"{r['peak_rss_mb']:.0f} MB (PSS {r['peak_pss_mb']:.0f} MB; per process {r['by_process_mb']}); "
+              f"CPU s by process {r['cpu_s_by_process']}; "
+              f"archive (no WARC) {r['db_bytes'] / 1024 / max(r['reports'], 1):.0f} KB/report")
     if older:
         result.update({"older_ratio": round(n / older["wall_s"] / bare, 3),
                        "older_cpu_ms_per_page": round(1000 * older["cpu_s"] / n, 1),
                        "older_peak_rss_mb": round(older["peak_rss_mb"]), "older_peak_pss_mb": round(older["peak_pss_mb"]),
-                       "older_by_process_mb": older["by_process_mb"]})
+                       "older_by_process_mb": older["by_process_mb"], "older_cpu_s_by_process": older["cpu_s_by_process"],
+                       "older_archive_kb_per_report": round(older["db_bytes"] / 1024 / max(older["reports"], 1), 1)})
     print(json.dumps(result))
     return result
 
