@@ -161,3 +161,19 @@ def test_broken_page_three_is_incomplete(farm, tmp_path, pid, mode, found):
     assert (fig["expected"], fig["found"]) == (44, found), fig
     (status,), = q(db, "SELECT status FROM crawl_runs ORDER BY id DESC LIMIT 1")
     assert status == "partial"
+
+
+def test_adapters_on_the_same(farm, tmp_path):
+    """The same registry with the family adapters on: every report, no noise, every list complete,
+    and the browser only for the one family no adapter reads (Epoint's JS shell)."""
+    srcs = sources(farm)
+    registry = write_registry(tmp_path / "on.yml", srcs)
+    db = tmp_path / "on.db"
+    crawl(db, registry)
+    m = farm.manifest(generic=True)
+    got = report_by_url(db)
+    assert [r["url"] for r in m["reports"] if got.get(r["url"]) != (r["agency"], r["report_year"], r["kind"])] == []
+    assert [n["url"] for n in m["noise"] if n["url"] in got] == []
+    stats = last_run_stats(db)
+    assert stats["nianbao/incomplete_lists"] == [] and sorted(stats["nianbao/complete_lists"]) == sorted(s["id"] for s in srcs)
+    assert dict(q(db, "SELECT source_id, COUNT(*) FROM captures WHERE rendered = 1 GROUP BY source_id")) == {"farm-ep": 1}
