@@ -195,3 +195,37 @@ def test_repetition_rate_when_the_earlier_year_arrives_later(tmp_path):
     earlier = add(arc, 0, "甲县教育局", 2022, [COPIED])
     assert arc.db.conn.execute("SELECT prev_report_id, text_repeat_rate FROM copy_stats WHERE report_id = ?",
                                [later]).fetchone() == (earlier, 1.0)
+
+
+def test_verdicts_do_not_depend_on_the_order_of_arrival(tmp_path, farm_archive):
+    """The farm reports stored again in reverse order, one drain per ten reports: same verdicts."""
+    arc, _, contents = farm_archive
+    conn = arc.db.conn
+    rows = conn.execute("SELECT r.id, r.source_id, r.url, v.document, c.id FROM reports r "
+                        "JOIN report_versions v ON v.id = r.current_version_id JOIN captures c ON c.id = v.capture_id "
+                        "ORDER BY r.id DESC").fetchall()
+    other = Archive(tmp_path / "b.db")
+    other.sync_sources([dict(zip(("id", "name", "url", "region"), s))
+                        for s in conn.execute("SELECT id, name, url, region FROM sources")])
+    import json
+    for n, (_rid, sid, url, document, _cap) in enumerate(rows):
+        c = other.add_capture(run_id=None, source_id=sid, url=url, status=200,
+                              headers=[("Content-Type", "text/html; charset=utf-8")], body=url.encode(), role="detail")
+        other.store_document(capture_id=c.id, source_id=sid, url=url, doc=json.loads(document))
+        if n % 10 == 9:
+            other.drain_derived()
+    other.drain_derived()
+
+    def verdicts(db):
+        return sorted(db.execute(
+            "SELECT r.url, k.status, COALESCE((SELECT o.url FROM reports o WHERE 'text ~ report ' || o.id = k.scope), '') "
+            "FROM checks k JOIN reports r ON r.id = k.report_id WHERE k.check_id = 'X-COPY-OTHER' AND k.is_current = 1"
+        ).fetchall())
+    incremental = verdicts(other.db.conn)
+    from archive import derive
+    derive.enqueue(other.db.conn, [r for (r,) in other.db.conn.execute("SELECT id FROM reports")])
+    other.drain_derived()
+    fresh = verdicts(other.db.conn)
+    assert set(incremental) ^ set(fresh) == set(), (set(incremental) - set(fresh), set(fresh) - set(incremental))
+    assert incremental == fresh   # derived afresh from the same rows: the same verdicts
+    assert {v for v in incremental if v[1] == "warn"} == {v for v in verdicts(conn) if v[1] == "warn"}

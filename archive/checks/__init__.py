@@ -144,7 +144,7 @@ def index_copies(db, report_ids) -> None:
     before = set()
     for rid in report_ids:
         if copies.stale(conn, rid):
-            before |= copies.neighbours(conn, rid)
+            before |= copies.neighbours(conn, rid, report_ids)
     for rid in report_ids:
         copies.index_report(conn, rid)
     for other in sorted(before - set(report_ids)):
@@ -173,7 +173,15 @@ def refresh_neighbours(db, report_id: int, skip: frozenset | set = frozenset()) 
                 write_results(conn, other, ovid, EDITION_IDS,
                               provenance.edition_checks(conn, other))
                 write_results(conn, other, ovid, CROSS_YEAR_IDS, cross_year.run(conn, other))
-    for other in copies.neighbours(conn, report_id):   # reports sharing a paragraph with this one
+                if copies.stale(conn, other):   # a demoted edition leaves the copy index
+                    olds = copies.neighbours(conn, other, skip | {report_id})
+                    copies.index_report(conn, other)
+                    for o in sorted(olds - skip - {other}):
+                        oo = _current_version(conn, o)
+                        if oo is not None:
+                            write_results(conn, o, oo, COPY_IDS, copies.refresh(conn, o))
+                write_results(conn, other, ovid, COPY_IDS, copies.refresh(conn, other))
+    for other in copies.neighbours(conn, report_id, skip):   # reports sharing a paragraph with this one
         if other not in skip:
             ovid = _current_version(conn, other)
             if ovid is not None:

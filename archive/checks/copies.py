@@ -206,43 +206,46 @@ def shared_paragraphs(conn, report_id: int) -> tuple[dict[int, list[tuple[int, i
                         [report_id]).fetchall()
     boiler = 0
 
-    def boilerplate(rid: int, found) -> bool:
-        return len({_agency(conn, rid, agencies)} | {_agency(conn, o, agencies) for o, _, _ in found}) \
-            >= BOILERPLATE_AGENCIES
-
     for no, blob in rows:
         found = _matches(conn, report_id, no, _sig(blob))
-        if boilerplate(report_id, found):
+        if len({me} | {_agency(conn, rid, agencies) for rid, _, _ in found}) >= BOILERPLATE_AGENCIES:
             boiler += 1
             continue
+        # Judged from this paragraph's own family only: the verdict is then a function of the
+        # paragraphs within one step of the report's own, which `neighbours` re-evaluates when
+        # they change, so it never depends on the order in which reports arrived.
         for rid, pno, sim in found:
-            if sim < THRESHOLD or _agency(conn, rid, agencies) == me:
-                continue
-            # Families are not transitive: the other paragraph must not be boilerplate either,
-            # so that a pair is reported from both sides or from neither.
-            other = conn.execute("SELECT minhash FROM paragraph_sigs WHERE report_id = ? AND para_no = ?",
-                                 [rid, pno]).fetchone()
-            if other is None or boilerplate(rid, _matches(conn, rid, pno, _sig(other[0]))):
-                continue
-            shared.setdefault(rid, []).append((no, pno))
+            if sim >= THRESHOLD and _agency(conn, rid, agencies) != me:
+                shared.setdefault(rid, []).append((no, pno))
     return shared, len(rows), boiler
 
 
-def neighbours(conn, report_id: int) -> set[int]:
-    """Reports whose X-COPY-OTHER may change when this one is (re)indexed: those sharing a
-    paragraph that is not already boilerplate without it. Bounded by BOILERPLATE_AGENCIES."""
+def neighbours(conn, report_id: int, batch=frozenset()) -> set[int]:
+    """Reports whose X-COPY-OTHER may change when this one (and the rest of its `batch`) enters or
+    leaves the index: those with a paragraph x in the family of one of its paragraphs (similarity
+    is symmetric) whose own family, without the batch, is not boilerplate — only then can x's
+    verdict change."""
     out: set[int] = set()
     if not _has_tables(conn):
         return out
     agencies: dict = {}
-    me = _agency(conn, report_id, agencies)
+    batch = set(batch) | {report_id}
     for no, blob in conn.execute("SELECT para_no, minhash FROM paragraph_sigs WHERE report_id = ?",
                                  [report_id]).fetchall():
-        found = _matches(conn, report_id, no, _sig(blob))
-        others = {_agency(conn, rid, agencies) for rid, _, _ in found} - {me}
-        if len(others) <= BOILERPLATE_AGENCIES:   # its boilerplate status may have just changed
-            out |= {rid for rid, _, _ in found}
+        for rid, pno, _sim in _matches(conn, report_id, no, _sig(blob)):
+            if rid in out:
+                continue
+            theirs = _sig_of(conn, rid, pno)
+            family = {_agency(conn, rid, agencies)} | {
+                _agency(conn, o, agencies) for o, _, _ in _matches(conn, rid, pno, theirs) if o not in batch}
+            if len(family) < BOILERPLATE_AGENCIES:
+                out.add(rid)
     return out
+
+
+def _sig_of(conn, rid: int, pno: int) -> np.ndarray:
+    return _sig(conn.execute("SELECT minhash FROM paragraph_sigs WHERE report_id = ? AND para_no = ?",
+                             [rid, pno]).fetchone()[0])
 
 
 # ------------------------------------------------------------------ the check
