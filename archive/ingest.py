@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from contextlib import contextmanager
 
 from archive.store import find_report
 from archive.writer import utcnow
@@ -51,6 +52,7 @@ class Ingest:
         self.tokens: dict[str, int] = {}
         self.counts: dict[str, Counter] = {}    # per worker: what only the archive knows (new vs unchanged)
         self.stored = 0
+        self._undrained = 0
         self.documents = 0                      # reports and attachments written
         self.messages = Counter()
         self.pages: list[str] = []              # report URLs written since `take_pages`
@@ -92,10 +94,30 @@ class Ingest:
     def _count(self, worker: str, key: str) -> None:
         self.counts.setdefault(worker, Counter())[key] += 1
 
+    @contextmanager
+    def batch(self):
+        """The messages of one read in ONE write transaction, each in its own savepoint (a failing
+        message is rolled back alone): one commit for many, as the crawl's WriterThread does. The
+        caller acknowledges them only after this returns (committed). Derived data is drained
+        between batches, every `derive_batch` stored documents."""
+        conn = self.archive.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        self.archive._in_batch = True   # Archive.transaction() becomes a savepoint (archive/writer.py)
+        try:
+            yield self
+        except BaseException:
+            self.archive._in_batch = False
+            conn.execute("ROLLBACK")
+            raise
+        self.archive._in_batch = False
+        conn.execute("COMMIT")
+        if self.derive_batch > 0 and self._undrained >= self.derive_batch:
+            self._undrained = 0
+            self.archive.drain_derived()
+
     def _derive(self) -> None:
         self.stored += 1
-        if self.derive_batch > 0 and self.stored % self.derive_batch == 0:
-            self.archive.drain_derived()
+        self._undrained += 1
 
     def _worker(self, worker, meta, body, redelivered):
         with self.archive.transaction() as db:

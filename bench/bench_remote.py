@@ -13,8 +13,9 @@ Reports documents (report pages and attachments written) per second for the sing
 wall time) and for the remote setup (end to end, and the writer's own rate: documents over the
 seconds it spent writing), CPU seconds of the writer and of the workers, Redis memory at its peak
 (INFO memory used_memory_peak; this Redis served nothing else), the stream's peak length, and
-whether the two archives are equal (bench/compare_archives.py). The last line is one JSON object
-`{"bench": "remote", ...}`.
+whether the two archives are equal (bench/compare_archives.py; X-COPY-OTHER, derived in arrival
+order, may differ now and then: tests/test_remote.py compares it after a fresh derive). The last
+line is one JSON object `{"bench": "remote", ...}`.
 """
 from __future__ import annotations
 

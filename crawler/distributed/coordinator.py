@@ -48,13 +48,14 @@ class StreamWriter:
         if not msgs:
             return 0
         start = time.monotonic()
-        done = [m for m in msgs if self._write(m)]
-        # attachments whose page came meanwhile (from another worker, or later in this batch)
-        for url in self.ingest.take_pages():
-            for m in self.parked.pop(url, []):
-                if self._write(m):
-                    done.append(m)
-        self.reader.ack(done)   # after the archive has them: a writer killed before re-reads them
+        with self.ingest.batch():   # one commit for the read (a savepoint per message)
+            done = [m for m in msgs if self._write(m)]
+            # attachments whose page came meanwhile (from another worker, or later in this batch)
+            for url in self.ingest.take_pages():
+                for m in self.parked.pop(url, []):
+                    if self._write(m):
+                        done.append(m)
+        self.reader.ack(done)   # after the archive committed them: a writer killed before re-reads them
         self.busy_s += time.monotonic() - start
         return len(msgs)
 
@@ -85,8 +86,9 @@ class StreamWriter:
         they can be (store_attachment keeps nothing without a report; counted per worker)."""
         msgs = [m for ms in self.parked.values() for m in ms]
         self.parked = {}
-        for m in msgs:
-            self._write(m, force=True)
+        with self.ingest.batch():
+            for m in msgs:
+                self._write(m, force=True)
         self.reader.ack(msgs)
 
     def stats(self) -> dict:
