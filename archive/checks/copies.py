@@ -232,8 +232,17 @@ def neighbours(conn, report_id: int, batch=frozenset()) -> set[int]:
     batch = set(batch) | {report_id}
     for no, blob in conn.execute("SELECT para_no, minhash FROM paragraph_sigs WHERE report_id = ?",
                                  [report_id]).fetchall():
-        for rid, pno, _sim in _matches(conn, report_id, no, _sig(blob)):
+        found = _matches(conn, report_id, no, _sig(blob))
+        for rid, pno, sim in found:
             if rid in out:
+                continue
+            # The estimated distance (share of unequal MinHash values) is a Hamming distance, so
+            # the triangle inequality holds for it: the members of this family close enough to
+            # both are in x's family too. When they alone make it boilerplate, no query is needed.
+            sure = {_agency(conn, rid, agencies)} | {
+                _agency(conn, o, agencies) for o, op, s2 in found
+                if o not in batch and (o, op) != (rid, pno) and (1 - sim) + (1 - s2) <= 1 - FAMILY}
+            if len(sure) >= BOILERPLATE_AGENCIES:
                 continue
             theirs = _sig_of(conn, rid, pno)
             family = {_agency(conn, rid, agencies)} | {
