@@ -207,7 +207,10 @@ class Generic(Platform):
         if pages:
             for url in pages:
                 yield self.request(url, response)
-        elif found and not meta.get("playwright"):   # a rendered list is walked in the browser instead
+        elif found and not meta.get("playwright") and not (
+                total is not None and total.items is not None and len(found) >= total.items):
+            # No guessing when the page already shows all it prints, nor on a rendered list (the
+            # browser walks that one).
             seen = {e.url for e in found}
             for variant, url in enumerate(self.probes(response, 1)):
                 yield self.request(url, response, meta={M.PROBE: 1, M.PROBE_SEEN: seen, M.PROBE_VARIANT: variant,
