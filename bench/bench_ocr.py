@@ -1,6 +1,6 @@
 """OCR cost: pages per second of the OCR itself, and extraction documents per second with and
 without OCR (NIANBAO_OCR=0) on the same pictures, next to text PDFs of the farm as a baseline.
-The pictures are the test fixtures (tests/data/ocr/make.py): table 三 as a PNG, and a 3-page
+The pictures are the test fixtures (farm/scans.py): table 三 as a PNG, and a 3-page
 scanned PDF (pages as JPEG, no text layer).
 
     python bench/bench_ocr.py [--repeat 2]
@@ -15,10 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "data" / "ocr"))
 
-import make  # noqa: E402
-
+from farm import scans as make  # noqa: E402
 from pipelines.extract import ocr  # noqa: E402
 from pipelines.extract.document import extract  # noqa: E402
 

@@ -1,23 +1,20 @@
 """OCR of pictures (docs/report-format.md#ocr): a table picture, a scanned PDF without a text
-layer and a 图解 are drawn at test time (tests/data/ocr/make.py) from the farm's printed cells,
+layer and a 图解 are drawn at test time (farm/scans.py) from the farm's printed cells,
 read by extract(), and compared with what was drawn."""
 from __future__ import annotations
 
 import io
 import json
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
 
+from farm import scans as make
 from nianbao.model import Cell, Document
 from pipelines.extract import ocr
 from pipelines.extract.document import extract
 from pipelines.extract.sniff import image_format, sniff
-
-sys.path.insert(0, str(Path(__file__).parent / "data" / "ocr"))
-import make  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not Path(make.FONT_PATH).exists(), reason="CJK font of `make setup` missing")
 

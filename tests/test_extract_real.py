@@ -1,6 +1,6 @@
-"""Real published PDFs (tests/data/real/) read cell by cell against the values printed on them.
+"""Real published PDFs (farm/data/real/) read cell by cell against the values printed on them.
 
-The values files were written by reading the page images (tests/data/real/README.md), not from
+The values files were written by reading the page images (farm/data/real/README.md), not from
 the extractor's output. Every printed cell is compared: number, blank (null) and location.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from nianbao import canon
 from nianbao.canon import label_key
 from pipelines.extract.document import extract_document
 
-REAL = Path(__file__).parent / "data" / "real"
+REAL = Path(__file__).resolve().parents[1] / "farm" / "data" / "real"
 
 
 def _rows_by_label(table: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Word-like PDFs (tests/data/wordlike/, built by its make.py through LibreOffice the way offices
+"""Word-like PDFs (farm/data/wordlike/, built by its make.py through LibreOffice the way offices
 export reports) read cell by cell against the values put into their DOCX; and tables printed
 blank, as grids or as text renderings where only the labels remain.
 """
@@ -14,7 +14,7 @@ from nianbao import canon
 from pipelines.extract.document import extract_document
 from pipelines.extract.match import edit_distance, fuzzy_candidates
 
-WL = Path(__file__).parent / "data" / "wordlike"
+WL = Path(__file__).resolve().parents[1] / "farm" / "data" / "wordlike"
 EXPECTED = json.loads((WL / "expected.json").read_text("utf-8"))
 
 

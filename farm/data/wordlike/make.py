@@ -4,7 +4,7 @@ official table layouts (python-docx), converted by LibreOffice (`soffice --headl
 DOCX, so the tests compare every cell). The tests read the committed PDFs; rebuilding needs
 LibreOffice and the CJK font fonts-wqy-microhei:
 
-    .venv/bin/python tests/data/wordlike/make.py
+    .venv/bin/python farm/data/wordlike/make.py
 
 Quirks (docs/report-format.md, "Word and WPS PDFs"): a page break inside table 三 with a `- N -`
 page-number footer, labels wrapped over two or three lines, `1、` numbering, the vertical label
@@ -265,7 +265,7 @@ def t3_rows(collapsed: bool, typo: bool) -> list[tuple[str, str]]:
             continue
         lab = k.label
         if typo and k.key == "denied.law_prohibited":
-            lab = "2.其他法律行政止公开"   # the printed typo of a real report (tests/data/real)
+            lab = "2.其他法律行政止公开"   # the printed typo of a real report (farm/data/real)
         out.append((k.key, lab))
     return out
 

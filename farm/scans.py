@@ -1,9 +1,10 @@
-"""OCR fixtures, made at test time: report pages drawn as pictures (no text layer anywhere).
+"""Scanned and pictured reports: report pages drawn as pictures (no text layer anywhere), for the
+OCR tests and the farm's real-documents portal (farm/portals/realdocs.py).
 
 The tables are the farm's paper-form grids (farm/grids.py: canon labels, merged cells) filled
 with the farm's printed numbers (farm/printed.py), drawn with PIL in the Debian CJK font that
 `make setup` installs. Each maker returns the bytes and the ground-truth cells, so a test
-compares what OCR read with what was drawn. `python tests/data/ocr/make.py DIR` writes them out
+compares what OCR read with what was drawn. `python -m farm.scans DIR` writes them out
 for a look.
 """
 from __future__ import annotations
@@ -122,18 +123,21 @@ def _text_block(lines: list[str], width: int, font) -> Image.Image:
     return img
 
 
-def report_values(fmt: str = canon.FORMAT_2021, seed: int = 7) -> dict[tuple, dict]:
+AGENCY = "某某市某某区人民政府"
+
+
+def report_values(fmt: str = canon.FORMAT_2021, seed: int = 7, agency: str = AGENCY) -> dict[tuple, dict]:
     """Printed cells of one generated report: (table, row, col) → {raw, value, semantic}."""
-    tv = make_values("某某市某某区人民政府", 2023, fmt, seed)
+    tv = make_values(agency, 2023, fmt, seed)
     return print_cells(tv, random.Random(seed), blanks=True)
 
 
-def report_blocks(fmt: str = canon.FORMAT_2021, seed: int = 7) -> tuple[list, dict]:
+def report_blocks(fmt: str = canon.FORMAT_2021, seed: int = 7, agency: str = AGENCY) -> tuple[list, dict]:
     """The report as blocks ("text", [lines]) / ("table", grid) in reading order, and its cells."""
-    cells = report_values(fmt, seed)
+    cells = report_values(fmt, seed, agency)
     ls = fgrids.LabelStyle(random.Random(seed), breaks_in_labels=False)
     ls.spaces = False           # stray spaces inside labels are the matcher's business, not OCR's
-    blocks: list = [("text", ["某某市某某区人民政府2023年政府信息公开工作年度报告",
+    blocks: list = [("text", [f"{agency}2023年政府信息公开工作年度报告",
                               "一、总体情况", "本年度，我区认真贯彻落实《中华人民共和国政府信息公开条例》。",
                               "二、主动公开政府信息情况"])]
     for g in fgrids.t2_blocks(fmt, ls):
@@ -159,9 +163,9 @@ def scan_look(img: Image.Image, seed: int = 0) -> Image.Image:
     return img
 
 
-def pages(fmt: str = canon.FORMAT_2021, seed: int = 7) -> tuple[list[Image.Image], dict]:
+def pages(fmt: str = canon.FORMAT_2021, seed: int = 7, agency: str = AGENCY) -> tuple[list[Image.Image], dict]:
     """The report laid out on A4 pages at 150 dpi (a block never splits across pages)."""
-    blocks, cells = report_blocks(fmt, seed)
+    blocks, cells = report_blocks(fmt, seed, agency)
     font = _font()
     parts = []
     for kind, payload in blocks:
@@ -194,6 +198,28 @@ def table_png(fmt: str = canon.FORMAT_2021, seed: int = 7) -> tuple[bytes, dict]
     buf = io.BytesIO()
     img.save(buf, "PNG")
     return buf.getvalue(), {k: v for k, v in cells.items() if k[0] == "t3"}
+
+
+def table_pngs(fmt: str = canon.FORMAT_2021, seed: int = 7, agency: str = AGENCY) -> tuple[list[tuple[str, bytes]], dict]:
+    """Tables 二, 三 and 四 as one picture each ("t2", png), … — the screenshots a report page puts
+    where its tables should be — and the cells they show."""
+    cells = report_values(fmt, seed, agency)
+    ls = fgrids.LabelStyle(random.Random(seed), breaks_in_labels=False)
+    ls.spaces = False
+    font = _font()
+    out = []
+    for t, grids in (("t2", fgrids.t2_blocks(fmt, ls)), ("t3", [fgrids.t3_grid(fmt, ls, 2023)]),
+                     ("t4", [fgrids.t4_grid(ls)])):
+        parts = [draw_table(g, cells, font) for g in grids]
+        img = Image.new("L", (max(p.width for p in parts) + 40, sum(p.height + 20 for p in parts) + 20), 255)
+        y = 10
+        for part in parts:
+            img.paste(part, (20, y))
+            y += part.height + 20
+        buf = io.BytesIO()
+        img.save(buf, "PNG")
+        out.append((t, buf.getvalue()))
+    return out, cells
 
 
 def unruled_png(seed: int = 7) -> tuple[bytes, dict]:
@@ -254,10 +280,10 @@ def mixed_pdf(seed: int = 7) -> tuple[bytes, dict]:
     return buf.getvalue(), cells
 
 
-def scanned_pdf(fmt: str = canon.FORMAT_2021, seed: int = 7) -> tuple[bytes, dict, int]:
+def scanned_pdf(fmt: str = canon.FORMAT_2021, seed: int = 7, agency: str = AGENCY) -> tuple[bytes, dict, int]:
     """Every page a JPEG picture inside a PDF, no text layer (what a copier's scan-to-PDF makes).
     Returns (bytes, cells, number of pages)."""
-    imgs, cells = pages(fmt, seed)
+    imgs, cells = pages(fmt, seed, agency)
     scans = [scan_look(im, seed + k).convert("RGB") for k, im in enumerate(imgs)]
     buf = io.BytesIO()
     scans[0].save(buf, "PDF", resolution=150, save_all=True, append_images=scans[1:], quality=80)
