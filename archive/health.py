@@ -99,7 +99,9 @@ def judge(sid: str, urls: list[dict], figures: dict | None, incomplete: bool, pr
     lists = [u for u in urls if u["role"] in LIST_ROLES]
     others = [u for u in urls if u["role"] not in LIST_ROLES and u["role"] != "robots"]
     bad_lists = [u for u in lists if not u["usable"]]
-    bad_others = [u for u in others if not u["usable"]]
+    # A link the scope rules refused (crawler/scope.py) was never asked for: the crawler protected
+    # itself, the portal did not fail. It is kept with its reason, not counted as an error.
+    bad_others = [u for u in others if not u["usable"] and "off_scope" not in u["outcomes"]]
     kinds: dict[str, list[dict]] = {}
     for u in bad_lists + bad_others:
         kinds.setdefault(_failure(u), []).append(u)
