@@ -18,7 +18,7 @@ from pipelines.extract.sniff import sniff
 
 KEYS = {"title", "agency", "report_year", "published", "format", "tables", "cells", "checks", "doc_type",
         "body_text", "sections", "metadata", "kind", "links", "legacy_tables", "extractor_version", "error",
-        "url", "warnings"}
+        "url", "warnings", "stated"}
 
 
 def ok_shape(d):
