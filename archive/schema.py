@@ -406,6 +406,13 @@ END""")
                  "FROM reports")
 
 
+# A cell read from a picture (OCR) carries `source = 'ocr'` and the recogniser's confidence; NULL
+# for cells read from text, as before.
+M_CELL_SOURCE = """
+ALTER TABLE cells ADD COLUMN source TEXT;
+ALTER TABLE cells ADD COLUMN confidence REAL;
+"""
+
 # X-COPY-OTHER (archive/checks/copies.py): MinHash signatures of report paragraphs, the LSH
 # index as (band, bucket) rows, what each report's index rows were built from, and the
 # repetition rates the scorecard reads.
@@ -441,7 +448,9 @@ MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existi
                     # the word index without jieba: contentless bigram FTS5 kept by triggers (issue 16)
                     _m_bigram_search,
                     # paragraph signatures, LSH bands and repetition rates for X-COPY-OTHER (issue 17)
-                    M_COPIES]
+                    M_COPIES,
+                    # cells read by OCR say so, with the recogniser's confidence (docs/report-format.md#ocr)
+                    M_CELL_SOURCE]
 
 
 def current_version(conn: sqlite3.Connection) -> int:

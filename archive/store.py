@@ -213,9 +213,10 @@ def write_version(db, *, report_id: int, capture_id: int, doc: dict, seen_at: st
 def write_cells(conn, report_id: int, version_id: int, capture_id: int, cells: list[dict]) -> None:
     conn.executemany(
         "INSERT INTO cells (report_id, version_id, tbl, row_key, col_key, value, raw, semantic, "
-        "locator, capture_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        "locator, capture_id, source, confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         [(report_id, version_id, c["table"], c["row"], c["col"], c.get("value"), c.get("raw"),
-          c.get("semantic") or "TEXT", c.get("locator"), c.get("capture_id") or capture_id)
+          c.get("semantic") or "TEXT", c.get("locator"), c.get("capture_id") or capture_id,
+          c.get("source"), c.get("confidence"))
          for c in cells])
 
 
@@ -293,11 +294,41 @@ def store_attachment(db: sqlite_utils.Database, *, report_url: str, capture_id: 
     else:
         att_id = db["attachments"].insert(data).last_pk
     if doc.get("cells"):
+        doc = _with_sibling_pictures(conn, report_id, att_id, doc)
         store_attachment_version(conn, report_id, att_id, capture_id, doc, cap[3])
     else:
         settle_current(conn, report_id)  # its text may now be the report's searchable text
         derive.enqueue(conn, report_id)
     return att_id
+
+
+def _with_sibling_pictures(conn, report_id: int, att_id: int, doc: dict) -> dict:
+    """A page whose tables are pictures shows one table per <img>: a picture's version also holds
+    the tables the report's other pictures gave (each cell keeps the capture it was read from),
+    so the newest picture's version, which becomes current, has every table the pictures show."""
+    if doc.get("doc_type") != "image":
+        return doc
+    own = {c["table"] for c in doc["cells"]}
+    rows = conn.execute(
+        "SELECT c.tbl, c.row_key, c.col_key, c.value, c.raw, c.semantic, c.locator, c.capture_id, c.source, "
+        "c.confidence FROM report_versions v JOIN attachments a ON a.id = v.attachment_id "
+        "JOIN cells c ON c.version_id = v.id WHERE v.report_id = ? AND v.part = 'attachment' "
+        "AND v.is_current = 1 AND a.id != ? AND a.doc_type = 'image' ORDER BY v.id DESC, c.id",
+        [report_id, att_id]).fetchall()
+    seen, extra = set(), []
+    for t, r, c, value, raw, sem, loc, cap, src, conf in rows:
+        if t in own or (t, r, c) in seen:
+            continue
+        seen.add((t, r, c))
+        extra.append({"table": t, "row": r, "col": c, "value": value, "raw": raw, "semantic": sem,
+                      "locator": loc, "capture_id": cap, "source": src, "confidence": conf})
+    if not extra:
+        return doc
+    cells = [*doc["cells"], *extra]
+    tables: dict = {}
+    for c in cells:
+        tables.setdefault(c["table"], {}).setdefault(c["row"], {})[c["col"]] = c.get("value")
+    return {**doc, "cells": cells, "tables": tables}
 
 
 def merged_attachment_doc(conn, report_id: int, doc: dict) -> dict:

@@ -91,14 +91,16 @@ _T2S = None
 
 
 def refine(list_kind: str | None, *, text_len: int, tables: int, attachments: int,
-           images: int, doc_kind: str | None = None) -> str:
+           images: int, doc_kind: str | None = None, sections: int = 0) -> str:
     """The kind once the detail page is known: a page whose body is only a pointer to a file is
-    attachment-only, one that is only images is a 图解. Corrections and 图解 titles win."""
+    attachment-only, one that is only images is a 图解. Corrections and 图解 titles win. A page
+    set out in the report's sections (four or more of the six headings) is the report itself,
+    however short its text: its tables may be pictures between the headings."""
     if list_kind in ("correction", "graphic"):
         return list_kind
     if doc_kind in ("graphic", "attachment_only", "correction"):
         return doc_kind
-    if tables == 0 and text_len < 400:
+    if tables == 0 and text_len < 400 and sections < 4:
         if attachments:
             return "attachment_only"
         if images:

@@ -12,6 +12,7 @@ def build_portals(farm) -> list:
     from farm.portals.hunan import HunanPortal
     from farm.portals.jsplist import JspListPortal
     from farm.portals.nonb import NoNianbaoPortal
+    from farm.portals.realdocs import RealDocsPortal
     from farm.portals.trs import TrsPortal, variant_portals
     from farm.portals.ucap import UcapPortal
     from farm.portals.ylcms import YlcmsPortal
@@ -19,7 +20,8 @@ def build_portals(farm) -> list:
     classes = [HanwebCountyPortal, HanwebProvPortal, TrsPortal, GkmlptPortal, YlcmsPortal, HunanPortal]
     extras = [HanwebAliasPortal(farm), YlcmsLeafPortal(farm),   # opt-in: Portal.extra
               HostilePortal(farm),   # listed only by farm/portals/hostile.py
-              BombsPortal(farm)]     # listed only by farm/portals/bombs.py
+              BombsPortal(farm),     # listed only by farm/portals/bombs.py
+              RealDocsPortal(farm)]  # listed only by farm/portals/realdocs.py
     generic = [EpointPortal(farm), UcapPortal(farm), JspListPortal(farm),   # opt-in: no adapter targets their
                NoNianbaoPortal(farm)]   # families (farm/portals/sitekit.py); the last has no 年报 column
     return [cls(farm) for cls in classes] + variant_portals(farm) + extras + generic

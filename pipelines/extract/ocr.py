@@ -424,11 +424,16 @@ def _confusions(read: dict, t: _Table) -> None:
             text, score = read[p]
             if text in _LOOKALIKE and numeric >= 2:
                 read[p] = (_LOOKALIKE[text], min(score, 0.5))
+            elif text in _DASHES and p[1] > 0 and numeric >= 1:
+                # "－" / "——" (not applicable) read as the numerals 一 / 二: a value cell never
+                # holds a Chinese numeral alone, so it is the dash, flagged for a look
+                read[p] = ("—", min(score, 0.5))
 
 
 _SPECKED = re.compile(r"[：:.,，。、'`\"·]{1,2}([+\-−]?\d[\d,，]*(?:\.\d+)?|[/／])[：:.,，。、'`\"·]{0,2}"
                       r"|([+\-−]?\d[\d,，]*(?:\.\d+)?|[/／])[：:.,，。、'`\"·]{1,2}")
 _STROKES = {"1", "/", "I", "l", "|", "丨", "／"}
+_DASHES = {"一", "二", "一一", "="}
 
 
 def _slant(crop) -> float:
