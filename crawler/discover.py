@@ -460,14 +460,15 @@ class Walker:
                 self._pw = sync_playwright().start()
                 self._chromium = self._pw.chromium.launch(**chromium.launch_options())
             ctx = self._chromium.new_context(user_agent=self.ua)
-            page = ctx.new_page()
-            page.route("**/*", lambda route: route.continue_() if self.refusal(route.request.url) is None
-                       else route.abort())
-            self._wait()
-            page.goto(url, wait_until="networkidle", timeout=self.timeout * 1000)
-            html = page.content()
-            ctx.close()
-            return html
+            try:   # closed even when the page times out: a left-open page goes on fetching
+                page = ctx.new_page()
+                page.route("**/*", lambda route: route.continue_() if self.refusal(route.request.url) is None
+                           else route.abort())
+                self._wait()
+                page.goto(url, wait_until="networkidle", timeout=self.timeout * 1000)
+                return page.content()
+            finally:
+                ctx.close()
         except Exception as e:  # noqa: BLE001 - a page Chromium cannot render is judged on its HTML
             self.log(f"render failed for {url}: {e}")
             return None

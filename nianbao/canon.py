@@ -24,6 +24,8 @@ TABLE_TITLES = {
 
 # Cell semantics (docs/report-format.md).
 NUMERIC, ZERO, EMPTY, NA, TEXT = "NUMERIC", "ZERO", "EMPTY", "NA", "TEXT"
+# A cell read by OCR below this confidence is kept with its raw text but flagged, never trusted.
+OCR_MIN_CONFIDENCE = 0.9
 SEMANTICS = (NUMERIC, ZERO, EMPTY, NA, TEXT)
 NA_TOKENS = ("/", "／", "-", "－", "—", "——", "–", "无", "不适用", "\\")
 

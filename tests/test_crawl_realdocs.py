@@ -129,3 +129,29 @@ def test_extract_cli_reads_the_scan(run):
     got = {(c["table"], c["row"], c["col"]): c["value"] for c in doc["cells"]}
     assert sum(got.get(k, "missing") == v for k, v in want.items()) >= 0.99 * len(want)
     assert all(c.get("source") == "ocr" for c in doc["cells"])
+
+
+def test_report_page_marks_ocr_cells_and_links_the_picture(run):
+    """An OCR'd cell is drawn apart from a printed one, with its confidence and a link to the
+    archived picture it was read from; a low-confidence cell is marked as such."""
+    from lxml import html as lxml_html
+
+    from archive import figures
+    from archive.serve import background
+    from tests.test_datasette_site import get
+    t = next(t for t in run["truth"] if t["key"] == "picture_tables")
+    rid, *_, vid = _report(run["db"], t["url"])
+    figures.refresh(run["db"])
+    with background(run["db"], ROOT / "metadata.yml") as base:
+        status, _, body = get(f"{base}/-/report/{rid}")
+        assert status == 200
+        page = lxml_html.fromstring(body.decode("utf-8"))
+        tds = page.cssselect("table.official td.ocr")
+        links = {a.get("href") for a in page.cssselect("td.ocr sup.ocr-mark a")}
+        assert len(tds) == len(_cells(run["db"], vid)) and len(links) == 3   # one picture per table
+        assert all("OCR" in td.get("title") and "置信度" in td.get("title") for td in tds)
+        low = {round(conf, 2) for *_, conf in _cells(run["db"], vid).values() if conf < 0.9}
+        assert len(page.cssselect("td.ocr-low")) == sum(
+            1 for *_, conf in _cells(run["db"], vid).values() if conf < 0.9), low
+        pic_status, headers, pic = get(base + sorted(links)[0])
+        assert pic_status == 200 and pic[:8] == b"\x89PNG\r\n\x1a\n"

@@ -148,7 +148,8 @@ def test_walk_stays_on_the_host_and_under_the_caps(farm):
     start = len(farm.request_log)
     r = d.discover(farm.base(host) + "/", allow_private=["*.test"], delay=0, max_pages=2, browser=False)
     log = farm.request_log[start:]
-    assert r.fetched <= 2 and {e["host"] for e in log} == {host}     # the zwfw.… link is another host
+    assert r.rendered == 0
+    assert r.fetched <= 2 and {e["host"] for e in log} == {host}, log     # the zwfw.… link is another host
     assert all(e["method"] == "GET" for e in log)
     assert all(p.depth <= d.MAX_DEPTH for p in r.pages.values())
 

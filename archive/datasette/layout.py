@@ -16,6 +16,10 @@ class Cell:
     semantic: str | None = None
     failing: list[str] = field(default_factory=list)   # check ids that fail on this cell
     missing: bool = False     # the layout expects it, the report has none
+    ocr: float | None = None  # read by OCR from a picture: the recogniser's confidence
+    capture_id: int | None = None   # the bytes (the picture or scan) the cell was read from
+    locator: str | None = None      # where in them: ocr:p<page>/table[n]/r<row>/c<col>
+    stated: str | None = None       # what the body text says of it (annotate_stated)
 
     @property
     def css(self) -> str:
@@ -26,7 +30,13 @@ class Cell:
             parts.append("missing")
         if self.semantic in (canon.EMPTY, canon.NA, canon.TEXT):
             parts.append(self.semantic.lower())
+        if self.ocr is not None:
+            parts.append("ocr ocr-low" if self.low_confidence else "ocr")
         return " ".join(parts)
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.ocr is not None and self.ocr < canon.OCR_MIN_CONFIDENCE
 
     @property
     def tooltip(self) -> str:
@@ -39,6 +49,10 @@ class Cell:
             bits.append("不适用")
         if self.missing:
             bits.append("报告中未找到该单元格")
+        if self.ocr is not None:
+            where = f"，位置 {self.locator.removeprefix('ocr:')}" if self.locator else ""
+            bits.append(f"由图片文字识别（OCR）读出，置信度 {self.ocr:.2f}"
+                        + ("（偏低，请对照原图）" if self.low_confidence else "") + where)
         return "；".join(bits)
 
 
@@ -53,7 +67,10 @@ def _fmt(cell: dict | None) -> Cell:
         text = f"{value:g}" if isinstance(value, float) else str(value)
     else:
         text = ""
-    return Cell(text=text, semantic=cell.get("semantic"))
+    ocr = cell.get("confidence") if cell.get("source") == "ocr" else None
+    return Cell(text=text, semantic=cell.get("semantic"), ocr=ocr,
+                capture_id=cell.get("capture_id") if ocr is not None else None,
+                locator=cell.get("locator") if ocr is not None else None)
 
 
 def _cell(cells: dict, failing: dict, tbl: str, row: str, col: str) -> Cell:

@@ -312,6 +312,7 @@ async def report_page(datasette, request):
         "report": report,
         "current": current,
         "tables": tables,
+        "tables_have_ocr": any(c.get("source") == "ocr" for c in current_cells),
         "checks": checks,
         "check_counts": counts,
         "sections": _sections(docs.get(vid, {})),
