@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlparse
 
+from lxml import etree
 from parsel import Selector
 
 from nianbao import titles
@@ -39,9 +40,29 @@ class PageShape:
     why: list[str] = field(default_factory=list)
 
 
+# Compiled once; evaluated on lxml elements directly (parsel would wrap every result node in a
+# Selector: most of this module's time on a page with big tables).
+_X_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]", smart_strings=False)
+_X_ANCESTORS6 = etree.XPath("ancestor::*[position() <= 6]")
+_X_ROW = etree.XPath("ancestor::*[self::p or self::li or self::div or self::td or self::dd or self::span][1]")
+_X_BOXES = etree.XPath("ancestor::*[self::div or self::section or self::td or self::table][position() <= 3]")
+_X_BOX_HEAD = etree.XPath("./*[self::h2 or self::h3 or self::h4 or self::p or self::span or self::strong or self::div]"
+                          "[1]//text()", smart_strings=False)
+_X_ANCHORS = etree.XPath("//a[@href][not(ancestor::noscript)]")
+_X_HEADINGS = etree.XPath("//h1 | //h2 | //h3 | //*[contains(@class,'title') or contains(@class,'tt') or "
+                          "contains(@id,'title')][not(self::a)] | //meta[@name='ArticleTitle']/@content | //title",
+                          smart_strings=False)
+_X_IN_ANCHOR = etree.XPath("ancestor-or-self::a")
+_X_BLOCKS = etree.XPath("//div | //article | //td | //section")
+_X_PROSE = etree.XPath("./text() | ./p//text()[not(ancestor::a)] | ./table//text() | ./span/text() | ./font//text()",
+                       smart_strings=False)
+_X_PUBDATE = etree.XPath("//meta[@name='PubDate']")
+
+
 def _text(node) -> str:
-    return re.sub(r"[\s\u3000\xa0]+", " ", " ".join(node.xpath(".//text()[not(ancestor::script) and "
-                                                                 "not(ancestor::style)]").getall())).strip()
+    """The text of a parsel Selector or an lxml element, scripts and styles excluded."""
+    el = getattr(node, "root", node)
+    return re.sub(r"[\s\u3000\xa0]+", " ", " ".join(_X_TEXT(el))).strip()
 
 
 def _reportish(title: str) -> bool:
@@ -49,25 +70,24 @@ def _reportish(title: str) -> bool:
 
 
 def _in_zone(a, pattern_attr, pattern_text=None) -> bool:
-    """Is anchor `a` inside an element whose id/class matches `pattern_attr`, or (for neighbour
-    zones) preceded within its own row or box by a label such as 上一条 / 相关链接?"""
-    for anc in a.xpath("ancestor::*[position() <= 6]"):
-        attrs = " ".join(filter(None, (anc.attrib.get("id"), anc.attrib.get("class"))))
+    """Is anchor `a` (an lxml element) inside an element whose id/class matches `pattern_attr`, or
+    (for neighbour zones) preceded within its own row or box by a label such as 上一条 / 相关链接?"""
+    for anc in _X_ANCESTORS6(a):
+        attrs = " ".join(filter(None, (anc.get("id"), anc.get("class"))))
         if attrs and pattern_attr.search(attrs):
             return True
-        if anc.root.tag in ("header", "footer", "nav") and pattern_attr is _CHROME_ATTR:
+        if anc.tag in ("header", "footer", "nav") and pattern_attr is _CHROME_ATTR:
             return True
     if pattern_text is None:
         return False
-    row = a.xpath("ancestor::*[self::p or self::li or self::div or self::td or self::dd or self::span][1]")
+    row = _X_ROW(a)
     if row:
         own = _text(row[0]).replace(_text(a), "", 1)
         if pattern_text.search(own):
             return True
     # A box whose heading names it (<div><h3>相关链接</h3><ul>…</ul></div>)
-    for anc in a.xpath("ancestor::*[self::div or self::section or self::td or self::table][position() <= 3]"):
-        head = " ".join(anc.xpath("./*[self::h2 or self::h3 or self::h4 or self::p or self::span or self::strong or self::div]"
-                                  "[1]//text()").getall())
+    for anc in _X_BOXES(a):
+        head = " ".join(_X_BOX_HEAD(anc))
         if pattern_text.search(head or ""):
             return True
     return False
@@ -77,11 +97,11 @@ def shape(html: str | bytes, url: str) -> PageShape:
     """The structure of a page: detail, list, or unknown (no report-like heading and no rows)."""
     if isinstance(html, bytes):
         html = html.decode("utf-8", "replace")
-    sel = Selector(text=html or "<html></html>", type="html")
+    root = Selector(text=html or "<html></html>", type="html").root
     host = urlparse(url).hostname
     rows, neighbours, attachments = set(), set(), set()
-    for a in sel.xpath("//a[@href][not(ancestor::noscript)]"):
-        href = (a.attrib.get("href") or "").strip()
+    for a in _X_ANCHORS(root):
+        href = (a.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "#", "mailto:")):
             continue
         target = urljoin(url, href).split("#")[0]
@@ -90,7 +110,7 @@ def shape(html: str | bytes, url: str) -> PageShape:
             continue
         if urlparse(target).hostname != host or target == url.split("#")[0]:
             continue
-        title = re.sub(r"\s+", " ", a.attrib.get("title") or _text(a)).strip()
+        title = re.sub(r"\s+", " ", a.get("title") or _text(a)).strip()
         if not _reportish(title):
             continue
         if _in_zone(a, _NEIGHBOUR_ATTR, _NEIGHBOUR_TEXT):
@@ -98,21 +118,19 @@ def shape(html: str | bytes, url: str) -> PageShape:
         elif not _in_zone(a, _CHROME_ATTR):
             rows.add(target)
     heading = ""
-    for h in sel.xpath("//h1 | //h2 | //h3 | //*[contains(@class,'title') or contains(@class,'tt') or "
-                       "contains(@id,'title')][not(self::a)] | //meta[@name='ArticleTitle']/@content | //title"):
-        t = h.get() if isinstance(h.root, str) else _text(h)
+    for h in _X_HEADINGS(root):
+        t = h if isinstance(h, str) else _text(h)
         t = re.sub(r"\s+", " ", t or "").strip()
-        if t and titles.classify(t) != "noise" and not h.xpath("ancestor-or-self::a"):
+        if t and titles.classify(t) != "noise" and (isinstance(h, str) or not _X_IN_ANCHOR(h)):
             heading = t
             break
     # The largest block of prose (link text excluded): the article body.
     body = 0
-    for block in sel.xpath("//div | //article | //td | //section"):
-        prose = " ".join(block.xpath("./text() | ./p//text()[not(ancestor::a)] | ./table//text() | "
-                                     "./span/text() | ./font//text()").getall())
+    for block in _X_BLOCKS(root):
+        prose = " ".join(_X_PROSE(block))
         body = max(body, len(re.sub(r"\s+", "", prose)))
-    plain = _text(sel)
-    date_line = bool(_DATE_LINE.search(plain)) or bool(sel.xpath("//meta[@name='PubDate']"))
+    plain = _text(root)
+    date_line = bool(_DATE_LINE.search(plain)) or bool(_X_PUBDATE(root))
     pager = bool(_PAGER.search(plain))
     s = PageShape("unknown", heading, body, date_line, len(rows), len(neighbours), len(attachments), pager)
     if rows and len(rows) >= 2 and body < 400:
