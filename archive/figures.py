@@ -6,7 +6,7 @@ the current version's table-三 totals by outcome, table-四 totals, the previou
 carried_forward of the same agency, check and version counts. Every report has a row, but only
 rows with `counted = 1` (archive/editions.py: one per agency-year) may be summed. `refresh()` rebuilds it when the
 archive changed: every crawl and re-extraction at its end, after deriving what is queued
-(archive/derive.py).
+(archive/derive.py). It then writes the Datasette inspect file (archive/inspectfile.py).
 
     python -m archive.figures data/archive.db
 """
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from archive import derive, editions, scorecard
+from archive import derive, editions, inspectfile, scorecard
 from archive.tx import transaction
 from nianbao import canon
 from nianbao.agency import deadline, display_name, level
@@ -240,17 +240,21 @@ def rebuild(conn: sqlite3.Connection) -> int:
 def refresh(db_path: str | Path) -> bool:
     """Derive what is still queued (archive/derive.py: the figures read checks), then rebuild
     report_figures if the archive changed since it was built; True if rebuilt. This is what
-    ends every crawl and re-extraction; safe to call any number of times."""
+    ends every crawl and re-extraction; safe to call any number of times.
+
+    Last, the file being final for now, its Datasette inspect data (hash, table counts) is
+    written next to it when missing or stale (archive/inspectfile.py), for `nianbao serve`."""
     conn = sqlite3.connect(str(db_path), timeout=60, isolation_level=None)
     try:
         derive.drain(conn)
-        if is_fresh(conn):
-            return False
-        with transaction(conn):
-            rebuild(conn)
-        return True
+        rebuilt = not is_fresh(conn)
+        if rebuilt:
+            with transaction(conn):
+                rebuild(conn)
     finally:
         conn.close()
+    inspectfile.ensure(db_path)
+    return rebuilt
 
 
 if __name__ == "__main__":
