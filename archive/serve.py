@@ -7,6 +7,7 @@ search, charts and the Content-Security-Policy to any `datasette` run in this en
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,8 +39,11 @@ def has_pending_wal(db_path: str | Path) -> bool:
 
 def datasette_args(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001,
                    metadata: str | Path | None = None, immutable: bool = True,
-                   settings: dict | None = None) -> list[str]:
-    """The `datasette serve …` arguments (without the leading program name)."""
+                   settings: dict | None = None, inspect_file: str | Path | None = None) -> list[str]:
+    """The `datasette serve …` arguments (without the leading program name).
+
+    `inspect_file` only when the caller has just checked it (archive.inspectfile.usable): a
+    command line kept for later (systemd) must not carry one, which the next crawl makes stale."""
     db_path = Path(db_path)
     if not db_path.exists():
         raise FileNotFoundError(f"no archive at {db_path}")
@@ -54,21 +58,46 @@ def datasette_args(db_path: str | Path, host: str = "127.0.0.1", port: int = 800
         args += ["-m", str(metadata)]
     for name, value in {**SETTINGS, **(settings or {})}.items():
         args += ["--setting", name, str(value)]
+    if inspect_file and immutable:   # Datasette reads hash and counts from it for immutable files only
+        args += ["--inspect-file", str(inspect_file)]
     return args
+
+
+def inspect_file_for(db_path: str | Path, immutable: bool, write: bool) -> Path | None:
+    """The inspect file to serve `db_path` with: the one next to it if it still describes the
+    file; else, with `write`, a new one (archive/inspectfile.py); else None, and Datasette hashes
+    and counts the file itself at its first request. Only for an immutable file."""
+    from archive import inspectfile
+    if not immutable or has_pending_wal(db_path):
+        return None
+    found = inspectfile.usable(db_path)
+    if found or not write:
+        return found
+    started = time.monotonic()
+    print(f"{db_path}: computing Datasette's inspect data (hash, table counts) once…", flush=True)
+    found = inspectfile.ensure(db_path)
+    print(f"  {'written to ' + str(found) if found else 'not written (served without)'}"
+          f" in {time.monotonic() - started:.1f}s", flush=True)
+    return found
 
 
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001,
           metadata: str | Path | None = None, immutable: bool = True,
-          settings: dict | None = None) -> None:
-    """Serve `db_path` until interrupted (blocks). `immutable=False` for a file being written."""
+          settings: dict | None = None, inspect: bool = True) -> None:
+    """Serve `db_path` until interrupted (blocks). `immutable=False` for a file being written.
+    `inspect=False` leaves hashing and counting to Datasette (at its first request)."""
     from datasette.cli import cli
 
-    # Publishing writes nothing: derived tables are refreshed by crawl and reextract, and a WAL
-    # is not checkpointed from here (a crawl may be writing it) — such a file is served mode=ro.
+    # Publishing writes nothing into the archive: derived tables are refreshed by crawl and
+    # reextract, and a WAL is not checkpointed from here (a crawl may be writing it) — such a
+    # file is served mode=ro. The only file it may write is the inspect file next to it, when
+    # the one a run left is missing or stale.
     if immutable and has_pending_wal(db_path):
         print(f"{db_path} has a pending WAL (being written?): serving it read-only, not immutable")
         immutable = False
-    args = datasette_args(db_path, host, port, metadata, immutable, settings=settings)
+    found = inspect_file_for(db_path, immutable, write=True) if inspect else None
+    args = datasette_args(db_path, host, port, metadata, immutable, settings=settings,
+                          inspect_file=found)
     cli.main(args=args, prog_name="datasette", standalone_mode=True)
 
 
@@ -82,15 +111,19 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 @contextmanager
 def background(db_path: str | Path, metadata: str | Path | None = None, immutable: bool = True,
-               plain: bool = False, timeout: float = 30.0) -> Iterator[str]:
+               plain: bool = False, timeout: float = 30.0, inspect: bool = True,
+               ready_path: str = "/-/versions.json") -> Iterator[str]:
     """Run a real `datasette` process on a free port; yields its base URL, stops it after.
 
     `plain=True` starts it as a user would by hand (`datasette -i db -m metadata.yml`),
-    without our settings, to compare with `nianbao serve`.
+    without our settings, to compare with `nianbao serve`. The inspect file next to the
+    archive is passed on when it is still valid (never written from here); `inspect=False`
+    never. `ready_path` is the first request (Datasette counts an immutable file's tables at
+    its first request: "" waits for the port only, leaving that to the caller).
     """
+    import socket
     import subprocess
     import sys
-    import time
     import urllib.request
 
     port = free_port()
@@ -102,7 +135,8 @@ def background(db_path: str | Path, metadata: str | Path | None = None, immutabl
         if metadata:
             args += ["-m", str(metadata)]
     else:
-        args = datasette_args(db_path, "127.0.0.1", port, metadata, immutable)
+        found = inspect_file_for(db_path, immutable, write=False) if inspect else None
+        args = datasette_args(db_path, "127.0.0.1", port, metadata, immutable, inspect_file=found)
     exe = Path(sys.executable).with_name("datasette")
     proc = subprocess.Popen([str(exe), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
@@ -112,7 +146,10 @@ def background(db_path: str | Path, metadata: str | Path | None = None, immutabl
             if proc.poll() is not None:
                 raise RuntimeError("datasette exited: " + proc.stderr.read().decode(errors="replace"))
             try:
-                urllib.request.urlopen(url + "/-/versions.json", timeout=2).read()
+                if ready_path:
+                    urllib.request.urlopen(url + ready_path, timeout=2).read()
+                else:
+                    socket.create_connection(("127.0.0.1", port), timeout=2).close()
                 break
             except OSError:
                 if time.monotonic() > deadline:

@@ -309,12 +309,15 @@ def export(db, out_dir, formats, package, report_id, bundle_dir):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True)
 @click.option("--metadata", default="metadata.yml", show_default=True)
-def serve(db, host, port, metadata):
+@click.option("--inspect/--no-inspect", default=True, show_default=True,
+              help="Give Datasette the hash and table counts from <db>.inspect.json (written when a "
+                   "run ends; rewritten here when missing or stale), so the first page needs no full scan.")
+def serve(db, host, port, metadata, inspect):
     """Publish the archive read-only with Datasette."""
-    _serve(db, host, port, metadata)
+    _serve(db, host, port, metadata, inspect)
 
 
-def _serve(db, host, port, metadata):
+def _serve(db, host, port, metadata, inspect=True):
     try:
         from archive.serve import serve as run
     except ImportError:
@@ -324,7 +327,7 @@ def _serve(db, host, port, metadata):
         if Path(metadata).exists():
             cmd += ["-m", metadata]
         sys.exit(subprocess.call(cmd))
-    run(db, host=host, port=port, metadata=metadata)
+    run(db, host=host, port=port, metadata=metadata, inspect=inspect)
 
 
 # ---------------------------------------------------------------- sources
