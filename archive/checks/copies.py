@@ -239,9 +239,14 @@ def neighbours(conn, report_id: int, batch=frozenset()) -> set[int]:
             # The estimated distance (share of unequal MinHash values) is a Hamming distance, so
             # the triangle inequality holds for it: the members of this family close enough to
             # both are in x's family too. When they alone make it boilerplate, no query is needed.
-            sure = {_agency(conn, rid, agencies)} | {
-                _agency(conn, o, agencies) for o, op, s2 in found
-                if o not in batch and (o, op) != (rid, pno) and (1 - sim) + (1 - s2) <= 1 - FAMILY}
+            # (Collected only until it is boilerplate: the rest cannot change the verdict.)
+            sure = {agencies[rid] if rid in agencies else _agency(conn, rid, agencies)}
+            d, limit = 1 - sim, 1 - FAMILY
+            for o, op, s2 in found:
+                if d + (1 - s2) <= limit and o not in batch and (o != rid or op != pno):
+                    sure.add(agencies[o] if o in agencies else _agency(conn, o, agencies))
+                    if len(sure) >= BOILERPLATE_AGENCIES:
+                        break
             if len(sure) >= BOILERPLATE_AGENCIES:
                 continue
             theirs = _sig_of(conn, rid, pno)
