@@ -229,3 +229,18 @@ def test_verdicts_do_not_depend_on_the_order_of_arrival(tmp_path, farm_archive):
     assert set(incremental) ^ set(fresh) == set(), (set(incremental) - set(fresh), set(fresh) - set(incremental))
     assert incremental == fresh   # derived afresh from the same rows: the same verdicts
     assert {v for v in incremental if v[1] == "warn"} == {v for v in verdicts(conn) if v[1] == "warn"}
+
+
+def test_known_bands_and_lean_minhash_match_datasketch():
+    """The (b, r) kept in copies._KNOWN_BANDS are datasketch's own, and the MinHash loaded without
+    datasketch's package __init__ gives the same signature as datasketch's MinHash."""
+    import numpy as np
+    from datasketch import MinHash, MinHashLSH
+
+    for (threshold, num_perm), br in copies._KNOWN_BANDS.items():
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert (lsh.b, lsh.r) == br
+    norm = copies.normalise("本机关全年共收到政府信息公开申请120件，办结118件，其中予以公开56件")
+    m = MinHash(num_perm=copies.NUM_PERM)
+    m.update_batch([norm[i:i + copies.SHINGLE].encode() for i in range(max(1, len(norm) - copies.SHINGLE + 1))])
+    assert (copies.signature(norm) == m.hashvalues.astype(np.uint32)).all()

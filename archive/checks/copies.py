@@ -48,11 +48,38 @@ TEMPLATE_MARKERS = tuple(for_matching(s) for s in (
 _DROP = re.compile(r"[\W_]+", re.UNICODE)
 
 
+# (b, r) that datasketch's MinHashLSH(threshold, num_perm) chooses, for the parameters in use:
+# asking it imports scipy (~45 MB in the crawl's process) to integrate the error curves.
+_KNOWN_BANDS = {(0.5, 64): (14, 4)}
+
+
 @lru_cache(maxsize=1)
 def _bands() -> tuple[int, int]:
+    if (FAMILY, NUM_PERM) in _KNOWN_BANDS:
+        return _KNOWN_BANDS[(FAMILY, NUM_PERM)]
     from datasketch import MinHashLSH
     lsh = MinHashLSH(threshold=FAMILY, num_perm=NUM_PERM)   # candidates for both thresholds
     return lsh.b, lsh.r
+
+
+@lru_cache(maxsize=1)
+def _empty_minhash():
+    """An empty MinHash(num_perm=NUM_PERM) to copy (its permutations are drawn once, not per
+    paragraph). datasketch's package __init__ imports its LSH classes and with them scipy: when
+    datasketch is not loaded yet, its minhash module is loaded alone."""
+    import importlib.util
+    import sys
+    if "datasketch" not in sys.modules:
+        spec = importlib.util.find_spec("datasketch")
+        stub = importlib.util.module_from_spec(spec)   # the package, its __init__ not run
+        sys.modules["datasketch"] = stub
+        try:
+            import datasketch.minhash  # noqa: F401
+        finally:   # a later `import datasketch` runs the real __init__ (reusing datasketch.minhash)
+            if sys.modules.get("datasketch") is stub:
+                del sys.modules["datasketch"]
+    from datasketch.minhash import MinHash
+    return MinHash(num_perm=NUM_PERM)
 
 
 _NUMERALS = re.compile(r"[0-9零〇一二两三四五六七八九十百千万亿.]+")
@@ -83,8 +110,7 @@ def paragraphs(body: str | None) -> list[tuple[int, str, str]]:
 
 
 def signature(norm: str) -> np.ndarray:
-    from datasketch import MinHash
-    m = MinHash(num_perm=NUM_PERM)
+    m = _empty_minhash().copy()
     m.update_batch([norm[i:i + SHINGLE].encode() for i in range(max(1, len(norm) - SHINGLE + 1))])
     return m.hashvalues.astype(np.uint32)
 
