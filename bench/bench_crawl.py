@@ -7,6 +7,8 @@ process tree: extraction workers, a browser driver if one starts; sampled every 
     .venv/bin/python bench/bench_crawl.py            # the whole farm (~400 URLs)
     .venv/bin/python bench/bench_crawl.py --quick    # two portals
     .venv/bin/python bench/bench_crawl.py --code /path/to/older/checkout   # that code's crawl too, same run
+    .venv/bin/python bench/bench_crawl.py --pages 10000   # the farm amplified: as many farms as needed
+                                                          # (each on its own port: other URLs, same pages)
 
 Last line: {"bench": "crawl", "ratio": pages/s vs bare, "cpu_ms_per_page": …, "bare_cpu_ms_per_page": …,
 "peak_rss_mb": …}.
@@ -114,16 +116,25 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="two portals of the farm, not all of it")
     ap.add_argument("--code", type=Path, help="another checkout whose crawl is measured too (before/after)")
+    ap.add_argument("--pages", type=int, default=0,
+                    help="amplify the farm to about this many pages: N/390 farms, each on its own port, their "
+                         "sources under distinct ids (e.g. 10000: the memory goal's 10k-page crawl)")
     a = ap.parse_args(argv)
+    from contextlib import ExitStack
+
     from crawler import registry as reg
     from farm import Farm
-    with Farm(port=0) as farm, tempfile.TemporaryDirectory() as tmp:
-        farm.set_politeness(False)
-        # Generate every report body and file first: both crawlers then meet a warm farm (else the
-        # first one pays the farm's generation time and the second does not).
-        farm.manifest()
+    copies = max(1, -(-a.pages // 390)) if a.pages else 1
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        sources = farm.sources()
+        sources = []
+        for k in range(copies):
+            farm = stack.enter_context(Farm(port=0, warm=copies == 1))
+            farm.set_politeness(False)
+            # Generate every report body and file first: both crawlers then meet a warm farm (else the
+            # first one pays the farm's generation time and the second does not).
+            farm.manifest()
+            sources += [{**s, "id": f"{s['id']}-x{k}"} if k else s for s in farm.sources()]
         if a.quick:
             sources = [s for s in sources if s["id"] in ("farm-trs", "farm-yl")]
         reg.dump(sources, tmp / "farm.yml")
@@ -138,7 +149,7 @@ def main(argv=None):
         cpu_bare = _children_cpu() - cpu0
     n = len(urls)
     bare = n / t_bare
-    result = {"bench": "crawl", "pages": n, "ratio": round(n / ours["wall_s"] / bare, 3),
+    result = {"bench": "crawl", "pages": n, "farms": copies, "ratio": round(n / ours["wall_s"] / bare, 3),
               "ratio_is": "nianbao pages/s / bare Scrapy pages/s (wall, same URLs, same run)",
               "cpu_ms_per_page": round(1000 * ours["cpu_s"] / n, 1), "bare_cpu_ms_per_page": round(1000 * cpu_bare / n, 1),
               "cpu_ratio": round(cpu_bare / ours["cpu_s"], 3), "peak_rss_mb": round(ours["peak_rss_mb"]),
