@@ -14,10 +14,18 @@ run: wall time, peak RSS of the tree, CPU time of the tree, and what the archive
     it hits one.
 
     .venv/bin/python bench/bench_bombs.py [--baseline-timeout 180] [--baseline-mem-gb 6]
+    .venv/bin/python bench/bench_bombs.py --quick     # the unbounded run capped at 30 s
+
+The bombs are the same in both modes (smaller ones would not reach the limits the bench is
+about); --quick only shortens the run that is killed anyway.
+
+Ends with one JSON line; `ratio` is the limited run's wall time over the unbounded run's (an
+upper bound when the unbounded run was killed, as it is with the defaults).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import signal
@@ -150,12 +158,26 @@ def show(r: dict) -> None:
         print(f"{'':>10}  stderr tail: {r['stderr_tail'][-300:]!r}")
 
 
+def summary(r: dict) -> dict:
+    return {"wall_s": round(r["wall"], 1), "peak_rss_mb": round(r["peak_rss"] / 2 ** 20),
+            "procs": r["procs"], "cpu_s_sampled": round(r["cpu_sampled"], 1),
+            "cpu_s_rusage": round(r["cpu_rusage"], 1), "killed": r["killed"], "rc": r["rc"],
+            **{k: r.get(k) for k in ("captures", "reports", "versions", "attachments", "attachment_errors", "run")}}
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--baseline-timeout", type=float, default=180)
-    ap.add_argument("--baseline-mem-gb", type=float, default=6)
-    ap.add_argument("--timeout", type=float, default=300, help="for the limited run")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--baseline-timeout", type=float, default=180,
+                    help="wall-time limit of the unbounded run, seconds (default 180)")
+    ap.add_argument("--baseline-mem-gb", type=float, default=6,
+                    help="address-space limit of the unbounded run, GB (default 6)")
+    ap.add_argument("--timeout", type=float, default=300,
+                    help="wall-time limit of the limited and inline runs, seconds (default 300)")
+    ap.add_argument("--quick", action="store_true", help="--baseline-timeout 30 (the same bombs and runs)")
     args = ap.parse_args()
+    if args.quick:
+        args.baseline_timeout = min(args.baseline_timeout, 30)
+    cpu0 = _children_cpu() + time.process_time()
 
     from farm import Farm
     from farm.portals import bombs
@@ -180,10 +202,18 @@ def main():
             r = run(label, cmd, {**env, **extra_env}, timeout, mem, db)
             show(r)
             results.append(r)
-        lim, _inline, base = results
+        lim, inline, base = results
         print(f"limited / unbounded: wall {lim['wall'] / base['wall']:.2f}×, "
               f"peak RSS {lim['peak_rss'] / max(1, base['peak_rss']):.2f}×"
               + (f" (the unbounded run was {base['killed']})" if base["killed"] else ""))
+    print(json.dumps({"bench": "bombs", "ratio": round(lim["wall"] / base["wall"], 3),
+                      "ratio_is": "limited wall / unbounded wall (an upper bound if the unbounded run was killed)",
+                      "rss_ratio": round(lim["peak_rss"] / max(1, base["peak_rss"]), 3),
+                      "inline_wall_ratio": round(lim["wall"] / inline["wall"], 3),
+                      "inline_rss_ratio": round(lim["peak_rss"] / max(1, inline["peak_rss"]), 3),
+                      "unbounded_killed": bool(base["killed"]), "baseline_timeout_s": args.baseline_timeout,
+                      "limited": summary(lim), "inline": summary(inline), "unbounded": summary(base),
+                      "cpu_s": round(_children_cpu() + time.process_time() - cpu0, 1)}, ensure_ascii=False))
 
 
 if __name__ == "__main__":
