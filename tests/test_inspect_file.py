@@ -66,6 +66,33 @@ def test_a_crawl_ends_with_an_inspect_file_that_describes_the_archive(tmp_path):
     assert entry["tables"]["reports"]["count"] > 0
 
 
+def test_a_reextraction_ends_with_a_fresh_inspect_file(tmp_path, monkeypatch):
+    from archive.writer import Archive
+    from pipelines.extract import document
+    from pipelines.reextract import reextract
+    seeds = sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))[:2]
+    if not seeds:
+        pytest.skip("seeds not available")
+    db = tmp_path / "a.db"
+    arc = Archive(db)
+    for i, path in enumerate(seeds):
+        url, headers = f"http://seed.test/{i}.txt", {"content-type": "text/plain; charset=utf-8"}
+        cap = arc.add_capture(run_id=None, source_id=None, url=url, status=200,
+                              headers=[("Content-Type", headers["content-type"])], body=path.read_bytes())
+        arc.store_document(capture_id=cap.id, source_id=None, url=url,
+                           doc=document.extract_document(path.read_bytes(), url, headers))
+    arc.close()
+    figures.refresh(db)
+    before = json.loads(inspectfile.path_for(db).read_text("utf-8"))["a"]
+    monkeypatch.setattr(document, "EXTRACTOR_VERSION", "nianbao-extract/99.0")
+    assert reextract(db, processes=1)["reextracted"] == len(seeds)
+    assert inspectfile.usable(db)
+    after = json.loads(inspectfile.path_for(db).read_text("utf-8"))["a"]
+    assert after["tables"]["report_versions"]["count"] == 2 * before["tables"]["report_versions"]["count"]
+    assert {t: v["count"] for t, v in after["tables"].items()} == _counts(db)
+    assert after["hash"] == hashlib.sha256(db.read_bytes()).hexdigest()
+
+
 def test_the_file_is_what_datasette_inspect_writes(site, tmp_path):
     ours = json.loads(inspectfile.path_for(site).read_text("utf-8"))
     theirs = tmp_path / "datasette.json"
