@@ -178,6 +178,7 @@ def index_report(conn, report_id: int) -> bool:
 
 _MEMO: dict = {}   # (archive file, index generation, report, paragraph) → matches
 GENERATION_ROW = 0  # copy_index_state row 0 counts the index's changes (report ids start at 1)
+_MEMO_INDEX: tuple = ()   # (archive file, generation) of the entries in _MEMO
 
 
 def _memo_key(conn, report_id: int, no: int) -> tuple:
@@ -195,6 +196,10 @@ def _matches(conn, report_id: int, no: int, sig: np.ndarray) -> list[tuple[int, 
     key = _memo_key(conn, report_id, no)
     if key in _MEMO:
         return _MEMO[key]
+    global _MEMO_INDEX
+    if key[:2] != _MEMO_INDEX:   # entries of an older index generation can never be asked again
+        _MEMO.clear()
+        _MEMO_INDEX = key[:2]
     keys = _band_keys(sig)
     rows = conn.execute(
         "SELECT s.report_id, s.para_no, s.minhash FROM paragraph_sigs s JOIN ("
