@@ -6,6 +6,7 @@ number is kept in `schema_version`. Never edit a released migration: add a new o
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -438,6 +439,27 @@ CREATE TABLE copy_stats (
     computed_at TEXT);
 """
 
+def _m_one_search_index(conn: sqlite3.Connection) -> None:
+    """Migration 15: one search index. `reports_seg` gets a one-character piece where each run of
+    word characters ends (archive/search.py), so that a phrase of two-character pieces matches
+    exactly the substrings and one character is a prefix query: it finds terms of every length,
+    and the trigram index `reports_fts` (with its triggers) goes. The triggers of `reports_seg`
+    call `nianbao_bigrams` by name and stay; the index is rebuilt from `reports`, which holds
+    every title and body (nothing is lost: both indexes were derived from them). The freed
+    pages are reused by later writes; `VACUUM` gives them back to the file system."""
+    from archive import search
+    search.register(conn)
+    fn = search.SQL_FUNCTION
+    for trigger in ("reports_fts_ai", "reports_fts_ad", "reports_fts_au"):
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    conn.execute("DROP TABLE IF EXISTS reports_fts")
+    conn.execute("DROP TABLE IF EXISTS reports_seg")
+    conn.execute("CREATE VIRTUAL TABLE reports_seg USING fts5(title, body_text, content='', "
+                 "tokenize='unicode61 remove_diacritics 0')")
+    conn.execute(f"INSERT INTO reports_seg (rowid, title, body_text) SELECT id, {fn}(title), {fn}(body_text) "
+                 "FROM reports")
+
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
                     M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE,
@@ -450,7 +472,9 @@ MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existi
                     # paragraph signatures, LSH bands and repetition rates for X-COPY-OTHER (issue 17)
                     M_COPIES,
                     # cells read by OCR say so, with the recogniser's confidence (docs/report-format.md#ocr)
-                    M_CELL_SOURCE]
+                    M_CELL_SOURCE,
+                    # 15: one search index: the bigram index finds every term length, reports_fts goes (issue 16)
+                    _m_one_search_index]
 
 
 def current_version(conn: sqlite3.Connection) -> int:
@@ -495,6 +519,20 @@ def migrate(conn: sqlite3.Connection) -> int:
     return len(MIGRATIONS)
 
 
+def _wal(conn: sqlite3.Connection) -> None:
+    """PRAGMA journal_mode=WAL, waiting while another process holds the file exclusively (it
+    checkpoints its WAL as it closes): SQLite answers that with "database is locked" at once,
+    without calling the busy handler."""
+    for attempt in range(100):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == 99:
+                raise
+            time.sleep(0.05)
+
+
 def open_db(path: str | Path, readonly: bool = False, check_same_thread: bool = True) -> sqlite_utils.Database:
     """Open (creating and migrating) the archive at `path` with WAL and foreign keys on.
     `check_same_thread=False`: a connection shared by threads (archive.writer.WriterThread)."""
@@ -504,7 +542,7 @@ def open_db(path: str | Path, readonly: bool = False, check_same_thread: bool = 
         return sqlite_utils.Database(conn)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=60, isolation_level=None, check_same_thread=check_same_thread)
-    conn.execute("PRAGMA journal_mode=WAL")
+    _wal(conn)
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     from archive import search  # the word index's triggers call nianbao_bigrams()

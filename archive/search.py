@@ -1,36 +1,42 @@
 """Full-text search over report titles and bodies that works for Chinese, without a segmenter.
 
-Two FTS5 indexes, rowid = reports.id, both kept in sync with `reports` by triggers (so a report
-is searchable in the transaction that stores it, and nothing is derived later):
+One FTS5 index, `reports_seg(title, body_text)`, rowid = reports.id, kept in sync with `reports`
+by triggers (so a report is searchable in the transaction that stores it). It is contentless
+(`content=''`: nothing of the text is stored) and indexes one piece per word character (CJK,
+letters, digits): the character with the next one when that is a word character too, else the
+character alone. 行政复议。 is indexed as 行政 政复 复议 议. Positions are kept (`detail=full`), so
+bm25 ranks by how often a term occurs, and a term is looked up as the phrase of its pieces:
 
-- `reports_fts(title, body_text)`, tokenizer `trigram`, external content on `reports`. Exact
-  substrings of three or more characters (不予公开, 行政复议, 2023年). Trigram cannot match
-  anything shorter than three characters, and fails silently.
-- `reports_seg(title, body_text)`: a contentless (`content=''`, nothing of the text is stored)
-  index of the overlapping two-character pieces of every run of word characters (CJK, letters,
-  digits): 行政复议 is indexed as 行政 政复 复议. A two-character word (复议, 公开) is one token, and
-  a token is present only where those two characters stand side by side in the text, so a hit
-  needs no re-check for CJK (ASCII letters are case-folded by unicode61: `search` re-checks those).
-  Positions are kept (`detail=full`): bm25 ranks by how often a word occurs. The pieces come
-  from `bigrams()`, registered as the SQL function `nianbao_bigrams` on every
-  connection that writes (archive.schema.open_db); the triggers call it, also to delete the
-  old pieces of a changed row, so `bigrams()` must never change without rebuilding the index.
+- two characters or more (复议, 行政复议, 2023年): the phrase of its two-character pieces. Two
+  two-character pieces stand at consecutive positions only inside one run of word characters
+  (a run ends with its one-character piece), so the phrase matches exactly where the term is a
+  substring of the text;
+- one character (复): the prefix query `"复"*`, every piece that starts with it (every word
+  character starts one piece);
+- a term with punctuation inside (第1.2条) is the phrase of the pieces of its runs, one-character
+  pieces included where a run ends inside the term.
 
-`search(db, query)` picks the index by term length: terms of >= 3 characters go to the trigram
-index, two-character terms to the bigram index, one character to a scan (still exact).
+A hit needs no re-check when the term is made of CJK ideographs and ASCII digits only (`exact`):
+other terms are re-checked with `instr` on the text (unicode61 folds the case of letters, and
+the phrase does not see which punctuation stands between two runs). A term without any letter,
+digit or ideograph (%, ——) has no piece: `search` scans for it (still exact).
 
-SQL for a Datasette canned query (parameter :q, one term):
+The pieces come from `bigrams()`, registered as the SQL function `nianbao_bigrams` on every
+connection that writes (archive.schema.open_db); the triggers call it, also to delete the old
+pieces of a changed row, so `bigrams()` must never change without rebuilding the index (as
+migration 15 did). `register` also adds `nianbao_match(term)` (the FTS5 query of a term, NULL
+when it has no piece) and `nianbao_exact(term)` for SQL such as Datasette's canned query
+(parameter :q, one term):
 
     SELECT r.id, r.agency, r.report_year, r.title, r.url
     FROM reports r
-    WHERE (length(:q) >= 3 AND r.id IN (
-              SELECT rowid FROM reports_fts WHERE reports_fts MATCH '"' || replace(:q, '"', '""') || '"'))
-       OR (length(:q) = 2 AND r.id IN (
-              SELECT rowid FROM reports_seg WHERE reports_seg MATCH '"' || replace(:q, '"', '""') || '"')
-           AND (instr(r.title, :q) > 0 OR instr(r.body_text, :q) > 0))
+    WHERE :q != '' AND CASE WHEN nianbao_match(:q) IS NULL
+          THEN instr(r.title, :q) > 0 OR instr(r.body_text, :q) > 0
+          ELSE r.id IN (SELECT rowid FROM reports_seg WHERE reports_seg MATCH nianbao_match(:q))
+               AND (nianbao_exact(:q) OR instr(r.title, :q) > 0 OR instr(r.body_text, :q) > 0) END
     ORDER BY r.report_year DESC, r.id
 
-(`MATCH` inside an `OR` must sit in an `IN (SELECT …)`; SQLite refuses it as a bare term.)
+(`MATCH` inside a `CASE` or an `OR` must sit in an `IN (SELECT …)`; SQLite refuses it as a bare term.)
 """
 from __future__ import annotations
 
@@ -38,25 +44,56 @@ import re
 import sqlite3
 from functools import lru_cache
 
-# Overlapping pairs of word characters, found by the regex engine in C (no Python loop).
-_PAIRS = re.compile(r"(?=(\w\w))")
-_WORD2 = re.compile(r"\w\w")
-# Characters unicode61 folds (letters with case or diacritics): a hit on those is re-checked.
-_FOLDS = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff0-9]")
+# One piece per word character, found by the regex engine in C (no Python loop).
+_PIECES = re.compile(r"(?=(\w\w?))")
+_WORD = re.compile(r"\w")
+_HAS_TOKEN = re.compile(r"[^\W_]")
+# Terms found exactly by the index: CJK ideographs that unicode61's Unicode 6.1 tables know and
+# ASCII digits (nothing there is case-folded or treated as a separator).
+_EXACT = re.compile(r"[\u3400-\u4db5\u4e00-\u9fcc\uf900-\ufad90-9]+")
 SQL_FUNCTION = "nianbao_bigrams"
 
 
 def bigrams(text: str | None) -> str:
-    """The two-character pieces of every run of word characters in `text`, joined by spaces:
-    `2023年度报告` → `20 02 23 3年 年度 度报 报告`. The tokens of `reports_seg`."""
+    """The pieces of `text`, joined by spaces: each word character with the next one when that
+    is a word character too, else alone. `2023年度报告，复议` → `20 02 23 3年 年度 度报 报告 告 复议 议`.
+    The tokens of `reports_seg`."""
     if not text:
         return ""
-    return " ".join(_PAIRS.findall(text))
+    return " ".join(_PIECES.findall(text))
+
+
+def match_expr(term: str) -> str | None:
+    """The FTS5 query that finds `term` in `reports_seg` (see the module docstring), or None when
+    the term has no piece. `复议` → `"复议"`, `行政复议` → `"行政 政复 复议"`, `复` → `"复"*`."""
+    if not term or not _HAS_TOKEN.search(term):
+        return None
+    pieces = [(m.start(), m.group(1)) for m in _PIECES.finditer(term)]
+    prefix = False
+    last = len(term) - 1
+    if pieces and pieces[-1][0] == last:
+        # The term's last character: in the text it may be followed by anything. Known already
+        # from the piece before it, or else asked as a prefix.
+        if last > 0 and _WORD.match(term[last - 1]):
+            pieces.pop()
+        else:
+            prefix = True
+    return '"' + " ".join(p for _, p in pieces) + '"' + ("*" if prefix else "")
+
+
+def exact(term: str) -> bool:
+    """True when the index's answer for `term` needs no re-check against the text."""
+    return bool(_EXACT.fullmatch(term or ""))
 
 
 def register(conn: sqlite3.Connection) -> None:
-    """Make `nianbao_bigrams(text)` available on `conn` (its triggers call it)."""
+    """Make `nianbao_bigrams(text)` (the triggers call it), `nianbao_match(term)` and
+    `nianbao_exact(term)` available on `conn`."""
     conn.create_function(SQL_FUNCTION, 1, bigrams, deterministic=True)
+    conn.create_function("nianbao_match", 1, lambda t: match_expr(t) if isinstance(t, str) else None,
+                         deterministic=True)
+    conn.create_function("nianbao_exact", 1, lambda t: int(isinstance(t, str) and exact(t)),
+                         deterministic=True)
 
 
 def segment(text: str | None) -> str:
@@ -71,36 +108,37 @@ def write_segments(conn: sqlite3.Connection, report_id: int, title: str | None,
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
-    """Rebuild both indexes from `reports` (after bulk loads that bypassed the triggers)."""
+    """Rebuild the index from `reports` (after bulk loads that bypassed the triggers)."""
     register(conn)
-    conn.execute("INSERT INTO reports_fts (reports_fts) VALUES ('rebuild')")
     conn.execute("INSERT INTO reports_seg (reports_seg) VALUES ('delete-all')")
     conn.execute(f"INSERT INTO reports_seg (rowid, title, body_text) SELECT id, {SQL_FUNCTION}(title), "
                  f"{SQL_FUNCTION}(body_text) FROM reports")
 
 
-def _phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
+def _scan(conn: sqlite3.Connection, term: str, ids: list[int] | None = None) -> set[int]:
+    """Ids of reports (among `ids`, or all) whose title or body contains `term` (instr)."""
+    test = "(instr(title, ?) > 0 OR instr(body_text, ?) > 0)"
+    if ids is None:
+        return {r[0] for r in conn.execute(f"SELECT id FROM reports WHERE {test}", [term, term])}
+    found: set[int] = set()
+    for i in range(0, len(ids), 30000):   # under SQLite's host-parameter limit
+        part = ids[i:i + 30000]
+        found |= {r[0] for r in conn.execute(
+            f"SELECT id FROM reports WHERE id IN ({','.join('?' * len(part))}) AND {test}",
+            [*part, term, term])}
+    return found
 
 
 def _ids_for_term(conn: sqlite3.Connection, term: str) -> set[int]:
-    if len(term) >= 3:
-        return {r[0] for r in conn.execute("SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?",
-                                           [_phrase(term)])}
-    if not _WORD2.fullmatch(term):
-        # One character, or two that are not both word characters: no token; a scan (exact).
-        return {r[0] for r in conn.execute(
-            "SELECT id FROM reports WHERE instr(title, ?) > 0 OR instr(body_text, ?) > 0",
-            [term, term])}
+    expr = match_expr(term)
+    if expr is None:
+        return _scan(conn, term)   # no letter, digit or ideograph: no piece to look up
     candidates = {r[0] for r in conn.execute(
-        "SELECT rowid FROM reports_seg WHERE reports_seg MATCH ?", [_phrase(term)])}
-    if not candidates or not _FOLDS.search(term):
-        return candidates   # a CJK/digit token is present only where the text has it
-    # Letters: unicode61 folded case and diacritics; keep the exact hits.
-    marks = ",".join("?" * len(candidates))
-    return {r[0] for r in conn.execute(
-        f"SELECT id FROM reports WHERE id IN ({marks}) AND "
-        "(instr(title, ?) > 0 OR instr(body_text, ?) > 0)", [*candidates, term, term])}
+        "SELECT rowid FROM reports_seg WHERE reports_seg MATCH ?", [expr])}
+    if not candidates or exact(term):
+        return candidates
+    # Letters (case-folded by the index) or punctuation between runs: keep the exact hits.
+    return _scan(conn, term, sorted(candidates))
 
 
 def search(db, query: str, limit: int | None = None) -> list[dict]:

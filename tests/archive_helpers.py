@@ -51,11 +51,13 @@ def statuses(rows: list[dict]) -> dict[str, str]:
 
 
 def dump(conn) -> dict:
-    """Every row of every table (for 'nothing changed' assertions)."""
+    """Every row of every table but the search indexes (FTS5 tables and their shadow tables),
+    for 'nothing changed' assertions."""
     out = {}
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                "AND name NOT LIKE 'reports_fts%' AND name NOT LIKE 'reports_seg%' "
-                                "AND name NOT LIKE 'sqlite_%'").fetchall():
+    for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master t WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.sql LIKE 'CREATE VIRTUAL TABLE%' "
+            "AND (t.name = v.name OR t.name LIKE v.name || '\\_%' ESCAPE '\\'))").fetchall():
         out[name] = conn.execute(f"SELECT * FROM [{name}] ORDER BY rowid").fetchall()
     return out
 

@@ -204,6 +204,27 @@ def test_search_orders_by_relevance_or_by_year(site):
     assert newest[-1] == f"/-/report/{ids['city2020']}"
 
 
+def test_search_finds_terms_of_every_length_like_instr(site):
+    """One index for every term length: the count and the reports are those whose title or body
+    contains every term (instr), and the snippets show the hits."""
+    base, ids, db = site
+    conn = sqlite3.connect(db)
+    for q in ("行政复议", "政府信息公开", "复议 行政复议", "复", "议", "2021", "行政复议申请"):
+        terms = q.split()
+        where = " AND ".join("(instr(title, ?) > 0 OR instr(body_text, ?) > 0)" for _ in terms)
+        want = {f"/-/report/{r[0]}" for r in conn.execute(
+            f"SELECT id FROM reports WHERE {where}", [t for t in terms for _ in (0, 1)])}
+        assert want, q
+        count, hrefs = _results(base, q=q, size=100)
+        assert f"找到 {len(want)} 份" in count, (q, count)
+        assert set(hrefs) == want, q
+    conn.close()
+    doc = page(f"{base}/-/search?" + urllib.parse.urlencode({"q": "行政复议"}))
+    assert doc.cssselect("a.result-title")[0].get("href") == f"/-/report/{ids['city2020']}"
+    marks = [m.text_content() for m in doc.cssselect(".snippet mark, .snippets mark, mark")]
+    assert "行政复议" in marks
+
+
 def test_snippets_skip_the_statistics_tables():
     body = ("三、收到和处理政府信息公开申请情况\n"
             "(三)不予公开 | 1、属于国家秘密 | 0 | 0 | 0\n"

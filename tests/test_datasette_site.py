@@ -151,6 +151,8 @@ def test_search_finds_two_character_words(site):
     assert [r["report_id"] for r in hits] == [ids["edu2021"]]
     assert len(query(base, "search_reports", q="复议")) == 6
     assert [r["report_id"] for r in query(base, "search_reports", q="行政复议申请")] == [ids["city2020"]]
+    assert len(query(base, "search_reports", q="复")) == len(query(base, "search_reports", q="复议")) == 6
+    assert query(base, "search_reports", q="") == [] and query(base, "search_reports", q="龘") == []
     status, _, body = get(base + "/-/search?" + urllib.parse.urlencode({"q": "更正"}))
     page = lxml_html.fromstring(_text(body))
     assert [a.get("href") for a in page.cssselect("a.result-title")] == [f"/-/report/{ids['edu2021']}"]

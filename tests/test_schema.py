@@ -9,7 +9,7 @@ from archive import schema, search
 from archive.schema import MIGRATIONS, open_db
 
 REQUIRED_TABLES = {"sources", "crawl_runs", "captures", "reports", "report_versions", "attachments",
-                   "cells", "checks", "agency_aliases", "report_urls", "reports_fts", "reports_seg",
+                   "cells", "checks", "agency_aliases", "report_urls", "reports_seg",
                    "schema_version", "derive_queue"}
 REQUIRED_VIEWS = {"t2_wide", "t3_wide", "t4_wide", "report_overview"}
 
@@ -24,6 +24,7 @@ def test_empty_file_gets_every_table_view_and_pragma(tmp_path):
     assert REQUIRED_TABLES <= names(conn, "table")
     assert REQUIRED_VIEWS <= names(conn, "view")
     assert schema.current_version(conn) == len(MIGRATIONS)
+    assert not {n for n in names(conn, "table") | names(conn, "trigger") if n.startswith("reports_fts")}
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     with pytest.raises(sqlite3.IntegrityError):  # foreign keys are enforced
@@ -86,3 +87,65 @@ def test_concurrent_first_opens_apply_each_migration_once(tmp_path):
     conn = sqlite3.connect(tmp_path / "race.db")
     assert [v for (v,) in conn.execute("SELECT version FROM schema_version ORDER BY version")] == \
         list(range(1, len(MIGRATIONS) + 1))
+
+
+def _old_ids_for_term(conn, term: str) -> set[int]:
+    """archive.search._ids_for_term before migration 15: trigram for >= 3 characters, the bigram
+    index (re-checked when it has letters) for two word characters, a scan otherwise."""
+    import re
+    phrase = '"' + term.replace('"', '""') + '"'
+    scan = "SELECT id FROM reports WHERE instr(title, ?) > 0 OR instr(body_text, ?) > 0"
+    if len(term) >= 3:
+        return {r[0] for r in conn.execute("SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?", [phrase])}
+    if not re.fullmatch(r"\w\w", term):
+        return {r[0] for r in conn.execute(scan, [term, term])}
+    cand = {r[0] for r in conn.execute("SELECT rowid FROM reports_seg WHERE reports_seg MATCH ?", [phrase])}
+    if re.search(r"[^\u3400-\u9fff\uf900-\ufaff0-9]", term):
+        cand &= {r[0] for r in conn.execute(scan, [term, term])}
+    return cand
+
+
+def test_migration_15_converts_an_archive_of_the_two_indexes(tmp_path, monkeypatch):
+    """An archive written by the code of migration 14 (stored reports: the five real seeds and
+    synthetic ones, the trigram index and the bigram index of that time) converts to the one
+    index: nothing but the indexes changes, and search gives the same answers."""
+    import re
+    from pathlib import Path
+
+    from archive_helpers import dump, store
+
+    from archive.writer import Archive
+    from bench.synthetic import make_doc
+    from pipelines.extract.document import extract_document
+    path = tmp_path / "v14.db"
+    with monkeypatch.context() as m:
+        m.setattr(schema, "MIGRATIONS", MIGRATIONS[:14])
+        m.setattr(search, "_PIECES", re.compile(r"(?=(\w\w))"))   # the pieces of that time
+        arc = Archive(path)
+        for i, seed in enumerate(sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))):
+            store(arc, extract_document(seed.read_bytes()), f"http://seed.test/{i}.html", body=seed.read_bytes())
+        for i, body in enumerate(["一、总体情况\n本年度收到行政复议申请2件，依法不予公开1件。",
+                                  "一、总体情况\n平台接入OA系统；第1.2条（一）项，增长12.5%。加强行政，政复议。"]):
+            store(arc, make_doc(f"某县第{i}局", 2022, body=body), f"http://t/{i}")
+        conn = arc.db.conn
+        assert schema.current_version(conn) == 14 and "reports_fts" in names(conn, "table")
+        terms = ["复议", "公开", "行政复议", "不予公开", "政府信息公开", "2023年", "申请人", "第二十", "12件",
+                 "OA", "OA系统", "（一）", "第1.2条", "12.5%", "复", "的", "%", "信访局长", "龘龘龘"]
+        before = {t: _old_ids_for_term(conn, t) for t in terms}
+        rows = dump(conn)
+        arc.close()
+    conn = open_db(path).conn
+    assert schema.current_version(conn) == len(MIGRATIONS)
+    assert not {n for n in names(conn, "table") | names(conn, "trigger") if n.startswith("reports_fts")}
+    assert {n for n in names(conn, "trigger") if n.startswith("reports_seg")} == \
+        {"reports_seg_ai", "reports_seg_ad", "reports_seg_au"}
+    after = dump(conn)
+    assert after.pop("schema_version")[:-1] == rows.pop("schema_version")
+    assert after == rows   # every row of every other table kept
+    assert before["行政复议"] and before["复议"] and before["复"] and before["OA系统"]
+    for t in terms:
+        assert search._ids_for_term(conn, t) == before[t], t
+    # The index follows writes after the migration (its triggers call the new pieces).
+    conn.execute("UPDATE reports SET body_text = '本年度无信访局长接待' WHERE id = (SELECT MIN(id) FROM reports)")
+    assert search._ids_for_term(conn, "信访局长") == {conn.execute("SELECT MIN(id) FROM reports").fetchone()[0]}
+    assert conn.execute("INSERT INTO reports_seg (reports_seg, rank) VALUES ('integrity-check', 0)")

@@ -1,4 +1,4 @@
-"""Chinese full-text search: trigram for >= 3 characters, two-character pieces (bigrams) for two."""
+"""Chinese full-text search: one index of two-character pieces (bigrams) for terms of every length."""
 from __future__ import annotations
 
 import pytest
@@ -73,10 +73,10 @@ def test_index_follows_updates(tmp_path):
 
 
 def test_canned_query_sql_from_the_docstring(arc):
-    sql = search.__doc__.split("SQL for a Datasette canned query (parameter :q, one term):")[1]
+    sql = search.__doc__.split("(parameter :q, one term):")[1]
     sql = sql.split("(`MATCH`")[0].strip()
     inv = {v: k for k, v in arc.ids.items()}
-    for q in ("复议", "不予公开"):
+    for q in ("复议", "不予公开", "复", "局", "。", "诉讼。", "12件"):
         got = {inv[r[0]] for r in arc.db.conn.execute(sql, {"q": q})}
         assert got == expected(arc, q)
 
@@ -96,8 +96,95 @@ def test_letters_are_matched_exactly(tmp_path):
 
 
 def test_bigrams_are_the_word_index_tokens():
-    assert search.bigrams("2023年度报告，行政复议") == "20 02 23 3年 年度 度报 报告 行政 政复 复议"
+    # A run of word characters ends with its last character alone: pieces of two runs are never adjacent.
+    assert search.bigrams("2023年度报告，行政复议") == "20 02 23 3年 年度 度报 报告 告 行政 政复 复议 议"
     assert search.bigrams("") == "" and search.bigrams(None) == ""
+
+
+def test_match_expressions():
+    assert search.match_expr("复议") == '"复议"'
+    assert search.match_expr("行政复议") == '"行政 政复 复议"'
+    assert search.match_expr("复") == '"复"*'
+    assert search.match_expr("第1.2条") == '"第1 1 2条"'
+    assert search.match_expr("（一）") == '"一"'
+    assert search.match_expr("1、A") == '"1 A"*'
+    assert search.match_expr("%") is None and search.match_expr("——") is None
+    assert search.exact("行政复议") and search.exact("2023年") and search.exact("复")
+    assert not search.exact("OA系统") and not search.exact("第1.2条") and not search.exact("")
+
+
+def test_a_phrase_does_not_span_two_runs(tmp_path):
+    # 行政 ending one run and 政复议 starting the next: the pieces 行政 政复 复议 are not adjacent.
+    own = Archive(tmp_path / "r.db")
+    rid = store(own, make_doc("某市民政局", 2023, body="一、总体情况\n加强行政，政复议前置。"), "http://t/r")[0]
+    assert search.search(own.db, "行政复议") == []
+    assert [r["id"] for r in search.search(own.db, "政复议")] == [rid]
+    assert [r["id"] for r in search.search(own.db, "行政，政复")] == [rid]
+    assert search.search(own.db, "行政、政复") == []   # other punctuation between the runs: re-checked
+
+
+SEEDS = __import__("pathlib").Path(__file__).parent / "data" / "seeds"
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """The five real seed reports, extracted and stored, plus two reports with letters and odd text."""
+    from pipelines.extract.document import extract_document
+    arc = Archive(tmp_path_factory.mktemp("seeds") / "s.db")
+    for i, path in enumerate(sorted(SEEDS.glob("*.txt"))):
+        doc = extract_document(path.read_bytes())
+        store(arc, doc, f"http://seed.test/{i}.html", body=path.read_bytes())
+    for i, body in enumerate(["一、总体情况\n平台接入OA系统，网址www.Gov.cn；第1.2条（一）项，增长12.5%。",
+                              "一、总体情况\n接入oa系统_v2，行政，政复议；——无。"]):
+        store(arc, make_doc(f"某县第{i}局", 2022, body=body), f"http://t/odd{i}")
+    return arc
+
+
+def _terms(conn) -> list[str]:
+    """Substrings of every length 1-8 taken from the stored bodies at spread positions (CJK,
+    digits, letters, punctuation), and terms that are in no report or cross two runs."""
+    import random
+    rnd = random.Random(16)
+    terms = {"复", "议", "的", "1", "0", "A", "a", "OA", "oa", "Gov", "gov", "OA系统", "oa系统", "12.5%",
+             "%", "——", "（一）", "第1.2条", "第1，2条", "系统_v2", "_", "行政复议", "政复议", "行政，政复",
+             "复议复议", "龘", "信访局长", "2023年", "2023年度", "（", "一）", "1.2"}
+    for (body,) in conn.execute("SELECT body_text FROM reports WHERE body_text IS NOT NULL"):
+        for _ in range(60):
+            n = rnd.randint(1, 8)
+            i = rnd.randrange(0, max(1, len(body) - n))
+            term = body[i:i + n]
+            if term.strip() == term and term and not any(c.isspace() for c in term):
+                terms.add(term)
+    return sorted(terms)
+
+
+def test_the_index_answers_exactly_like_instr_on_real_reports(seeded):
+    conn = seeded.db.conn
+    terms = _terms(conn)
+    assert len(terms) > 300
+    lengths = {min(len(t), 4) for t in terms}
+    assert lengths == {1, 2, 3, 4}
+    for term in terms:
+        want = {r[0] for r in conn.execute(
+            "SELECT id FROM reports WHERE instr(title, ?) > 0 OR instr(body_text, ?) > 0", [term, term])}
+        assert search._ids_for_term(conn, term) == want, term
+        assert {r["id"] for r in search.search(seeded.db, term)} == want, term
+
+
+def test_the_search_page_term_sql_answers_like_instr(seeded):
+    from archive.datasette.search import _term_sql
+    conn = seeded.db.conn
+    conn.execute("CREATE TEMP TABLE report_figures AS SELECT id AS report_id, title FROM reports")
+    try:
+        for term in _terms(conn):
+            col = "title" if search.match_expr(term) is None else "title, body_text"   # no piece: titles only
+            want = {r[0] for r in conn.execute(
+                f"SELECT id FROM reports WHERE max({', '.join(f'instr({c}, ?)' for c in col.split(', '))}, 0) > 0",
+                [term] * len(col.split(", ")))}
+            sql, args = _term_sql(term)
+            assert {r[0] for r in conn.execute(sql, args)} == want, term
+    finally:
+        conn.execute("DROP TABLE temp.report_figures")
 
 
 def test_no_segmenter_is_loaded(tmp_path):

@@ -1,7 +1,7 @@
 """`/-/search?q=`: full-text search over reports that also finds two-character words.
 
-The indexes are built by archive/search.py: `reports_fts` (trigram FTS5, terms of three or more
-characters) and `reports_seg` (jieba words plus their two-character pieces, for 复议, 公开).
+One index, `reports_seg` (archive/search.py), finds terms of every length: a term is the
+phrase of its two-character pieces (复议, 行政复议), one character a prefix query.
 Results come from the small `report_figures` rows (archive/figures.py) so that a word
 found in every report still answers quickly; bodies are read only for the snippets shown.
 
@@ -26,22 +26,21 @@ MAX_PAGE_SIZE = 100
 MAX_TERMS = 5
 
 
-def _phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def _term_sql(term: str) -> tuple[str, str]:
-    """(SELECT id, score …, its argument) for one term. Three or more characters: the trigram
-    index; two: the word index, whose tokens (jieba words and their two-character pieces,
-    archive/search.py) are substrings of the text, so a hit needs no re-check against the body;
-    one character: titles only. The score is bm25 (smaller is better), title weighted ×10."""
-    if len(term) >= 3:
-        return ("SELECT rowid AS id, bm25(reports_fts, 10.0, 1.0) AS score FROM reports_fts "
-                "WHERE reports_fts MATCH ?", _phrase(term))
-    if len(term) == 2:
-        return ("SELECT rowid AS id, bm25(reports_seg, 10.0, 1.0) AS score FROM reports_seg "
-                "WHERE reports_seg MATCH ?", _phrase(term))
-    return "SELECT report_id AS id, 0.0 AS score FROM report_figures WHERE instr(title, ?) > 0", term
+def _term_sql(term: str) -> tuple[str, list]:
+    """(SELECT id, score …, its arguments) for one term: the phrase of its pieces in `reports_seg`
+    (archive/search.py). A term of CJK ideographs and digits is found exactly by the index; one
+    with letters (the index folds case) or punctuation is re-checked with instr on the report.
+    A term with no letter, digit or ideograph (%, ——) is looked for in titles only. The score
+    is bm25 (smaller is better), title weighted ×10."""
+    expr = archive_search.match_expr(term)
+    if expr is None:
+        return "SELECT report_id AS id, 0.0 AS score FROM report_figures WHERE instr(title, ?) > 0", [term]
+    sql = ("SELECT rowid AS id, bm25(reports_seg, 10.0, 1.0) AS score FROM reports_seg "
+           "WHERE reports_seg MATCH ?")
+    if archive_search.exact(term):
+        return sql, [expr]
+    return (f"SELECT s.id, s.score FROM ({sql}) s JOIN reports r ON r.id = s.id "
+            "WHERE instr(r.title, ?) > 0 OR instr(r.body_text, ?) > 0"), [expr, term, term]
 
 
 def parse_terms(q: str) -> list[str]:
@@ -69,9 +68,9 @@ def filters(args: dict) -> tuple[str, list]:
 def search_sql(terms: list[str], where: str, count: bool, newest: bool) -> tuple[str, list]:
     ctes, params = [], []
     for i, t in enumerate(terms):
-        sql, arg = _term_sql(t)
+        sql, args = _term_sql(t)
         ctes.append(f"t{i} AS ({sql})")
-        params.append(arg)
+        params += args
     joins = "".join(f" JOIN t{i} ON t{i}.id = t0.id" for i in range(1, len(terms)))
     head = "WITH " + ", ".join(ctes) + " "
     body = f"FROM t0{joins} JOIN report_figures f ON f.report_id = t0.id WHERE 1{where}"

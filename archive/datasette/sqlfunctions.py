@@ -3,6 +3,7 @@
 nianbao_row_label('t3', 'denied.third_party') → 4.保护第三方合法权益
 nianbao_col_label('t3', 'natural_person')     → 自然人
 nianbao_row_order('t3', 'granted')            → position of the row in the printed table
+nianbao_match('行政复议'), nianbao_exact(…)      → the search index's query for a term (archive/search.py)
 """
 from __future__ import annotations
 
@@ -34,3 +35,5 @@ def register_functions(conn) -> None:
     conn.create_function("nianbao_row_label", 2, row_label, deterministic=True)
     conn.create_function("nianbao_col_label", 2, col_label, deterministic=True)
     conn.create_function("nianbao_row_order", 2, row_order, deterministic=True)
+    from archive import search  # nianbao_match, nianbao_exact (canned query search_reports)
+    search.register(conn)
