@@ -6,8 +6,8 @@
 1. Base archive through the real writer: `--base` farm-generated HTML reports (three
    consecutive years per agency, Word-export and editor layouts) extracted by the real
    extractor in 2 worker processes and stored by `Archive.add_capture` (WARC record) and
-   `Archive.store_document` (versions, cells, checks including cross-year, both search
-   indexes). Bytes per report of this archive, grown row by row as a crawl grows it.
+   `Archive.store_document` (versions, cells, checks including cross-year, the search
+   index). Bytes per report of this archive, grown row by row as a crawl grows it.
 2. Amplified with SQL to `--n` reports (bench.synthetic.amplify: distinct agencies, report
    ids, URLs, captures, versions, cells, checks, search rows): bytes per report, per-table
    bytes (dbstat).
@@ -111,7 +111,7 @@ def table_bytes(path: Path, reports: int, top: int = 16) -> dict[str, int] | Non
         conn.close()
     out: dict[str, int] = {}
     for name, size in rows:
-        for fts in ("reports_fts", "reports_seg"):
+        for fts in ("reports_seg",):
             if name.startswith(fts + "_"):
                 name = fts + " (fts5)"
         out[name] = out.get(name, 0) + size

@@ -208,7 +208,7 @@ def build(path: str | Path, n: int = 100_000, seed: int = 0, years: tuple[int, .
                  "(1, '2024-01-01T00:00:00Z', 'finished', 'synthetic')")
     counts = {"reports": 0, "cells": 0, "checks": 0}
     # Bodies come from a pool; titles, agencies and every table are still distinct per report.
-    # Both search indexes follow `reports` by their triggers (archive/search.py).
+    # The search index follows `reports` by its triggers (archive/search.py).
     pool = [make_doc(agency_name(k), 2019 + k % 5, seed=seed + k)["body_text"] for k in range(400)]
     rid = 0
     carry: dict[int, dict] = {}
@@ -305,7 +305,7 @@ _COPY_PLAN: list[tuple[str, str, dict[str, str]]] = [
 
 def amplify(path: str | Path, n: int, progress: bool = False) -> dict:
     """Copy every report of the archive at `path` (with its captures, URLs, attachments,
-    versions, cells and checks; both search indexes follow by their triggers) under new ids,
+    versions, cells and checks; the search index follows by its triggers) under new ids,
     hosts and agency names (…第k组) until it holds `n` reports; `n` must be a multiple of the
     reports it has.
 
