@@ -171,18 +171,29 @@ def test_the_index_answers_exactly_like_instr_on_real_reports(seeded):
         assert {r["id"] for r in search.search(seeded.db, term)} == want, term
 
 
+def _instr_ids(conn, term: str) -> set[int]:
+    col = "title" if search.match_expr(term) is None else "title, body_text"   # no piece: titles only
+    return {r[0] for r in conn.execute(
+        f"SELECT id FROM reports WHERE max({', '.join(f'instr({c}, ?)' for c in col.split(', '))}, 0) > 0",
+        [term] * len(col.split(", ")))}
+
+
 def test_the_search_page_term_sql_answers_like_instr(seeded):
-    from archive.datasette.search import _term_sql
+    from archive.datasette.search import _terms_sql
     conn = seeded.db.conn
     conn.execute("CREATE TEMP TABLE report_figures AS SELECT id AS report_id, title FROM reports")
     try:
-        for term in _terms(conn):
-            col = "title" if search.match_expr(term) is None else "title, body_text"   # no piece: titles only
-            want = {r[0] for r in conn.execute(
-                f"SELECT id FROM reports WHERE max({', '.join(f'instr({c}, ?)' for c in col.split(', '))}, 0) > 0",
-                [term] * len(col.split(", ")))}
-            sql, args = _term_sql(term)
-            assert {r[0] for r in conn.execute(sql, args)} == want, term
+        terms = _terms(conn)
+        for term in terms:
+            sql, args = _terms_sql([term])
+            assert {r[0] for r in conn.execute(sql, args)} == _instr_ids(conn, term), term
+        # several terms: every one required, in one query (exact, re-checked and title-only mixed)
+        groups = [terms[i:i + 3] for i in range(0, len(terms), 7)] + [["复议", "%"], ["复", "ab"]]
+        for group in groups:
+            want = set.intersection(*(_instr_ids(conn, t) for t in group))
+            sql, args = _terms_sql(group)
+            assert sql.count("MATCH") <= 1
+            assert {r[0] for r in conn.execute(sql, args)} == want, group
     finally:
         conn.execute("DROP TABLE temp.report_figures")
 
