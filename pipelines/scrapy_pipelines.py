@@ -40,7 +40,9 @@ class ArchivePipeline:
                                      memory_mb=settings.getint("NIANBAO_EXTRACT_MEMORY_MB", DEFAULT_MEMORY_MB),
                                      max_tasks=settings.getint("NIANBAO_EXTRACT_MAX_TASKS", DEFAULT_MAX_TASKS)
                                      ) if n > 0 else None
-        self.pages: dict[str, asyncio.Future] = {}   # report URL → done when its page is stored
+        # Report URL → done when its page is stored; only pages still being stored are kept (an
+        # attachment of a page already stored finds none and goes ahead): it does not grow with the crawl.
+        self.pages: dict[str, asyncio.Future] = {}
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
 
     @classmethod
@@ -88,6 +90,8 @@ class ArchivePipeline:
                 self.count("report_versions_new" if new else "reports_unchanged")
             finally:
                 stored.set_result(None)
+                if self.pages.get(item.url) is stored:
+                    del self.pages[item.url]
         elif isinstance(item, AttachmentItem):
             if item.body is None:
                 self.count("attachments_not_modified")
