@@ -244,3 +244,17 @@ def test_known_bands_and_lean_minhash_match_datasketch():
     m = MinHash(num_perm=copies.NUM_PERM)
     m.update_batch([norm[i:i + copies.SHINGLE].encode() for i in range(max(1, len(norm) - copies.SHINGLE + 1))])
     assert (copies.signature(norm) == m.hashvalues.astype(np.uint32)).all()
+
+
+def test_match_memo_keeps_only_the_current_index_generation(tmp_path):
+    """The memo of paragraph matches must not grow with the crawl: an entry read from an older
+    index can never be asked again (a 10k-page farm crawl's process grew by ~450 MB per 1,000
+    pages while it kept them all)."""
+    arc = Archive(tmp_path / "a.db")
+    generations = set()
+    for i, name in enumerate(("甲县教育局", "乙市民政局", "丙区财政局", "丁镇人民政府", "戊县水利局")):
+        add(arc, i, name, 2023, [COPIED])
+        assert copies._MEMO, "the memo is in use"
+        generations |= {k[:2] for k in copies._MEMO}
+        assert {k[:2] for k in copies._MEMO} == {copies._MEMO_INDEX}
+    assert len(generations) > 1   # the index changed between the stores; older entries were dropped
