@@ -11,44 +11,15 @@ from pathlib import Path
 import pytest
 
 from archive.checks import tables as checks
+from farm.portals.realdocs import hongze_cells
 from nianbao import canon
-from nianbao.canon import label_key
 from pipelines.extract.document import extract_document
 
 REAL = Path(__file__).resolve().parents[1] / "farm" / "data" / "real"
 
 
-def _rows_by_label(table: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for k in canon.ROWS[table]:
-        for lab in k.labels():
-            out.setdefault(label_key(lab), k.key)
-    return out
-
-
-def _cols_by_label(table: str) -> dict[str, str]:
-    return {label_key(lab): k.key for k in canon.COLS[table] for lab in k.labels()}
-
-
-def expected_cells(values: dict) -> dict[tuple[str, str, str], float | None]:
-    """The values file → {(table, row, col): printed value}. Table 三 keys are label paths; the
-    last part is the row's official label (canon), the 7 values are in canon column order."""
-    out: dict[tuple[str, str, str], float | None] = {}
-    t2_rows, t2_cols = _rows_by_label("t2"), _cols_by_label("t2")
-    for row, cols in values["table2"].items():
-        for col, v in cols.items():
-            if col != "unit":
-                out[("t2", t2_rows[label_key(row)], t2_cols[label_key(col)])] = v
-    t3_rows = _rows_by_label("t3")
-    for path, vals in values["table3"].items():
-        row = t3_rows[label_key(path.split("/")[-1])]
-        assert len(vals) == len(canon.T3_COLS)
-        for k, v in zip(canon.T3_COLS, vals):
-            out[("t3", row, k.key)] = v
-    assert len(values["table4"]) == len(canon.T4_ORDER)
-    for (r, c), v in zip(canon.T4_ORDER, values["table4"]):
-        out[("t4", r, c)] = v
-    return out
+# The printed values → canonical cells: the farm portal that serves this PDF owns the mapping.
+expected_cells = hongze_cells
 
 
 def compare(doc: dict, expected: dict) -> tuple[int, list[str]]:
