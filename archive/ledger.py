@@ -63,6 +63,13 @@ class Ledger:
     def close(self) -> None:
         self.archive.close()
 
+    def flush(self) -> None:
+        """Wait until the captures queued to the crawl's writer are committed (before reading the
+        run's captures back); a no-op without one."""
+        writer = WriterThread.active(self.path)
+        if writer is not None:
+            writer.flush()
+
     # ------------------------------------------------------------ sources
     def sync_sources(self, rows: list[dict]) -> None:
         self.archive.sync_sources(rows)
@@ -133,6 +140,7 @@ class Ledger:
         report URLs those lists showed; only such a list, in a finished run, can show a report
         missing, and only evidence makes it gone (Archive.mark_gone, docs/archive.md "Gone"). A
         list that dropped too much is not believed: `nianbao/gone_suspicious/<source>` says why."""
+        self.flush()   # every capture of the run is read below (gone evidence, health)
         gone: list[str] = []
         suspicious: dict[str, str] = {}
         if status == "finished":
@@ -190,8 +198,9 @@ class Ledger:
     # ------------------------------------------------------------ captures
     def add_capture(self, **kw) -> Capture:
         """A response or failure: its `captures` row and (for bytes) its WARC record. During a
-        crawl they go through the pipeline's writer (one connection, batched with the stores:
-        archive.writer.WriterThread); without one, in a transaction of their own."""
+        crawl they are queued to the pipeline's writer (one connection, batched with the stores:
+        archive.writer.WriterThread) and the id is pending until the writer stores an item naming
+        it; without one, in a transaction of their own."""
         writer = WriterThread.active(self.path)
         if writer is None:
             return self.archive.add_capture(**kw)
@@ -256,12 +265,15 @@ class Ledger:
 
     # ------------------------------------------------------------ list items and reports
     def skip(self, run_id: int | None, source_id: str, url: str, title: str | None, reason: str) -> None:
-        """A list item not followed (e.g. noise), kept with why."""
-        with self.archive.transaction() as db:
-            db.execute("INSERT INTO skipped (run_id, source_id, url, title, reason, seen_at) VALUES (?,?,?,?,?,?)"
-                       " ON CONFLICT (source_id, url, reason) DO UPDATE SET run_id = excluded.run_id,"
-                       " seen_at = excluded.seen_at, title = excluded.title",
-                       [run_id, source_id, url, title, reason, utcnow()])
+        """A list item not followed (e.g. noise), kept with why. During a crawl, queued to its
+        writer like a capture (the reactor does not wait for the write lock)."""
+        kw = {"run_id": run_id, "source_id": source_id, "url": url, "title": title, "reason": reason,
+              "seen_at": utcnow()}
+        writer = WriterThread.active(self.path)
+        if writer is None:
+            self.archive.record_skip(**kw)
+        else:
+            writer.submit("record_skip", **kw)
 
     def touch_report(self, url: str, when: str | None = None) -> None:
         self.archive.touch_report(url, when)
@@ -272,6 +284,7 @@ class Ledger:
 
     def lists_answered(self, run_id: int) -> set[str]:
         """Sources whose list and API requests of run `run_id` all answered (none failed)."""
+        self.flush()
         return {sid for sid, bad in self._db.execute(
             "SELECT source_id, SUM(outcome NOT IN ('ok', 'not_modified')) FROM captures"
             " WHERE run_id = ? AND role IN ('list', 'api') AND source_id IS NOT NULL GROUP BY source_id",
@@ -281,6 +294,7 @@ class Ledger:
         """URLs of the archived reports of `source_id` that its complete list did not show and that
         this run did not fetch: asking for them again lets a 404/410 prove them gone. Empty when
         the list dropped so much that Archive.mark_gone will not believe it anyway."""
+        self.flush()
         rows = self._db.execute(
             "SELECT r.id, r.url, u.url FROM reports r LEFT JOIN report_urls u ON u.report_id = r.id"
             " WHERE r.source_id = ? AND r.gone_at IS NULL", [source_id]).fetchall()

@@ -5,6 +5,7 @@ WARC are not written again, the new capture row points at the existing record.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import queue
@@ -33,9 +34,40 @@ def utcnow() -> str:
 
 @dataclass
 class Capture:
-    id: int
+    id: "int | PendingCapture"   # pending when queued to a WriterThread (resolved by that writer)
     sha256: str | None
     outcome: str
+
+
+class CaptureLost(RuntimeError):
+    """An item names a capture that the writer could not record (or whose batch was rolled back)."""
+
+
+class PendingCapture:
+    """The id of a capture queued to a WriterThread, known once the writer inserted its row.
+
+    The crawl hands it on unresolved (request meta → item → the writer's store_document or
+    store_attachment), and the writer resolves it when it runs that item: jobs run in the order
+    they were queued, so a capture's row is inserted before any item that names it, in the same
+    transaction or an earlier one. Only the writer thread sets or reads `id` and `error`. It
+    holds nothing else, so a request meta carrying it can still be pickled (a redirect's request
+    in a distributed crawl's scheduler queue)."""
+
+    __slots__ = ("id", "error")
+
+    def __init__(self):
+        self.id: int | None = None
+        self.error: BaseException | None = None
+
+    def resolve(self) -> int:
+        if self.error is not None:
+            raise CaptureLost(f"the capture was not recorded: {self.error!r}") from self.error
+        if self.id is None:
+            raise CaptureLost("the capture was not recorded yet (queued to another writer?)")
+        return self.id
+
+    def __repr__(self) -> str:
+        return f"PendingCapture(id={self.id})"
 
 
 class Archive:
@@ -127,11 +159,12 @@ class Archive:
                     request_headers: list[tuple[str, str]] | None = None, method: str = "GET",
                     rendered: bool = False, outcome: str = "ok", error: str | None = None,
                     role: str | None = None, referer: str | None = None,
-                    fetched_at: str | None = None) -> Capture:
+                    fetched_at: str | None = None, digest: str | None = None) -> Capture:
+        """`digest`: the body's sha256 when the caller computed it already (WriterThread.add_capture)."""
         fetched_at = fetched_at or utcnow()
         headers = [(k, v) for k, v in (headers or []) if k.lower() not in _STRIP_HEADERS]
         hmap = {k.lower(): v for k, v in headers}
-        digest = sha256(body) if body is not None else None
+        digest = (digest or sha256(body)) if body is not None else None
         ref = None
         if body is not None and outcome != "not_modified":
             ref = self._existing_record(digest, rendered) or (
@@ -194,6 +227,15 @@ class Archive:
             return store.store_attachment(db, report_url=report_url, capture_id=capture_id,
                                           url=url, filename=filename, doc=doc)
 
+    def record_skip(self, *, run_id: int | None, source_id: str, url: str, title: str | None,
+                    reason: str, seen_at: str | None = None) -> None:
+        """A list item not followed (e.g. noise), kept with why (archive.ledger.Ledger.skip)."""
+        with self.transaction() as db:
+            db.execute("INSERT INTO skipped (run_id, source_id, url, title, reason, seen_at) VALUES (?,?,?,?,?,?)"
+                       " ON CONFLICT (source_id, url, reason) DO UPDATE SET run_id = excluded.run_id,"
+                       " seen_at = excluded.seen_at, title = excluded.title",
+                       [run_id, source_id, url, title, reason, seen_at or utcnow()])
+
     def touch_report(self, url: str, when: str | None = None) -> None:
         """The report was seen again unchanged (e.g. 304): only last_seen moves."""
         with self.transaction() as db:
@@ -255,10 +297,14 @@ class Archive:
 
 
 # db path → the WriterThread of this process that the ledger's captures go through.
+# Jobs the ledger queues without waiting for them: they ride along in the batches (no count
+# towards batch_items or derive_every), a failure is logged (nobody awaits their future).
+_RIDERS = frozenset({"add_capture", "record_skip"})
 _ACTIVE: dict[str, "WriterThread"] = {}
 
 
-def _key(path) -> str:
+@functools.lru_cache(maxsize=64)
+def _key(path) -> str:   # cached: resolving is a few stat calls, and every capture asks
     return str(Path(path).resolve())
 
 
@@ -271,20 +317,26 @@ class WriterThread:
     future gets the exception), committed as soon as the queue is empty, so the write lock is
     never held idle. Futures resolve after the COMMIT: what a caller sees as stored is on disk,
     as with one transaction per item, and a crawl killed before a commit loses only items it had
-    not been told were stored. Every `derive_every` stored items it drains the derive queue, a
-    few reports per lock.
+    not been told were stored.
 
     The ledger's captures (`add_capture`, called on the reactor while this writer is `active` for
-    the file) use the same connection under the same Python lock: a capture joins the open batch,
-    or is its own transaction when none is open. The reactor then waits at most for one item,
-    woken as soon as the lock is free, instead of polling SQLite's busy handler behind a batch.
+    the file) are queued like items and join the same batches (they do not count towards
+    `batch_items`); the reactor never waits for the writer. What it gets back is a Capture whose
+    id is a PendingCapture, resolved by this thread when an item naming it is stored (jobs run in
+    queue order). A capture is on disk once its batch is committed, like an item: a crawl killed
+    before that fetches the page again when resumed (its URL is not among the run's captures).
+    `flush()` waits until everything queued so far is committed (before the crawl reads its
+    captures back: idle rechecks, the run's close).
+
+    Every `derive_every` stored items it drains the derive queue, a few reports per transaction;
+    meanwhile captures and items wait in the queue, the reactor does not.
     """
 
     def __init__(self, db_path, warc_dir=None, batch_items: int = 50, batch_seconds: float = 0.25,
                  derive_every: int = 50, captures: bool = True):
         self.batch_items, self.batch_seconds, self.derive_every = max(1, batch_items), batch_seconds, derive_every
         self.jobs: queue.Queue = queue.Queue()
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()   # the connection: this thread's, and close()'s
         self.cpu_seconds = 0.0   # thread CPU time spent writing (bench/bench_crawl.py)
         self.commits = 0
         self.archive: Archive | None = None
@@ -308,15 +360,42 @@ class WriterThread:
         return f
 
     def add_capture(self, **kw) -> Capture:
-        """Archive.add_capture on the shared connection, now (the caller needs the id)."""
-        with self.lock:
-            return self.archive.add_capture(**kw)
+        """Archive.add_capture queued to this thread; returns at once with a pending id (above).
+        The fetch time is taken now, as the body's digest (what the caller may read)."""
+        body = kw.get("body")
+        kw["fetched_at"] = kw.get("fetched_at") or utcnow()
+        kw["digest"] = sha256(body) if body is not None else None
+        pending = PendingCapture()
+        self.jobs.put(("add_capture", {**kw, "_pending": pending}, Future()))
+        return Capture(pending, kw["digest"], kw.get("outcome", "ok"))
+
+    def flush(self, timeout: float | None = 120) -> None:
+        """Wait until every job queued before this call is committed (or failed)."""
+        if self._thread.is_alive():
+            self.submit("").result(timeout)
 
     def close(self, timeout: float = 120) -> None:
         if _ACTIVE.get(self._key) is self:
             del _ACTIVE[self._key]
         self.jobs.put(None)
         self._thread.join(timeout)
+
+    def _call(self, arc: Archive, method: str, kw: dict):
+        if not method:   # flush(): a marker, nothing to write
+            return None
+        if method == "add_capture" and "_pending" in kw:
+            kw = dict(kw)
+            pending = kw.pop("_pending")
+            try:
+                cap = arc.add_capture(**kw)
+            except BaseException as e:
+                pending.error = e
+                raise
+            pending.id = cap.id
+            return cap
+        if any(isinstance(v, PendingCapture) for v in kw.values()):
+            kw = {k: v.resolve() if isinstance(v, PendingCapture) else v for k, v in kw.items()}
+        return getattr(arc, method)(**kw)
 
     def _drain(self, arc: Archive, per_lock: int = 2) -> None:
         from archive import derive
@@ -348,18 +427,29 @@ class WriterThread:
                     break
                 start_cpu, started = time.thread_time(), time.monotonic()
                 done: list[tuple[Future, object, BaseException | None]] = []
+                pendings: list[PendingCapture] = []
+                items = ok_items = 0
+                committed = False
                 try:
                     with self.lock:
                         conn.execute("BEGIN IMMEDIATE")
                         arc._in_batch = True
                     while True:
                         method, kw, fut = job
-                        with self.lock:   # between items the reactor's captures get in
+                        item = bool(method) and method not in _RIDERS
+                        if method == "add_capture" and "_pending" in kw:
+                            pendings.append(kw["_pending"])
+                        items += item
+                        with self.lock:
                             try:
-                                done.append((fut, getattr(arc, method)(**kw), None))
+                                done.append((fut, self._call(arc, method, kw), None))
+                                ok_items += item
                             except Exception as e:  # noqa: BLE001 - that item only; the caller gets it
                                 done.append((fut, None, e))
-                        if len(done) >= self.batch_items or time.monotonic() - started >= self.batch_seconds:
+                                if method in _RIDERS:
+                                    log.warning("archive writer: %s of %s failed", method, kw.get("url"),
+                                                exc_info=True)
+                        if items >= self.batch_items or time.monotonic() - started >= self.batch_seconds:
                             break
                         try:   # only what is already queued: the write lock is never held idle
                             job = self.jobs.get_nowait()
@@ -371,17 +461,20 @@ class WriterThread:
                     with self.lock:
                         arc._in_batch = False
                         conn.execute("COMMIT")
+                    committed = True
                 except BaseException as e:
                     with self.lock:
                         arc._in_batch = False
                         if conn.in_transaction:
                             conn.execute("ROLLBACK")
+                    for p in pendings:   # rolled back: an item queued later must not name its id
+                        p.id, p.error = None, p.error or e
                     done = [(f, None, e) for f, _, _ in done]
                 self.commits += 1
                 for fut, result, err in done:
                     fut.set_exception(err) if err is not None else fut.set_result(result)
                 before = stored
-                stored += sum(1 for _, _, err in done if err is None)
+                stored += ok_items if committed else 0
                 if self.derive_every > 0 and stored // self.derive_every > before // self.derive_every:
                     try:
                         self._drain(arc)
@@ -395,6 +488,8 @@ class WriterThread:
                 except queue.Empty:
                     break
                 if job is not None:
+                    if job[0] == "add_capture" and "_pending" in job[1]:
+                        job[1]["_pending"].error = RuntimeError("archive writer closed")
                     job[2].set_exception(RuntimeError("archive writer closed"))
             with self.lock:
                 arc.close()

@@ -103,3 +103,58 @@ def test_writer_thread_batches_and_a_bad_item_fails_alone(tmp_path):
     assert other.execute("SELECT COUNT(*) FROM reports WHERE url = 'http://t/bad'").fetchone()[0] == 0
     assert 3 <= writer.commits < 22   # batches of up to 8, not one commit per item
     assert writer.cpu_seconds > 0
+
+
+def test_captures_are_queued_to_the_writer_and_items_resolve_their_pending_ids(tmp_path, monkeypatch):
+    """The reactor's captures never wait for the writer (not even behind derived work): they are
+    queued like items, their ids are resolved by the writer when an item names them, and they are
+    on disk once flushed."""
+    import sqlite3
+    import threading
+    import time
+
+    from archive import derive
+    from archive.ledger import Ledger
+    from archive.writer import PendingCapture, WriterThread
+    from bench.synthetic import make_doc
+    db = tmp_path / "q.db"
+    ledger = Ledger(db)
+    run = ledger.start_run(["s"])
+    writer = WriterThread(db, batch_items=4, derive_every=1)
+    slow = threading.Event()
+    real = derive.derive
+
+    def slow_derive(conn, ids):   # derived work that takes long, as checks do on a big report
+        slow.set()
+        time.sleep(0.5)
+        return real(conn, ids)
+    monkeypatch.setattr(derive, "derive", slow_derive)
+    try:
+        cap = ledger.add_capture(run_id=run, source_id=None, url="http://t/0", status=200,
+                                 headers=[("Content-Type", "text/html")], body=b"<p>0</p>", role="detail")
+        assert isinstance(cap.id, PendingCapture) and cap.sha256 and cap.outcome == "ok"
+        writer.submit("store_document", capture_id=cap.id, source_id=None, url="http://t/0",
+                      doc=make_doc("某市第0局", 2023)).result(timeout=60)
+        assert slow.wait(30)   # the writer is deriving now
+        started = time.monotonic()
+        caps = [ledger.add_capture(run_id=run, source_id=None, url=f"http://t/{i}", status=200,
+                                   headers=[("Content-Type", "text/html")], body=f"<p>{i}</p>".encode(),
+                                   role="detail") for i in range(1, 30)]
+        assert time.monotonic() - started < 0.25   # queued, not waiting behind the derive step
+        futs = [writer.submit("store_document", capture_id=c.id, source_id=None, url=f"http://t/{i}",
+                              doc=make_doc(f"某市第{i}局", 2023)) for i, c in enumerate(caps, 1)]
+        assert all(new for _, _, new in (f.result(timeout=60) for f in futs))
+        lost = ledger.add_capture(run_id=run, source_id=None, url="http://t/x", status=200, body=b"x",
+                                  headers=[("Content-Type", "text/html")], role="detail")
+        ledger.flush()
+        other = sqlite3.connect(db)
+        assert other.execute("SELECT COUNT(*) FROM captures").fetchone()[0] == 31
+        # each report points at its own capture, in the order the captures were made
+        rows = other.execute("SELECT r.url, c.url FROM report_versions v JOIN reports r ON r.id = v.report_id"
+                             " JOIN captures c ON c.id = v.capture_id ORDER BY c.id").fetchall()
+        assert rows == [(f"http://t/{i}", f"http://t/{i}") for i in range(30)]
+        assert lost.id.resolve() == other.execute("SELECT MAX(id) FROM captures").fetchone()[0]
+    finally:
+        writer.close()
+        ledger.close()
+    assert WriterThread.active(db) is None
