@@ -114,6 +114,17 @@ def crawl_done(server, keys: Keys, worker: str) -> bool:
     return bool(server.eval(IDLE, 4, keys.requests, keys.workers, keys.beat, keys.seeded, worker, STALE_S))
 
 
+def claim_recheck(server, keys: Keys, run_id: int, url: str) -> bool:
+    """True for the one worker that asks again for an unlisted report in run `run_id`: every
+    worker finds the same unlisted URLs when the crawl falls idle, and each worker's captures
+    reach the archive only when its writer commits, so the archive cannot tell them apart."""
+    key = f"{keys.prefix}:recheck:{run_id}"
+    pipe = server.pipeline()
+    pipe.sadd(key, url)
+    pipe.expire(key, 7 * 24 * 3600)
+    return bool(pipe.execute()[0])
+
+
 def same_archive(info: dict, db_path: str) -> bool:
     """Does this worker write the coordinator's archive file (same host, same path)?"""
     return info.get("host") == socket.gethostname() and info.get("db") == os.path.abspath(db_path)

@@ -493,8 +493,11 @@ class NianbaoSpider(scrapy.Spider):
         new = [(sid, url) for sid in sorted(done)
                for url in self.ledger.unlisted_reports(state.run_id, sid, state.seen_reports.get(sid, set()))
                if url not in asked]
+        asked.update(url for _, url in new)
+        if getattr(state, "redis", None) is not None:   # one worker asks, not every one
+            new = [(sid, url) for sid, url in new
+                   if protocol.claim_recheck(state.redis, state.keys, state.run_id, url)]
         for sid, url in new:
-            asked.add(url)
             # dont_filter: a worker idle early must not make a later detail request a duplicate
             self.crawler.engine.crawl(scrapy.Request(
                 url, callback=self.parse_recheck, errback=self.failed, dont_filter=True,
