@@ -189,6 +189,15 @@ SECTIONS: tuple[Key, ...] = (
                  "五、存在的主要问题及改进措施")),
     Key("s6", "六、其他需要报告的事项"),
 )
+SECTION_KEYS = frozenset(k.key for k in SECTIONS)
+# A page set out in this many of the six headings is a report, however short its text or
+# whatever its tables are made of (pictures between the headings): never a 图解 or a pointer.
+SECTIONS_OF_A_REPORT = 4
+
+
+def report_sections(keys) -> int:
+    """How many of the six sections the given section keys name."""
+    return len(set(keys) & SECTION_KEYS)
 
 # ---------------------------------------------------------------- registries
 ROWS = {"t2": T2_ROWS, "t3": T3_ROWS, "t4": T4_ROWS}

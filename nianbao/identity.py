@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from nianbao import titles
+from nianbao import canon, titles
 from nianbao.agency import agency_key
 from nianbao.agency import level as agency_level
 
@@ -57,7 +57,6 @@ def _page_facts(doc: dict) -> dict:
 
 
 _DOC_KINDS = ("graphic", "attachment_only", "correction")
-_SECTION_KEYS = ("s1", "s2", "s3", "s4", "s5", "s6")
 
 
 def settle(seen: Seen, doc: dict) -> Identity:
@@ -74,8 +73,8 @@ def settle(seen: Seen, doc: dict) -> Identity:
     kind = titles.refine(seen.list_kind, text_len=len(doc.get("body_text") or ""),
                          tables=1 if doc.get("cells") else 0, attachments=seen.attachments,
                          images=seen.images, doc_kind=doc_kind if doc_kind in _DOC_KINDS else None,
-                         sections=len({s.get("key") for s in doc.get("sections") or ()
-                                       if isinstance(s, dict) and s.get("key") in _SECTION_KEYS}))
+                         sections=canon.report_sections(s.get("key") for s in doc.get("sections") or ()
+                                                        if isinstance(s, dict)))
     return Identity(kind=kind, title=doc.get("title") or title, agency=agency,
                     agency_key=agency_key(agency, seen.region), level=agency_level(agency),
                     report_year=year, published=published)

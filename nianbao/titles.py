@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from nianbao import canon
+
 _REPORT = re.compile(r"(政府)?信息公[开開].{0,8}(工作)?年度?(报告|報告)|信息公[开開]年[报報]|公[开開]工作年度[报報]告"
                      r"|政[务務]公[开開].{0,4}年度[报報]告|信息公[开開].{0,4}年[报報]")
 
@@ -100,7 +102,7 @@ def refine(list_kind: str | None, *, text_len: int, tables: int, attachments: in
         return list_kind
     if doc_kind in ("graphic", "attachment_only", "correction"):
         return doc_kind
-    if tables == 0 and text_len < 400 and sections < 4:
+    if tables == 0 and text_len < 400 and sections < canon.SECTIONS_OF_A_REPORT:
         if attachments:
             return "attachment_only"
         if images:

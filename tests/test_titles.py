@@ -45,6 +45,9 @@ def test_refine_from_detail_shape():
     assert titles.refine("report", text_len=10, tables=0, attachments=0, images=3) == "graphic"
     assert titles.refine("report", text_len=5000, tables=1, attachments=1, images=0) == "report"
     assert titles.refine("correction", text_len=40, tables=0, attachments=1, images=0) == "correction"
+    # tables as pictures between the six headings: a report, not a 图解 (one heading short: 图解)
+    assert titles.refine("report", text_len=170, tables=0, attachments=0, images=3, sections=4) == "report"
+    assert titles.refine("report", text_len=170, tables=0, attachments=0, images=3, sections=3) == "graphic"
 
 
 @pytest.mark.parametrize("word", titles.GRAPHIC_WORDS)

@@ -76,9 +76,6 @@ def failed(doc_type: str, url: str | None, code: str, message: str, **fields) ->
                     error=Problem.error(code, message), **fields)
 
 
-# A page set out in four or more of these is a report even when its tables are pictures.
-_SIX_SECTIONS = {"s1", "s2", "s3", "s4", "s5", "s6"}
-
 # Office files whose tables come out as grids (merged cells expanded) in document order.
 _OFFICE_STREAMS = {"docx": docx_stream, "xlsx": xlsx_stream, "xls": xls_stream}
 _ZIP_TYPES = {"docx", "xlsx"}
@@ -331,7 +328,8 @@ def _extract(data, url, headers) -> Document:
     tl = for_matching(title or "")
     if cells or legacy:
         kind = "report"
-    elif GRAPHIC.search(tl) or (has_img_only and len({s["key"] for s in sections} & _SIX_SECTIONS) < 4):
+    elif GRAPHIC.search(tl) or (has_img_only and canon.report_sections(s["key"] for s in sections)
+                                          < canon.SECTIONS_OF_A_REPORT):
         kind = "graphic"
     elif len(sections) < 3 and len(body_text) < 800 and (
             _ATTACH_WORDS.search(for_matching(body_text)) or any(_points_at_file(lk["url"]) for lk in links)):
