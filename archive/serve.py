@@ -7,6 +7,7 @@ search, charts and the Content-Security-Policy to any `datasette` run in this en
 """
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,7 +123,6 @@ def background(db_path: str | Path, metadata: str | Path | None = None, immutabl
     its first request: "" waits for the port only, leaving that to the caller).
     """
     import socket
-    import subprocess
     import sys
     import urllib.request
 
@@ -157,8 +157,13 @@ def background(db_path: str | Path, metadata: str | Path | None = None, immutabl
                 time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Ask a served Datasette to end; kill it if it has not within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive import figures, inspectfile  # noqa: E402
-from archive.serve import datasette_args, free_port  # noqa: E402
+from archive.serve import datasette_args, free_port, stop  # noqa: E402
 from bench.bench_queries import prepare  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -73,11 +73,7 @@ def first_page(path: Path, use_inspect: bool, timeout: float = 600) -> dict:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=timeout).read()
         warm = time.perf_counter() - t
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     return {"startup_s": startup, "first_s": first, "first_cpu_s": cpu, "warm_s": warm}
 
 

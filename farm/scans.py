@@ -210,15 +210,7 @@ def table_pngs(fmt: str = canon.FORMAT_2021, seed: int = 7, agency: str = AGENCY
     out = []
     for t, grids in (("t2", fgrids.t2_blocks(fmt, ls)), ("t3", [fgrids.t3_grid(fmt, ls, 2023)]),
                      ("t4", [fgrids.t4_grid(ls)])):
-        parts = [draw_table(g, cells, font) for g in grids]
-        img = Image.new("L", (max(p.width for p in parts) + 40, sum(p.height + 20 for p in parts) + 20), 255)
-        y = 10
-        for part in parts:
-            img.paste(part, (20, y))
-            y += part.height + 20
-        buf = io.BytesIO()
-        img.save(buf, "PNG")
-        out.append((t, buf.getvalue()))
+        out.append((t, _stacked_png([draw_table(g, cells, font) for g in grids])))
     return out, cells
 
 
@@ -232,6 +224,11 @@ def unruled_png(seed: int = 7) -> tuple[bytes, dict]:
     parts += [draw_table(g, cells, font, ruled=False) for g in fgrids.t2_blocks(canon.FORMAT_2021, ls)]
     parts += [_text_block(["四、政府信息公开行政复议、行政诉讼情况"], 1100, font),
               draw_table(fgrids.t4_grid(ls), cells, font, ruled=False)]
+    return _stacked_png(parts), {k: v for k, v in cells.items() if k[0] in ("t2", "t4")}
+
+
+def _stacked_png(parts) -> bytes:
+    """Pictures one under the other on a white page, as a PNG."""
     img = Image.new("L", (max(p.width for p in parts) + 40, sum(p.height + 20 for p in parts) + 20), 255)
     y = 10
     for p in parts:
@@ -239,7 +236,7 @@ def unruled_png(seed: int = 7) -> tuple[bytes, dict]:
         y += p.height + 20
     buf = io.BytesIO()
     img.save(buf, "PNG")
-    return buf.getvalue(), {k: v for k, v in cells.items() if k[0] in ("t2", "t4")}
+    return buf.getvalue()
 
 
 def mixed_pdf(seed: int = 7) -> tuple[bytes, dict]:

@@ -247,3 +247,14 @@ def label_key(label: str, keep_numbering: bool = False) -> str:
             prev, s = s, _NUMBERING.sub("", s)
     s = s.replace("(", "（").replace(")", "）")
     return _DROP.sub("", s)
+
+
+
+def keys_by_label(keys) -> dict[str, str]:
+    """label_key of every label and alias of `keys` → its canonical key (the first key wins a
+    label that two share)."""
+    out: dict[str, str] = {}
+    for k in keys:
+        for lab in k.labels():
+            out.setdefault(label_key(lab), k.key)
+    return out

@@ -38,26 +38,18 @@ SCAN_AGENCY, PICTURE_AGENCY = "淮安市淮阴区人民政府", "淮安市淮安
 PLAN = Plan(portal="farm-realdocs", place=PLACE, years=(2023,), units=("d0",), noise=0, seed=97, id_base=9700000)
 
 
-def _rows_by_label(table: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for k in canon.ROWS[table]:
-        for lab in k.labels():
-            out.setdefault(label_key(lab), k.key)
-    return out
-
-
 def hongze_cells(values: dict) -> dict[tuple[str, str, str], float | None]:
     """The real PDF's values file (farm/data/real/README.md) → {(table, row, col): printed value}.
     Table 三 keys are label paths whose last part is the row's official label; its 7 values and
     table 四's 15 are in canon column order."""
     out: dict[tuple[str, str, str], float | None] = {}
-    t2_rows = _rows_by_label("t2")
-    t2_cols = {label_key(lab): k.key for k in canon.COLS["t2"] for lab in k.labels()}
+    t2_rows = canon.keys_by_label(canon.ROWS["t2"])
+    t2_cols = canon.keys_by_label(canon.COLS["t2"])
     for row, cols in values["table2"].items():
         for col, v in cols.items():
             if col != "unit":
                 out[("t2", t2_rows[label_key(row)], t2_cols[label_key(col)])] = v
-    t3_rows = _rows_by_label("t3")
+    t3_rows = canon.keys_by_label(canon.ROWS["t3"])
     for path, vals in values["table3"].items():
         row = t3_rows[label_key(path.split("/")[-1])]
         assert len(vals) == len(canon.T3_COLS)

@@ -31,21 +31,14 @@ def norm_key(text: str) -> str:
 
 @lru_cache(maxsize=None)
 def _row_index(table: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    exact: dict[str, str] = {}
-    for k in canon.ROWS[table]:
-        for lab in k.labels():
-            exact.setdefault(label_key(lab), k.key)
+    exact = canon.keys_by_label(canon.ROWS[table])
     prefixes = sorted(exact.items(), key=lambda kv: -len(kv[0]))
     return exact, prefixes
 
 
 @lru_cache(maxsize=None)
 def _col_index(table: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for k in canon.COLS[table]:
-        for lab in k.labels():
-            out.setdefault(label_key(lab), k.key)
-    return out
+    return canon.keys_by_label(canon.COLS[table])
 
 
 def match_row(table: str, key: str) -> str | None:
