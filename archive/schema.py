@@ -460,6 +460,36 @@ def _m_one_search_index(conn: sqlite3.Connection) -> None:
                  "FROM reports")
 
 
+def _m_operands_by_definition(conn: sqlite3.Connection) -> None:
+    """Migration 16: passing sum checks stop repeating their operands (docs/checks.md#storage).
+    A row's `cells` JSON becomes NULL only where the cells its definition names, read from the
+    same version, are exactly the ones it lists, so `archive.checks.fill_operands` gives every
+    row back as it was. Freed pages are reused by later writes; `VACUUM` returns them."""
+    import json
+
+    from archive import checks
+    ids = sorted(checks.OPERANDS_BY_DEFINITION)
+    present: dict[int, dict] = {}
+    drop = []
+    for rid, vid, cid, scope, cells in conn.execute(
+            f"SELECT id, version_id, check_id, scope, cells FROM checks WHERE status = 'pass' "
+            f"AND cells IS NOT NULL AND check_id IN ({','.join('?' * len(ids))}) ORDER BY version_id", ids):
+        if vid not in present:
+            present = {vid: checks.present_cells(
+                {"tbl": t, "row_key": r, "col_key": c, "raw": raw} for t, r, c, raw in conn.execute(
+                    "SELECT tbl, row_key, col_key, raw FROM cells WHERE version_id = ?", [vid]))}
+        try:
+            listed = json.loads(cells)
+        except ValueError:
+            continue
+        if isinstance(listed, dict) and listed and checks.operands(cid, scope, present[vid]) == listed:
+            drop.append((rid,))
+        if len(drop) >= 10_000:
+            conn.executemany("UPDATE checks SET cells = NULL WHERE id = ?", drop)
+            drop = []
+    conn.executemany("UPDATE checks SET cells = NULL WHERE id = ?", drop)
+
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
                     M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE,
@@ -474,7 +504,9 @@ MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existi
                     # cells read by OCR say so, with the recogniser's confidence (docs/report-format.md#ocr)
                     M_CELL_SOURCE,
                     # 15: one search index: the bigram index finds every term length, reports_fts goes (issue 16)
-                    _m_one_search_index]
+                    _m_one_search_index,
+                    # 16: passing sum checks keep no copy of their operands (issue 16)
+                    _m_operands_by_definition]
 
 
 def current_version(conn: sqlite3.Connection) -> int:

@@ -5,6 +5,8 @@ expects; consecutive years of one agency must carry over, whatever the arrival o
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 from archive_helpers import current_checks, store
 
@@ -55,3 +57,29 @@ def test_farm_years_carry_over_in_either_order(tmp_path, order):
                              f"http://farm.test/{y}.html") for y in order}
     carry = current_checks(arc, ids[2023], "X-CARRY")
     assert len(carry) == 7 and {r["status"] for r in carry} == {"pass"}
+
+
+def test_passing_sums_store_no_operands_and_give_them_back(tmp_path):
+    """A passing sum check's operands are the version's own cells (docs/checks.md#storage): its row
+    keeps no JSON copy; a failing one keeps its operands, and `fill_operands` rebuilds the JSON
+    the check listed."""
+    from archive import checks
+    arc = Archive(tmp_path / "a.db")
+    brk = next(b for b in tablegen.BREAKABLE if "T3-SUM-COLS" in reports.generate(reports.ReportSpec(
+        agency="清河县人民政府", year=2023, fmt="2021", layout="word", breaks=(b,))).expected_failures)
+    g = reports.generate(reports.ReportSpec(agency="清河县人民政府", year=2023, fmt="2021", layout="word",
+                                            breaks=(brk,)))
+    rid = archive_report(arc, g, "http://farm.test/r.html")
+    rows = current_checks(arc, rid)
+    sums = [r for r in rows if r["check_id"] in checks.OPERANDS_BY_DEFINITION]
+    assert {r["status"] for r in sums} >= {"pass", "fail"}
+    assert all((r["cells"] is None) == (r["status"] == "pass") for r in sums)
+    vid = rows[0]["version_id"]
+    present = checks.present_cells(
+        {"tbl": t, "row_key": r, "col_key": c, "raw": raw} for t, r, c, raw in arc.db.conn.execute(
+            "SELECT tbl, row_key, col_key, raw FROM cells WHERE version_id = ?", [vid]))
+    doc = checks.version_doc(arc.db.conn, vid)
+    fresh = {(r["id"], r["scope"]): r for r in checks.report_checks(doc)}
+    for r in sums:
+        filled = json.loads(checks.fill_operands(dict(r), present)["cells"])
+        assert filled == fresh[(r["check_id"], r["scope"])]["cells"]

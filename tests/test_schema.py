@@ -1,6 +1,7 @@
 """Schema creation and upgrades: from an empty file and from every earlier version."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -134,8 +135,9 @@ def test_migration_15_converts_an_archive_of_the_two_indexes(tmp_path, monkeypat
         before = {t: _old_ids_for_term(conn, t) for t in terms}
         rows = dump(conn)
         arc.close()
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:15])   # this migration alone
     conn = open_db(path).conn
-    assert schema.current_version(conn) == len(MIGRATIONS)
+    assert schema.current_version(conn) == 15
     assert not {n for n in names(conn, "table") | names(conn, "trigger") if n.startswith("reports_fts")}
     assert {n for n in names(conn, "trigger") if n.startswith("reports_seg")} == \
         {"reports_seg_ai", "reports_seg_ad", "reports_seg_au"}
@@ -149,3 +151,50 @@ def test_migration_15_converts_an_archive_of_the_two_indexes(tmp_path, monkeypat
     conn.execute("UPDATE reports SET body_text = '本年度无信访局长接待' WHERE id = (SELECT MIN(id) FROM reports)")
     assert search._ids_for_term(conn, "信访局长") == {conn.execute("SELECT MIN(id) FROM reports").fetchone()[0]}
     assert conn.execute("INSERT INTO reports_seg (reports_seg, rank) VALUES ('integrity-check', 0)")
+
+
+def test_migration_16_drops_only_operands_it_can_give_back(tmp_path, monkeypatch):
+    """An archive written by the code of migration 15 (every passing sum check with its operands as
+    JSON) converts: those JSONs become NULL, every row is given back as it was by
+    `fill_operands`, and the report page explains each check as before."""
+    from pathlib import Path
+
+    from archive_helpers import dump, store
+
+    from archive import checks
+    from archive.datasette.explain import explain
+    from archive.writer import Archive
+    from bench.synthetic import make_doc
+    from pipelines.extract.document import extract_document
+    path = tmp_path / "v15.db"
+    with monkeypatch.context() as m:
+        m.setattr(schema, "MIGRATIONS", MIGRATIONS[:15])
+        m.setattr(checks, "_by_definition", lambda r, present: False)   # that code kept every JSON
+        arc = Archive(path)
+        for i, seed in enumerate(sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))):
+            store(arc, extract_document(seed.read_bytes()), f"http://seed.test/{i}.html", body=seed.read_bytes())
+        for i in range(3):
+            store(arc, make_doc(f"某县第{i}局", 2022), f"http://t/{i}")
+        before = dump(arc.db.conn)
+        arc.close()
+    assert not any(r[12] is None for r in before["checks"])   # column 12: cells
+    conn = open_db(path).conn
+    assert schema.current_version(conn) == len(MIGRATIONS)
+    after = dump(conn)
+    assert after.pop("schema_version")[:-1] == before.pop("schema_version")
+    old_checks, new_checks = before.pop("checks"), after.pop("checks")
+    assert after == before   # no other table touched
+    cols = [d[1] for d in conn.execute("PRAGMA table_info(checks)")]
+    dropped = 0
+    for old, new in zip(old_checks, new_checks, strict=True):
+        old, new = dict(zip(cols, old)), dict(zip(cols, new))
+        if new["cells"] is None:
+            dropped += 1
+            assert old["status"] == "pass" and old["check_id"] in checks.OPERANDS_BY_DEFINITION
+        present = checks.present_cells(
+            {"tbl": t, "row_key": r, "col_key": c, "raw": raw} for t, r, c, raw in conn.execute(
+                "SELECT tbl, row_key, col_key, raw FROM cells WHERE version_id = ?", [new["version_id"]]))
+        filled = checks.fill_operands(dict(new), present)
+        assert json.loads(filled["cells"]) == json.loads(old["cells"]), old
+        assert explain(filled) == explain(old)
+    assert dropped > 50   # the seeds and synthetic reports pass most of their sums

@@ -67,7 +67,7 @@ def version_doc(db, version_id: int) -> dict:
     return doc
 
 
-def _row(report_id: int, version_id: int, r: dict) -> dict:
+def _row(report_id: int, version_id: int, r: dict, present: dict | None = None) -> dict:
     def text(x):
         return None if x is None else str(x)
     return {
@@ -76,24 +76,65 @@ def _row(report_id: int, version_id: int, r: dict) -> dict:
         "status": r["status"], "expression": r.get("expression"),
         "expected": text(r.get("expected")), "actual": text(r.get("actual")),
         "delta": r.get("delta"), "detail": r.get("detail"),
-        "cells": json.dumps(r.get("cells") or {}, ensure_ascii=False, separators=(",", ":")),
+        "cells": None if _by_definition(r, present) else
+        json.dumps(r.get("cells") or {}, ensure_ascii=False, separators=(",", ":")),
         "if_blanks_zero": r.get("if_blanks_zero"), "is_current": 1,
     }
+
+
+# A passing sum check does not repeat its operands: they are the cells of the same version that
+# the check's definition names (tables.involved_cells), already stored once in `cells`. Its
+# `cells` JSON is left NULL and rebuilt when shown (`operands`). Only when the rebuilt cells are
+# exactly the result's is it dropped, so nothing the check read is lost (docs/checks.md#storage).
+OPERANDS_BY_DEFINITION = frozenset({"T3-BAL", "T3-SUM-RESULTS", "T3-SUM-COLS", "T4-SUM"})
+
+
+def operands(check_id: str, scope: str | None, present: dict[str, str | None]) -> dict[str, str | None]:
+    """The cells a check's definition names ("t3/row/col" → raw) among `present`, the version's."""
+    keys = (f"{t}/{r}/{c}" for t, r, c in tables.involved_cells(check_id, scope))
+    return {k: present[k] for k in keys if k in present}
+
+
+def present_cells(doc_cells) -> dict[str, str | None]:
+    """"t3/row/col" → raw of a version's cells (extract JSON cells or `cells` rows as dicts)."""
+    out = {}
+    for c in doc_cells:
+        t, r, k = (c.get("table") or c.get("tbl"), c.get("row") or c.get("row_key"),
+                   c.get("col") or c.get("col_key"))
+        out[f"{t}/{r}/{k}"] = c.get("raw") or ""   # as a result lists it (tables._cell_ref)
+    return out
+
+
+def fill_operands(check: dict, present: dict[str, str | None]) -> dict:
+    """The check row with its `cells` JSON rebuilt when it was left out (see OPERANDS_BY_DEFINITION)."""
+    if check.get("cells") is None and check.get("check_id") in OPERANDS_BY_DEFINITION:
+        check["cells"] = json.dumps(operands(check["check_id"], check.get("scope"), present),
+                                    ensure_ascii=False, separators=(",", ":"))
+    return check
+
+
+def _by_definition(r: dict, present: dict | None) -> bool:
+    if present is None or r.get("status") != "pass" or r.get("id") not in OPERANDS_BY_DEFINITION:
+        return False
+    mine = {k: (None if v is None else str(v)) for k, v in (r.get("cells") or {}).items()}
+    return bool(mine) and operands(r["id"], r.get("scope"), present) == mine
 
 
 _COMPARE = ("check_id", "check_version", "scope", "status", "expression", "expected", "actual",
             "delta", "detail", "cells", "if_blanks_zero")
 
 
-def write_results(db, report_id: int, version_id: int, check_ids, results: list[dict]) -> bool:
-    """Make `results` the current rows of `check_ids` for the version; True if anything changed."""
+def write_results(db, report_id: int, version_id: int, check_ids, results: list[dict],
+                  present: dict | None = None) -> bool:
+    """Make `results` the current rows of `check_ids` for the version; True if anything changed.
+    `present` (the version's cells, `present_cells`) lets passing sum checks leave out their operands."""
     conn = _conn(db)
     marks = ",".join("?" * len(check_ids))
     cur = conn.execute(
         f"SELECT id, {', '.join(_COMPARE)} FROM checks WHERE version_id = ? AND is_current = 1 "
         f"AND check_id IN ({marks})", [version_id, *check_ids])
     old = cur.fetchall()
-    new_rows = [_row(report_id, version_id, r) for r in results]
+    new_rows = [_row(report_id, version_id, r, present) for r in results]
 
     def key(t):
         return tuple("" if x is None else str(x) for x in t)
@@ -126,7 +167,7 @@ def refresh_report(db, report_id: int, neighbours: bool = True) -> None:
     conn.execute("UPDATE checks SET is_current = 0 WHERE report_id = ? AND version_id != ? "
                  "AND is_current = 1", [report_id, vid])
     doc = version_doc(conn, vid)
-    write_results(conn, report_id, vid, TABLE_IDS, report_checks(doc))
+    write_results(conn, report_id, vid, TABLE_IDS, report_checks(doc), present_cells(doc["cells"]))
     write_results(conn, report_id, vid, VERSION_IDS, provenance.version_checks(conn, report_id))
     write_results(conn, report_id, vid, CROSS_YEAR_IDS, cross_year.run(conn, report_id))
     write_results(conn, report_id, vid, EDITION_IDS, provenance.edition_checks(conn, report_id))

@@ -9,7 +9,8 @@ import re
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from archive import checks, editions
+from archive import checks as checks_engine  # `checks` is the page's list of result rows
+from archive import editions
 from archive.datasette import layout
 from archive.datasette.capture import parse_id
 from archive.datasette.common import archive_database, rows, within_budget
@@ -50,7 +51,7 @@ def involved_cells(check: dict, year: int | None = None) -> list[tuple[str, str,
     if out:
         return out
     # Result rows that do not list their operands: the checks engine's own definition.
-    return checks.involved_cells(check.get("check_id") or "", check.get("scope"))
+    return checks_engine.involved_cells(check.get("check_id") or "", check.get("scope"))
 
 
 def _sections(document: dict) -> list[dict]:
@@ -279,8 +280,10 @@ async def report_page(datasette, request):
                             "ORDER BY CASE status WHEN 'fail' THEN 0 WHEN 'warn' THEN 1 "
                             "WHEN 'not_assessable' THEN 2 ELSE 3 END, check_id, scope",
                        [report_id, vid])
+    present = checks_engine.present_cells(c for c in cell_rows if c["version_id"] == vid)
     failing: dict[tuple[str, str, str], set[str]] = {}
     for ch in checks:
+        checks_engine.fill_operands(ch, present)   # a passing sum stores none (docs/checks.md#storage)
         ch["involved"] = involved_cells(ch, report["report_year"])
         ch["explain"] = explain(ch)
         ch["name"] = NAMES.get(ch["check_id"], "")
