@@ -490,6 +490,32 @@ def _m_operands_by_definition(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE checks SET cells = NULL WHERE id = ?", drop)
 
 
+def _m_sections_as_offsets(conn: sqlite3.Connection) -> None:
+    """Migration 17: a version document's sections keep offsets into its body text, not the text
+    again (archive/versiondoc.py); `versiondoc.load` gives every document back as it was."""
+    import json
+
+    from archive import versiondoc
+    last = 0
+    while True:
+        rows = conn.execute("SELECT id, document FROM report_versions WHERE id > ? AND document IS NOT NULL "
+                            "ORDER BY id LIMIT 2000", [last]).fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        new = []
+        for i, stored in rows:
+            try:
+                ok = isinstance(json.loads(stored), dict)
+            except ValueError:
+                ok = False
+            if ok:   # anything else is kept as it is
+                packed = versiondoc.pack(versiondoc.load(stored))
+                if packed != stored:
+                    new.append((packed, i))
+        conn.executemany("UPDATE report_versions SET document = ? WHERE id = ?", new)
+
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
                     M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE,
@@ -506,7 +532,9 @@ MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existi
                     # 15: one search index: the bigram index finds every term length, reports_fts goes (issue 16)
                     _m_one_search_index,
                     # 16: passing sum checks keep no copy of their operands (issue 16)
-                    _m_operands_by_definition]
+                    _m_operands_by_definition,
+                    # 17: version documents hold the body text once, sections as offsets (issue 16)
+                    _m_sections_as_offsets]
 
 
 def current_version(conn: sqlite3.Connection) -> int:

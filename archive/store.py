@@ -31,7 +31,7 @@ import json
 
 import sqlite_utils
 
-from archive import derive
+from archive import derive, versiondoc
 from archive.agency import source_region
 from archive.checks.cross_year import agency_group
 from nianbao.identity import Identity, Seen
@@ -85,7 +85,7 @@ def _linked(conn, report_id: int, url: str) -> bool:
         return True
     for (document,) in conn.execute("SELECT document FROM report_versions WHERE report_id = ? "
                                     "AND part = 'page' AND is_current = 1", [report_id]):
-        links = json.loads(document or "{}").get("links") or []
+        links = versiondoc.load(document).get("links") or []
         if any(isinstance(lk, dict) and lk.get("url") == url for lk in links):
             return True
     return False
@@ -178,8 +178,8 @@ def store_document(db: sqlite_utils.Database, *, capture_id: int, source_id: str
 def version_seen(conn, version_id: int, report_id: int) -> tuple[Seen, bool]:
     """What the crawl saw for a stored page version, and whether it was kept (archives made
     before it was are read from the report row: list title and date, the source's region)."""
-    doc = json.loads(conn.execute("SELECT document FROM report_versions WHERE id = ?",
-                                  [version_id]).fetchone()[0] or "{}")
+    doc = versiondoc.load(conn.execute("SELECT document FROM report_versions WHERE id = ?",
+                                       [version_id]).fetchone()[0])
     if doc.get("seen") is not None:
         return Seen.from_json(doc["seen"]), True
     title, date, sid = conn.execute("SELECT list_title, list_date, source_id FROM reports WHERE id = ?",
@@ -203,7 +203,7 @@ def write_version(db, *, report_id: int, capture_id: int, doc: dict, seen_at: st
         "extractor_version": doc.get("extractor_version") or "unknown", "is_current": 1,
         "doc_type": doc.get("doc_type"), "format": doc.get("format"), "title": doc.get("title"),
         "error": json.dumps(doc["error"], ensure_ascii=False) if doc.get("error") else None,
-        "document": json.dumps(document, ensure_ascii=False, default=str),
+        "document": versiondoc.pack(document),
         "part": part, "attachment_id": attachment_id, "content_sha": content_sha(doc),
     }).last_pk
     write_cells(conn, report_id, version_id, capture_id, doc.get("cells") or [])
@@ -263,8 +263,8 @@ def _page_body(conn, report_id: int, page_version: int | None) -> str | None:
     """The page's body text, from the page version's document."""
     if page_version is None:
         return conn.execute("SELECT body_text FROM reports WHERE id = ?", [report_id]).fetchone()[0]
-    doc = json.loads(conn.execute("SELECT document FROM report_versions WHERE id = ?",
-                                  [page_version]).fetchone()[0] or "{}")
+    doc = versiondoc.load(conn.execute("SELECT document FROM report_versions WHERE id = ?",
+                                       [page_version]).fetchone()[0])
     return doc.get("body_text")
 
 

@@ -20,6 +20,10 @@ import re
 import sqlite3
 import sys
 from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from archive import versiondoc  # noqa: E402
 
 _PORT = re.compile(r"(//[^/\s:\"'<>]+):\d+")
 # Ids inside check details: "version 12 vs 15", "version 3 (seen …) → 9 (seen …)", "report 3".
@@ -52,7 +56,7 @@ def _keys(conn) -> tuple[dict, dict, dict]:
 def _document(text):
     if not text:
         return text
-    doc = json.loads(text)
+    doc = versiondoc.load(text)   # sections stored as offsets or with their text: the same document
     doc.pop("seen", None)
     return _norm(json.dumps(doc, ensure_ascii=False, sort_keys=True))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from archive_helpers import current_checks, store
 
+from archive import versiondoc
 from archive.checks import copies
 from archive.writer import Archive
 from pipelines.extract.document import extract_document
@@ -207,11 +208,10 @@ def test_verdicts_do_not_depend_on_the_order_of_arrival(tmp_path, farm_archive):
     other = Archive(tmp_path / "b.db")
     other.sync_sources([dict(zip(("id", "name", "url", "region"), s))
                         for s in conn.execute("SELECT id, name, url, region FROM sources")])
-    import json
     for n, (_rid, sid, url, document, _cap) in enumerate(rows):
         c = other.add_capture(run_id=None, source_id=sid, url=url, status=200,
                               headers=[("Content-Type", "text/html; charset=utf-8")], body=url.encode(), role="detail")
-        other.store_document(capture_id=c.id, source_id=sid, url=url, doc=json.loads(document))
+        other.store_document(capture_id=c.id, source_id=sid, url=url, doc=versiondoc.load(document))
         if n % 10 == 9:
             other.drain_derived()
     other.drain_derived()

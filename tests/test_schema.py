@@ -178,8 +178,9 @@ def test_migration_16_drops_only_operands_it_can_give_back(tmp_path, monkeypatch
         before = dump(arc.db.conn)
         arc.close()
     assert not any(r[12] is None for r in before["checks"])   # column 12: cells
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:16])   # this migration alone
     conn = open_db(path).conn
-    assert schema.current_version(conn) == len(MIGRATIONS)
+    assert schema.current_version(conn) == 16
     after = dump(conn)
     assert after.pop("schema_version")[:-1] == before.pop("schema_version")
     old_checks, new_checks = before.pop("checks"), after.pop("checks")
@@ -198,3 +199,47 @@ def test_migration_16_drops_only_operands_it_can_give_back(tmp_path, monkeypatch
         assert json.loads(filled["cells"]) == json.loads(old["cells"]), old
         assert explain(filled) == explain(old)
     assert dropped > 50   # the seeds and synthetic reports pass most of their sums
+
+
+def test_migration_17_stores_sections_as_offsets_and_gives_them_back(tmp_path, monkeypatch):
+    """Version documents written by the code of migration 16 (each section's text repeated) convert
+    to offsets into the body: smaller, and `versiondoc.load` gives back every document as it was;
+    a document that is not a JSON object is left alone. The report page still reads the text."""
+    from pathlib import Path
+
+    from archive_helpers import dump, store
+
+    from archive import versiondoc
+    from archive.writer import Archive
+    from bench.synthetic import make_doc
+    from pipelines.extract.document import extract_document
+    path = tmp_path / "v16.db"
+    with monkeypatch.context() as m:
+        m.setattr(schema, "MIGRATIONS", MIGRATIONS[:16])
+        m.setattr(versiondoc, "pack", lambda doc: json.dumps(doc, ensure_ascii=False, default=str))
+        arc = Archive(path)
+        for i, seed in enumerate(sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))):
+            store(arc, extract_document(seed.read_bytes()), f"http://seed.test/{i}.html", body=seed.read_bytes())
+        store(arc, make_doc("某县第1局", 2022), "http://t/1")
+        arc.db.conn.execute("UPDATE report_versions SET document = '[1, 2]' WHERE id = (SELECT MAX(id) FROM report_versions)")
+        arc.db.conn.commit()
+        before = dump(arc.db.conn)
+        arc.close()
+    conn = open_db(path).conn
+    assert schema.current_version(conn) == len(MIGRATIONS)
+    after = dump(conn)
+    after.pop("schema_version"), before.pop("schema_version")
+    old_v, new_v = before.pop("report_versions"), after.pop("report_versions")
+    assert after == before   # no other table touched
+    cols = [d[1] for d in conn.execute("PRAGMA table_info(report_versions)")]
+    at = cols.index("document")
+    offsets = 0
+    for old, new in zip(old_v, new_v, strict=True):
+        assert old[:at] + old[at + 1:] == new[:at] + new[at + 1:]
+        if old[at] == "[1, 2]":
+            assert new[at] == old[at]
+            continue
+        assert versiondoc.load(new[at]) == json.loads(old[at])
+        assert len(new[at]) <= len(old[at])
+        offsets += sum("at" in s for s in json.loads(new[at]).get("sections") or [])
+    assert offsets >= 25   # the five seeds have their six sections (a few fewer at most)

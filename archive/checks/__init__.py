@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 
+from archive import versiondoc
 from archive.checks import copies, cross_year, provenance, tables, text_table
 from archive.checks.tables import involved_cells  # noqa: F401 - the publishing layer reads it here
 
@@ -52,7 +53,7 @@ def version_doc(db, version_id: int) -> dict:
     row = conn.execute("SELECT v.document, v.format, r.body_text, r.report_year, r.agency, r.kind "
                        "FROM report_versions v JOIN reports r ON r.id = v.report_id "
                        "WHERE v.id = ?", [version_id]).fetchone()
-    doc = json.loads(row[0] or "{}")
+    doc = versiondoc.load(row[0])
     doc["kind"] = row[5]   # the settled kind (correction, graphic…), not the extractor's guess
     doc.setdefault("format", row[1])
     doc.setdefault("body_text", row[2])

@@ -13,10 +13,10 @@
 """
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 
+from archive import versiondoc
 from archive.checks.tables import _result
 from nianbao.agency import deadline
 
@@ -104,8 +104,8 @@ _WS = re.compile(r"\s+")
 
 def _content(conn, version_id: int) -> tuple[str, str | None, str | None]:
     """What a reader sees of a version besides its cells: normalised text, title, date."""
-    doc = json.loads(conn.execute("SELECT document FROM report_versions WHERE id = ?",
-                                  [version_id]).fetchone()[0] or "{}")
+    doc = versiondoc.load(conn.execute("SELECT document FROM report_versions WHERE id = ?",
+                                       [version_id]).fetchone()[0])
     return _WS.sub("", doc.get("body_text") or ""), doc.get("title"), doc.get("published")
 
 

@@ -10,7 +10,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from archive import checks as checks_engine  # `checks` is the page's list of result rows
-from archive import editions
+from archive import editions, versiondoc
 from archive.datasette import layout
 from archive.datasette.capture import parse_id
 from archive.datasette.common import archive_database, rows, within_budget
@@ -156,10 +156,7 @@ def version_diffs(versions: list[dict], cells_by_version: dict[int, dict],
 def _documents(versions: list[dict]) -> dict[int, dict]:
     docs = {}
     for v in versions:
-        try:
-            docs[v["id"]] = json.loads(v["document"] or "{}")
-        except ValueError:
-            docs[v["id"]] = {}
+        docs[v["id"]] = versiondoc.load(v["document"])
     return docs
 
 
