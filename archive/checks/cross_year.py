@@ -8,6 +8,7 @@ Only primary reports (not editions) take part.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from archive.checks.tables import CARRY, Cells, _cell_ref, _result, equation
 from nianbao import canon
@@ -76,9 +77,10 @@ class _TwoYears:
         return src.get(table, r, c)
 
 
-def _shingles(text: str, n: int = 5) -> set[str]:
+@lru_cache(maxsize=16)   # a body is compared as this year's and as next year's previous one
+def _shingles(text: str, n: int = 5) -> frozenset[str]:
     s = re.sub(r"\s+", "", text or "")
-    return {s[i:i + n] for i in range(max(0, len(s) - n + 1))}
+    return frozenset(s[i:i + n] for i in range(max(0, len(s) - n + 1)))
 
 
 def run(conn, report_id: int) -> list[dict]:
