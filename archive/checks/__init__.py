@@ -98,12 +98,8 @@ def operands(check_id: str, scope: str | None, present: dict[str, str | None]) -
 
 def present_cells(doc_cells) -> dict[str, str | None]:
     """"t3/row/col" → raw of a version's cells (extract JSON cells or `cells` rows as dicts)."""
-    out = {}
-    for c in doc_cells:
-        t, r, k = (c.get("table") or c.get("tbl"), c.get("row") or c.get("row_key"),
-                   c.get("col") or c.get("col_key"))
-        out[f"{t}/{r}/{k}"] = c.get("raw") or ""   # as a result lists it (tables._cell_ref)
-    return out
+    return dict(tables._cell_ref(c.get("table") or c.get("tbl"), c.get("row") or c.get("row_key"),
+                                 c.get("col") or c.get("col_key"), c) for c in doc_cells)
 
 
 def fill_operands(check: dict, present: dict[str, str | None]) -> dict:

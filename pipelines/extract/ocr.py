@@ -106,24 +106,23 @@ _ENGINE = None
 MMAP_THRESHOLD = 4 << 20
 
 
-def _one_malloc_arena() -> None:
+def _glibc(call) -> None:
     try:
         import ctypes
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-8, 1)   # M_ARENA_MAX = 1
-        libc.mallopt(-3, MMAP_THRESHOLD)   # M_MMAP_THRESHOLD (also stops glibc raising it)
+        call(ctypes.CDLL("libc.so.6"))
     except (OSError, AttributeError):   # not glibc: nothing to tune
         pass
+
+
+def _one_malloc_arena() -> None:
+    _glibc(lambda libc: (libc.mallopt(-8, 1),                 # M_ARENA_MAX = 1
+                         libc.mallopt(-3, MMAP_THRESHOLD)))   # M_MMAP_THRESHOLD (glibc stops raising it)
 
 
 def release() -> None:
     """Give the heap's free pages back to the system after a document was read by OCR (the worker
     lives on for hundreds of documents that need none of it)."""
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    _glibc(lambda libc: libc.malloc_trim(0))
 
 
 def _engine():
