@@ -67,7 +67,6 @@ REPORT_FIELDS = [
     _f("current_version_id", "integer", "当前版本（provenance.version_id）", "current version"),
 ]
 CELL_FIELDS = [
-    _f("cell_id", "integer", "单元格编号", "cell id"),
     _f("report_id", "integer", "报告编号", "report id"),
     _f("version_id", "integer", "版本编号（provenance）", "version id"),
     _f("tbl", "string", "表（t2 主动公开、t3 依申请、t4 复议诉讼）", "table"),
@@ -166,10 +165,11 @@ def _resources(conn, fractional) -> list[dict]:
          "foreignKeys": [{"fields": ["report_id"], "reference": {"resource": "reports", "fields": ["report_id"]}}],
          "description": "每个当前版本的来源：抓取地址、时间、SHA-256 与 WARC 位置。The capture behind each current version."},
         {"name": "cells", "sql": f"""
-            SELECT c.id AS cell_id, c.report_id, c.version_id, c.tbl, c.row_key, c.col_key, c.value,
+            SELECT c.report_id, c.version_id, c.tbl, c.row_key, c.col_key, c.value,
                    c.raw, c.semantic, c.capture_id
-            FROM cells c WHERE c.version_id IN ({cur_versions}) ORDER BY c.id""",
-         "fields": CELL_FIELDS, "primaryKey": ["cell_id"],
+            FROM cells c WHERE c.version_id IN ({cur_versions})
+            ORDER BY c.version_id, c.tbl, c.row_key, c.col_key""",
+         "fields": CELL_FIELDS, "primaryKey": ["version_id", "tbl", "row_key", "col_key"],
          "foreignKeys": [{"fields": ["report_id"], "reference": {"resource": "reports", "fields": ["report_id"]}},
                          {"fields": ["version_id"], "reference": {"resource": "provenance", "fields": ["version_id"]}}],
          "description": "当前版本的表格数值，长表（每个单元格一行，附官方行列标签）。Table values, long."},
@@ -370,7 +370,7 @@ def write_bundle(db_path: str | Path, report_id: int, out_dir: str | Path,
         vid = rep["current_version_id"]
         cells = [dict(r) for r in conn.execute(
             "SELECT tbl, row_key, col_key, value, raw, semantic, locator, capture_id FROM cells "
-            "WHERE version_id = ? ORDER BY id", [vid])]
+            "WHERE version_id = ?", [vid])]   # in key order, keys numbered as first seen
         checks = [dict(r) for r in conn.execute(
             "SELECT id, check_id, scope, status, expression, expected, actual, delta, detail, cells, "
             "if_blanks_zero, check_version FROM checks WHERE report_id = ? AND is_current = 1 ORDER BY id",

@@ -516,6 +516,93 @@ def _m_sections_as_offsets(conn: sqlite3.Connection) -> None:
         conn.executemany("UPDATE report_versions SET document = ? WHERE id = ?", new)
 
 
+# Cells in a compact table (issue 16, docs/archive.md#cells): each (tbl, row_key, col_key) is
+# named once in `cell_keys`; `cell_values` is keyed by (version, key) WITHOUT ROWID, the
+# report comes from the version, the capture only where it is not the version's, the semantic
+# as a small code. `cells` stays, as a view with the columns it always had (`key_id`, numbered
+# in the order keys first appear, in place of `id`: ORDER BY it for document order), and
+# inserting into it goes through a trigger, so readers and the writer see one door.
+_SEMANTIC_CODES = {"ZERO": 0, "NUMERIC": 1, "EMPTY": 2, "NA": 3, "TEXT": 4}   # 0 and 1 cost no bytes
+_SEMANTIC_NAME = "CASE {x} " + " ".join(f"WHEN {n} THEN '{k}'" for k, n in _SEMANTIC_CODES.items()) + " END"
+_SEMANTIC_CODE = "CASE {x} " + " ".join(f"WHEN '{k}' THEN {n}" for k, n in _SEMANTIC_CODES.items()) + " END"
+M_CODED_CELLS_TABLES = """
+CREATE TABLE cell_keys (
+    id INTEGER PRIMARY KEY,
+    tbl TEXT NOT NULL CHECK (tbl IN ('t2', 't3', 't4')),
+    row_key TEXT NOT NULL,
+    col_key TEXT NOT NULL,
+    UNIQUE (tbl, row_key, col_key)
+);
+CREATE TABLE cell_values (
+    version_id INTEGER NOT NULL REFERENCES report_versions(id),
+    key_id INTEGER NOT NULL REFERENCES cell_keys(id),
+    value REAL,
+    raw TEXT,
+    semantic INTEGER NOT NULL CHECK (semantic BETWEEN 0 AND 4),
+    locator TEXT,
+    capture_id INTEGER REFERENCES captures(id),   -- NULL: the version's own capture
+    source TEXT,
+    confidence REAL,
+    PRIMARY KEY (version_id, key_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_cell_values_key ON cell_values(key_id);
+"""
+M_CODED_CELLS_VIEW = f"""
+CREATE VIEW cells AS
+SELECT v.report_id, cv.version_id, cv.key_id, k.tbl, k.row_key, k.col_key, cv.value, cv.raw,
+    {_SEMANTIC_NAME.format(x="cv.semantic")} AS semantic, cv.locator,
+    COALESCE(cv.capture_id, v.capture_id) AS capture_id, cv.source, cv.confidence
+FROM cell_values cv
+JOIN cell_keys k ON k.id = cv.key_id
+JOIN report_versions v ON v.id = cv.version_id;
+CREATE TRIGGER cells_insert INSTEAD OF INSERT ON cells BEGIN
+    SELECT RAISE(ABORT, 'cells: tbl must be t2, t3 or t4') WHERE new.tbl NOT IN ('t2', 't3', 't4');
+    SELECT RAISE(ABORT, 'cells: semantic must be NUMERIC, ZERO, EMPTY, NA or TEXT')
+        WHERE {_SEMANTIC_CODE.format(x="new.semantic")} IS NULL;
+    SELECT RAISE(ABORT, 'cells: report_id is not the version''s report')
+        WHERE new.report_id IS NOT NULL
+        AND new.report_id IS NOT (SELECT report_id FROM report_versions WHERE id = new.version_id);
+    INSERT OR IGNORE INTO cell_keys (tbl, row_key, col_key) VALUES (new.tbl, new.row_key, new.col_key);
+    INSERT INTO cell_values (version_id, key_id, value, raw, semantic, locator, capture_id, source, confidence)
+    VALUES (new.version_id,
+        (SELECT id FROM cell_keys WHERE tbl = new.tbl AND row_key = new.row_key AND col_key = new.col_key),
+        new.value, new.raw, {_SEMANTIC_CODE.format(x="new.semantic")}, new.locator,
+        NULLIF(new.capture_id, (SELECT capture_id FROM report_versions WHERE id = new.version_id)),
+        new.source, new.confidence);
+END;
+"""
+
+
+def _m_coded_cells(conn: sqlite3.Connection) -> None:
+    """Migration 18: `cells` becomes the view over `cell_keys` and `cell_values`. Every row is
+    carried over; an archive whose cells the new keys could not hold as they are (two cells of
+    one version under one key, a cell whose report is not its version's) stops the migration
+    with that reason rather than losing a row."""
+    dup = conn.execute("SELECT version_id, tbl, row_key, col_key FROM cells GROUP BY 1, 2, 3, 4 "
+                       "HAVING COUNT(*) > 1 LIMIT 1").fetchone()
+    if dup:
+        raise sqlite3.IntegrityError(f"migration 18: two cells of version {dup[0]} under {dup[1:]}")
+    odd = conn.execute("SELECT c.id FROM cells c LEFT JOIN report_versions v ON v.id = c.version_id "
+                       "WHERE v.report_id IS NOT c.report_id LIMIT 1").fetchone()
+    if odd:
+        raise sqlite3.IntegrityError(f"migration 18: cell {odd[0]} is not of its version's report")
+    for stmt in _statements(M_CODED_CELLS_TABLES):
+        conn.execute(stmt)
+    # Keys numbered in the order they first appear: cell_values then reads in document order.
+    conn.execute("INSERT INTO cell_keys (tbl, row_key, col_key) SELECT tbl, row_key, col_key FROM cells "
+                 "GROUP BY 1, 2, 3 ORDER BY MIN(id)")
+    conn.execute(f"""INSERT INTO cell_values (version_id, key_id, value, raw, semantic, locator,
+                         capture_id, source, confidence)
+        SELECT c.version_id, k.id, c.value, c.raw, {_SEMANTIC_CODE.format(x="c.semantic")}, c.locator,
+            NULLIF(c.capture_id, v.capture_id), c.source, c.confidence
+        FROM cells c JOIN cell_keys k ON k.tbl = c.tbl AND k.row_key = c.row_key AND k.col_key = c.col_key
+        JOIN report_versions v ON v.id = c.version_id
+        ORDER BY c.version_id, k.id""")
+    conn.execute("DROP TABLE cells")
+    for stmt in _statements(M_CODED_CELLS_VIEW):
+        conn.execute(stmt)
+
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
                     M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE,
@@ -534,7 +621,9 @@ MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existi
                     # 16: passing sum checks keep no copy of their operands (issue 16)
                     _m_operands_by_definition,
                     # 17: version documents hold the body text once, sections as offsets (issue 16)
-                    _m_sections_as_offsets]
+                    _m_sections_as_offsets,
+                    # 18: cells as coded keys in a WITHOUT ROWID table behind the `cells` view (issue 16)
+                    _m_coded_cells]
 
 
 def current_version(conn: sqlite3.Connection) -> int:

@@ -3,6 +3,7 @@ each followed by a drain of the derive queue (archive/derive.py), so checks can 
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from archive.writer import Archive
 from bench.synthetic import render_text
@@ -58,7 +59,10 @@ def dump(conn) -> dict:
             "SELECT name FROM sqlite_master t WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
             "AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.sql LIKE 'CREATE VIRTUAL TABLE%' "
             "AND (t.name = v.name OR t.name LIKE v.name || '\\_%' ESCAPE '\\'))").fetchall():
-        out[name] = conn.execute(f"SELECT * FROM [{name}] ORDER BY rowid").fetchall()
+        try:
+            out[name] = conn.execute(f"SELECT * FROM [{name}] ORDER BY rowid").fetchall()
+        except sqlite3.OperationalError:   # a WITHOUT ROWID table: in key order
+            out[name] = conn.execute(f"SELECT * FROM [{name}]").fetchall()
     return out
 
 

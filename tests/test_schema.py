@@ -10,9 +10,9 @@ from archive import schema, search
 from archive.schema import MIGRATIONS, open_db
 
 REQUIRED_TABLES = {"sources", "crawl_runs", "captures", "reports", "report_versions", "attachments",
-                   "cells", "checks", "agency_aliases", "report_urls", "reports_seg",
+                   "cell_keys", "cell_values", "checks", "agency_aliases", "report_urls", "reports_seg",
                    "schema_version", "derive_queue"}
-REQUIRED_VIEWS = {"t2_wide", "t3_wide", "t4_wide", "report_overview"}
+REQUIRED_VIEWS = {"cells", "t2_wide", "t3_wide", "t4_wide", "report_overview"}
 
 
 def names(conn, kind):
@@ -225,8 +225,9 @@ def test_migration_17_stores_sections_as_offsets_and_gives_them_back(tmp_path, m
         arc.db.conn.commit()
         before = dump(arc.db.conn)
         arc.close()
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:17])   # this migration alone
     conn = open_db(path).conn
-    assert schema.current_version(conn) == len(MIGRATIONS)
+    assert schema.current_version(conn) == 17
     after = dump(conn)
     after.pop("schema_version"), before.pop("schema_version")
     old_v, new_v = before.pop("report_versions"), after.pop("report_versions")
@@ -243,3 +244,114 @@ def test_migration_17_stores_sections_as_offsets_and_gives_them_back(tmp_path, m
         assert len(new[at]) <= len(old[at])
         offsets += sum("at" in s for s in json.loads(new[at]).get("sections") or [])
     assert offsets >= 25   # the five seeds have their six sections (a few fewer at most)
+
+
+def _v17_archive(path, monkeypatch):
+    """An archive written by the code of migration 17 (cells as a plain table): the five seeds,
+    synthetic reports, one cell read by OCR and one read from another capture than its version's."""
+    from pathlib import Path
+
+    from archive_helpers import store
+
+    from archive.writer import Archive
+    from bench.synthetic import make_doc
+    from pipelines.extract.document import extract_document
+    with monkeypatch.context() as m:
+        m.setattr(schema, "MIGRATIONS", MIGRATIONS[:17])
+        arc = Archive(path)
+        for i, seed in enumerate(sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))):
+            store(arc, extract_document(seed.read_bytes()), f"http://seed.test/{i}.html", body=seed.read_bytes())
+        for i in range(2):
+            store(arc, make_doc(f"某县第{i}局", 2022), f"http://t/{i}")
+        conn = arc.db.conn
+        conn.execute("UPDATE cells SET source = 'ocr', confidence = 0.93 WHERE id = 3")
+        conn.execute("UPDATE cells SET capture_id = (SELECT MIN(id) FROM captures) WHERE id = "
+                     "(SELECT MAX(id) FROM cells)")
+        conn.commit()
+        arc.close()
+
+
+_CELL_COLS = ("report_id, version_id, tbl, row_key, col_key, value, raw, semantic, locator, capture_id, "
+              "source, confidence")
+
+
+def test_migration_18_codes_cells_and_gives_every_row_back(tmp_path, monkeypatch):
+    """Cells written by the code of migration 17 move into `cell_keys` + `cell_values`: the
+    `cells` view gives back every row as it was (ids aside), the wide views the same tables,
+    and no other table changes; the compact table is smaller than the one it replaces."""
+    from archive_helpers import dump
+    path = tmp_path / "v17.db"
+    _v17_archive(path, monkeypatch)
+    conn = sqlite3.connect(path)
+    q = f"SELECT {_CELL_COLS} FROM cells ORDER BY version_id, tbl, row_key, col_key"
+    cells_before = conn.execute(q).fetchall()
+    wide_before = {v: conn.execute(f"SELECT * FROM {v} ORDER BY 1, 2, row_key").fetchall()
+                   for v in ("t2_wide", "t3_wide", "t4_wide")}
+    bytes_before = conn.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE '%cells%'").fetchone()[0]
+    before = dump(conn)
+    conn.close()
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:18])   # this migration alone
+    conn = open_db(path).conn
+    assert schema.current_version(conn) == 18
+    assert "cells" in names(conn, "view") and "cells" not in names(conn, "table")
+    after = dump(conn)
+    assert after.pop("schema_version")[:-1] == before.pop("schema_version")
+    before.pop("cells"), after.pop("cell_keys"), after.pop("cell_values")
+    assert after == before   # no other table touched
+    got = conn.execute(q).fetchall()
+    assert got == cells_before and len(got) > 500
+    assert any(r[10] == "ocr" and r[11] == 0.93 for r in got)
+    for v, rows in wide_before.items():
+        assert conn.execute(f"SELECT * FROM {v} ORDER BY 1, 2, row_key").fetchall() == rows
+    # Only a cell read from another capture than its version's keeps its capture id.
+    assert conn.execute("SELECT COUNT(capture_id) FROM cell_values").fetchone()[0] == 1
+    bytes_after = conn.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'cell%' "
+                               "OR name LIKE 'idx_cell_values%'").fetchone()[0]
+    assert bytes_after < bytes_before / 2
+
+
+def test_migration_18_refuses_what_it_could_not_keep(tmp_path, monkeypatch):
+    """Two cells of one version under one key cannot both live in `cell_values`: the migration
+    stops with that reason, and the archive is left at 17 with its cells as they were."""
+    path = tmp_path / "v17.db"
+    _v17_archive(path, monkeypatch)
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO cells (report_id, version_id, tbl, row_key, col_key, value, raw, semantic) "
+                 "SELECT report_id, version_id, tbl, row_key, col_key, 7, '7', 'NUMERIC' FROM cells WHERE id = 1")
+    conn.commit()
+    n = conn.execute("SELECT COUNT(*) FROM cells").fetchone()[0]
+    conn.close()
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:18])
+    with pytest.raises(sqlite3.IntegrityError, match="two cells of version"):
+        open_db(path)
+    conn = sqlite3.connect(path)
+    assert schema.current_version(conn) == 17
+    assert conn.execute("SELECT COUNT(*) FROM cells").fetchone()[0] == n
+
+
+def test_cells_view_takes_inserts_and_refuses_bad_ones(tmp_path):
+    """Writing through the `cells` view: a new key is numbered once, the report is the version's
+    and the capture the version's unless another is named; a wrong table, semantic or report is
+    refused as the old table's CHECK constraints refused it."""
+    from archive_helpers import store
+
+    from archive.writer import Archive
+    from bench.synthetic import make_doc
+    arc = Archive(tmp_path / "a.db")
+    store(arc, make_doc("某县第1局", 2022), "http://t/1")
+    conn = arc.db.conn
+    rid, vid, cap = conn.execute("SELECT report_id, id, capture_id FROM report_versions").fetchone()
+    keys = conn.execute("SELECT COUNT(*) FROM cell_keys").fetchone()[0]
+    ins = ("INSERT INTO cells (report_id, version_id, tbl, row_key, col_key, value, raw, semantic, capture_id) "
+           "VALUES (?, ?, ?, ?, ?, 3, '3', ?, ?)")
+    conn.execute(ins, [rid, vid, "t3", "extra:其他", "total", "NUMERIC", None])
+    assert conn.execute("SELECT COUNT(*) FROM cell_keys").fetchone()[0] == keys + 1
+    assert conn.execute("SELECT report_id, capture_id, semantic, value FROM cells WHERE row_key = 'extra:其他'"
+                        ).fetchone() == (rid, cap, "NUMERIC", 3.0)
+    for tbl, sem, report, why in (("t9", "NUMERIC", rid, "tbl must be"), ("t3", "NUMBER", rid, "semantic must be"),
+                                  ("t3", "NUMERIC", rid + 1, "not the version's report")):
+        with pytest.raises(sqlite3.IntegrityError, match=why):
+            conn.execute(ins, [report, vid, tbl, "extra:别的", "total", sem, None])
+    with pytest.raises(sqlite3.IntegrityError):   # one cell per key and version, as the extractor makes them
+        conn.execute(ins, [rid, vid, "t3", "extra:其他", "total", "NUMERIC", None])
+    arc.close()

@@ -64,7 +64,7 @@ def version_doc(db, version_id: int) -> dict:
          "capture_id": cap}
         for t, r, c, v, raw, s, loc, cap in conn.execute(
             "SELECT tbl, row_key, col_key, value, raw, semantic, locator, capture_id FROM cells "
-            "WHERE version_id = ? ORDER BY id", [version_id])]
+            "WHERE version_id = ?", [version_id])]   # in key order, keys numbered as first seen
     return doc
 
 
