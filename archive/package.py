@@ -247,11 +247,11 @@ def _rows(conn, res: dict):
             yield row[:at] + (labels[key],) + row[at:]
     elif res["name"] == "cells":
         titles = canon.TABLE_TITLES
-        for cid, rid, vid, tbl, rk, ck, *rest in cur:
+        for rid, vid, tbl, rk, ck, *rest in cur:
             if (tbl, rk, ck) not in labels:
                 labels[(tbl, rk, ck)] = (_label(canon.row_label, tbl, rk), _label(canon.col_label, tbl, ck))
             rl, cl = labels[(tbl, rk, ck)]
-            yield (cid, rid, vid, tbl, titles.get(tbl), rk, rl, ck, cl, *rest)
+            yield (rid, vid, tbl, titles.get(tbl), rk, rl, ck, cl, *rest)
     else:
         yield from cur
 

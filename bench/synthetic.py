@@ -299,6 +299,8 @@ _COPY_PLAN: list[tuple[str, str, dict[str, str]]] = [
                                "attachment_id": "x.attachment_id + :A"}),
     ("cells", "id", {"id": None, "report_id": "x.report_id + :R", "version_id": "x.version_id + :V",
                      "capture_id": "x.capture_id + :C"}),
+    # since migration 18 `cells` is a view: its rows live in cell_values (cell_keys is shared)
+    ("cell_values", "version_id", {"version_id": "x.version_id + :V", "capture_id": "x.capture_id + :C"}),
     ("checks", "id", {"id": None, "report_id": "x.report_id + :R", "version_id": "x.version_id + :V"}),
 ]
 
@@ -322,7 +324,7 @@ def amplify(path: str | Path, n: int, progress: bool = False) -> dict:
     if not base or n % base:
         raise ValueError(f"n={n} is not a multiple of the {base} reports in {path}")
     tables = [t for t in _COPY_PLAN if conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE name = ?", [t[0]]).fetchone()]
+        "SELECT 1 FROM sqlite_master WHERE name = ? AND type = 'table'", [t[0]]).fetchone()]
     top = {t: conn.execute(f"SELECT COALESCE(MAX({key}), 0) FROM {t}").fetchone()[0]
            for t, key, _ in tables}
     offsets = {"R": top["reports"], "C": top["captures"], "V": top["report_versions"],
