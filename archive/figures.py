@@ -91,8 +91,10 @@ CREATE TABLE report_figures_state (built_from TEXT NOT NULL, built_at TEXT NOT N
 
 def _fingerprint(conn: sqlite3.Connection) -> str:
     """Changes whenever reports, versions or checks change (rows are only ever added)."""
-    parts = [conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {t}").fetchone()[0]
-             for t in ("reports", "report_versions", "checks", "cells", "sources")]
+    # `cells` and `checks` are views: their storage tables say when rows were added
+    parts = [conn.execute(f"SELECT COALESCE(MAX({key}), 0) FROM {t}").fetchone()[0]
+             for t, key in (("reports", "rowid"), ("report_versions", "rowid"), ("check_results", "rowid"),
+                            ("cell_values", "version_id"), ("sources", "rowid"))]
     parts.append(conn.execute("SELECT COALESCE(MAX(last_seen), '') FROM reports").fetchone()[0])
     parts.append(scorecard.state(conn))   # the scorecard is rebuilt with the figures
     return FIGURES_VERSION + ":" + "/".join(map(str, parts))

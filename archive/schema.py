@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive import versiondoc
 from archive.tx import transaction
 from nianbao import canon
 
@@ -603,6 +604,144 @@ def _m_coded_cells(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
+
+# Checks in a compact table (issue 16, docs/archive.md#checks): what a check is (its id, version,
+# scope and expression: a few hundred kinds in an archive) is named once in `check_kinds`;
+# `check_results` keeps per row only what is the version's own. `checks` stays, as a view with
+# the columns it always had, and inserts, updates and deletes go through its triggers.
+M_CODED_CHECKS_TABLES = """
+CREATE TABLE check_kinds (
+    id INTEGER PRIMARY KEY,
+    check_id TEXT NOT NULL,
+    check_version TEXT,
+    scope TEXT,
+    expression TEXT,
+    UNIQUE (check_id, scope, expression, check_version)
+);
+CREATE TABLE check_results (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    version_id INTEGER REFERENCES report_versions(id),
+    kind_id INTEGER NOT NULL REFERENCES check_kinds(id),
+    status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'not_assessable')),
+    expected TEXT,
+    actual TEXT,
+    delta REAL,
+    detail TEXT,
+    cells TEXT,
+    is_current INTEGER NOT NULL DEFAULT 1,
+    if_blanks_zero TEXT
+);
+CREATE INDEX idx_check_results_version ON check_results(version_id);
+CREATE INDEX idx_check_results_report ON check_results(report_id, status);
+CREATE INDEX idx_check_results_kind ON check_results(kind_id, status, is_current);
+"""
+_KIND_OF_NEW = ("(SELECT id FROM check_kinds WHERE check_id = new.check_id AND scope IS new.scope "
+                "AND expression IS new.expression AND check_version IS new.check_version)")
+_ADD_KIND = f"""INSERT INTO check_kinds (check_id, check_version, scope, expression)
+        SELECT new.check_id, new.check_version, new.scope, new.expression WHERE {_KIND_OF_NEW} IS NULL;"""
+M_CODED_CHECKS_VIEW = f"""
+CREATE VIEW checks AS
+SELECT r.id, r.report_id, r.version_id, k.check_id, k.check_version, k.scope, r.status,
+    k.expression, r.expected, r.actual, r.delta, r.detail, r.cells, r.is_current, r.if_blanks_zero
+FROM check_results r
+JOIN check_kinds k ON k.id = r.kind_id;
+CREATE TRIGGER checks_insert INSTEAD OF INSERT ON checks BEGIN
+    SELECT RAISE(ABORT, 'checks: check_id is required') WHERE new.check_id IS NULL;
+    {_ADD_KIND}
+    INSERT INTO check_results (id, report_id, version_id, kind_id, status, expected, actual,
+        delta, detail, cells, is_current, if_blanks_zero)
+    VALUES (new.id, new.report_id, new.version_id, {_KIND_OF_NEW}, new.status, new.expected,
+        new.actual, new.delta, new.detail, new.cells, COALESCE(new.is_current, 1), new.if_blanks_zero);
+END;
+CREATE TRIGGER checks_update INSTEAD OF UPDATE ON checks BEGIN
+    SELECT RAISE(ABORT, 'checks: check_id is required') WHERE new.check_id IS NULL;
+    {_ADD_KIND}
+    UPDATE check_results SET id = new.id, report_id = new.report_id, version_id = new.version_id,
+        kind_id = {_KIND_OF_NEW}, status = new.status, expected = new.expected,
+        actual = new.actual, delta = new.delta, detail = new.detail, cells = new.cells,
+        is_current = new.is_current, if_blanks_zero = new.if_blanks_zero
+    WHERE id = old.id;
+END;
+CREATE TRIGGER checks_delete INSTEAD OF DELETE ON checks BEGIN
+    DELETE FROM check_results WHERE id = old.id;
+END;
+"""
+
+
+def _m_coded_checks(conn: sqlite3.Connection) -> None:
+    """Migration 19: `checks` becomes the view over `check_kinds` and `check_results`; every
+    row keeps its id and its values."""
+    for stmt in _statements(M_CODED_CHECKS_TABLES):
+        conn.execute(stmt)
+    # Kinds numbered in the order they first appear.
+    conn.execute("INSERT INTO check_kinds (check_id, check_version, scope, expression) "
+                 "SELECT check_id, check_version, scope, expression FROM checks "
+                 "GROUP BY check_id, scope, expression, check_version ORDER BY MIN(id)")
+    conn.execute("""INSERT INTO check_results (id, report_id, version_id, kind_id, status, expected,
+            actual, delta, detail, cells, is_current, if_blanks_zero)
+        SELECT c.id, c.report_id, c.version_id, k.id, c.status, c.expected, c.actual, c.delta,
+            c.detail, c.cells, c.is_current, c.if_blanks_zero
+        FROM checks c JOIN check_kinds k ON k.check_id = c.check_id AND k.scope IS c.scope
+            AND k.expression IS c.expression AND k.check_version IS c.check_version
+        ORDER BY c.id""")
+    left = conn.execute("SELECT (SELECT COUNT(*) FROM checks) - (SELECT COUNT(*) FROM check_results)"
+                        ).fetchone()[0]
+    if left:
+        raise sqlite3.IntegrityError(f"migration 19: {left} checks rows found no kind")
+    conn.execute("DROP TABLE checks")
+    for stmt in _statements(M_CODED_CHECKS_VIEW):
+        conn.execute(stmt)
+
+
+
+# The body once (issue 16, docs/archive.md#version-documents): a version whose body is the
+# report's body keeps no copy of it (archive/versiondoc.py lends it). Readers take documents
+# from `version_documents`; before `reports.body_text` changes or its row goes, every version
+# that lent the body gets it back, so a lent body is always the report's current one.
+_BODY_BACK = f"""UPDATE report_versions SET document =
+        json_remove(json_set(document, '$.body_text', old.body_text), '$.{versiondoc.LENT}')
+    WHERE report_id = old.id AND json_valid(document) AND json_extract(document, '$.{versiondoc.LENT}') = 1;"""
+M_BODY_ONCE = f"""
+CREATE VIEW version_documents AS
+SELECT v.id, v.report_id,
+    CASE WHEN json_valid(v.document) AND json_extract(v.document, '$.{versiondoc.LENT}') = 1
+        THEN json_remove(json_set(v.document, '$.body_text', r.body_text), '$.{versiondoc.LENT}')
+        ELSE v.document END AS document
+FROM report_versions v JOIN reports r ON r.id = v.report_id;
+CREATE TRIGGER reports_body_back BEFORE UPDATE OF body_text ON reports
+WHEN old.body_text IS NOT new.body_text BEGIN
+    {_BODY_BACK}
+END;
+CREATE TRIGGER reports_body_back_delete BEFORE DELETE ON reports BEGIN
+    {_BODY_BACK}
+END;
+"""
+
+
+def _m_body_once(conn: sqlite3.Connection) -> None:
+    """Migration 20: the view and triggers, then every report's versions lend their body."""
+    for stmt in _statements(M_BODY_ONCE):
+        conn.execute(stmt)
+    versiondoc.lend(conn)
+
+
+
+# 21: the LSH rows of X-COPY-OTHER keyed by (report, paragraph, band) WITHOUT ROWID: the table is
+# the index by report that deleting a report's rows uses, and the bucket index carries the key
+# (issue 16: 5.4 → 4.2 KB per report on the farm).
+M_BANDS_WITHOUT_ROWID = """
+CREATE TABLE paragraph_bands_keyed (
+    report_id INTEGER NOT NULL, para_no INTEGER NOT NULL, band INTEGER NOT NULL,
+    bucket INTEGER NOT NULL, PRIMARY KEY (report_id, para_no, band)) WITHOUT ROWID;
+INSERT INTO paragraph_bands_keyed (report_id, para_no, band, bucket)
+    SELECT report_id, para_no, band, bucket FROM paragraph_bands ORDER BY report_id, para_no, band;
+DROP TABLE paragraph_bands;
+ALTER TABLE paragraph_bands_keyed RENAME TO paragraph_bands;
+CREATE INDEX idx_paragraph_bands_bucket ON paragraph_bands(band, bucket);
+"""
+
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
                     M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE,
@@ -623,7 +762,13 @@ MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existi
                     # 17: version documents hold the body text once, sections as offsets (issue 16)
                     _m_sections_as_offsets,
                     # 18: cells as coded keys in a WITHOUT ROWID table behind the `cells` view (issue 16)
-                    _m_coded_cells]
+                    _m_coded_cells,
+                    # 19: checks as coded kinds behind the `checks` view (issue 16)
+                    _m_coded_checks,
+                    # 20: a version whose body is the report's keeps no copy of it (issue 16)
+                    _m_body_once,
+                    # 21: the X-COPY-OTHER LSH rows WITHOUT ROWID, one index fewer (issue 16)
+                    M_BANDS_WITHOUT_ROWID]
 
 
 def current_version(conn: sqlite3.Connection) -> int:

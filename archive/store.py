@@ -256,6 +256,7 @@ def settle_current(conn, report_id: int) -> int | None:
     if old[0] != body or old[1] != chosen:
         conn.execute("UPDATE reports SET body_text = ?, current_version_id = ? WHERE id = ?",
                      [body, chosen, report_id])
+    versiondoc.lend(conn, report_id)   # the body once: versions with this body point to it
     return chosen
 
 
@@ -263,9 +264,7 @@ def _page_body(conn, report_id: int, page_version: int | None) -> str | None:
     """The page's body text, from the page version's document."""
     if page_version is None:
         return conn.execute("SELECT body_text FROM reports WHERE id = ?", [report_id]).fetchone()[0]
-    doc = versiondoc.load(conn.execute("SELECT document FROM report_versions WHERE id = ?",
-                                       [page_version]).fetchone()[0])
-    return doc.get("body_text")
+    return versiondoc.fetch(conn, page_version).get("body_text")
 
 
 def store_attachment(db: sqlite_utils.Database, *, report_url: str, capture_id: int, url: str,

@@ -5,6 +5,11 @@ headings), so a stored section keeps only where its text is: `"at": [start, end]
 offsets into `body_text`. Storing the text twice was ~10 KB of every report (docs/archive.md,
 "Version documents"). A section whose text is not found in order in the body keeps its `text`.
 `load` gives back the document as extracted; every reader of the column goes through it.
+
+A version whose body is the report's `reports.body_text` lends it (`"body_in_report": true`, no
+`body_text`): the body is then stored once. `lend` marks them; the `version_documents` view puts
+the body back for readers (`fetch`), and a trigger writes it back into the document before
+`reports.body_text` changes (archive/schema.py, migration 20; docs/archive.md#version-documents).
 """
 from __future__ import annotations
 
@@ -27,6 +32,30 @@ def pack(doc: dict) -> str:
             pos = i + len(text)
         doc = {**doc, "sections": out}
     return json.dumps(doc, ensure_ascii=False, default=str)
+
+
+LENT = "body_in_report"
+# The versions whose body is their report's body, not yet lent (JSON in SQL: the documents are
+# not parsed in Python for this).
+_LEND = f"""UPDATE report_versions SET document =
+        json_set(json_remove(document, '$.body_text'), '$.{LENT}', json('true'))
+    WHERE {{which}} json_valid(document) AND json_extract(document, '$.{LENT}') IS NULL
+    AND json_extract(document, '$.body_text') =
+        (SELECT r.body_text FROM reports r WHERE r.id = report_versions.report_id)"""
+
+
+def lend(conn, report_id: int | None = None) -> int:
+    """Let the versions of the report (None: of every report) whose body is `reports.body_text`
+    keep no copy of it; returns how many did."""
+    if report_id is None:
+        return conn.execute(_LEND.format(which="")).rowcount
+    return conn.execute(_LEND.format(which="report_id = ? AND"), [report_id]).rowcount
+
+
+def fetch(conn, version_id: int) -> dict:
+    """The document of a stored version as extracted, its body back if it lent it."""
+    row = conn.execute("SELECT document FROM version_documents WHERE id = ?", [version_id]).fetchone()
+    return load(row[0] if row else None)
 
 
 def load(stored: str | None) -> dict:

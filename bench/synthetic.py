@@ -22,7 +22,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from archive import search
+from archive import search, versiondoc
 from nianbao import canon
 
 EXTRACTOR = "synthetic-1"
@@ -246,7 +246,7 @@ def build(path: str | Path, n: int = 100_000, seed: int = 0, years: tuple[int, .
             "extractor_version, is_current, doc_type, format, title, document, part, content_sha) "
             "VALUES (?,?,?,?,?,?,1,?,?,?,?, 'page', ?)",
             [rid, rid, rid, sha, seen, EXTRACTOR, "html", doc["format"], doc["title"],
-             json.dumps(document, ensure_ascii=False), sha])
+             versiondoc.pack(document), sha])
         batch_cells.extend((rid, rid, c["table"], c["row"], c["col"], c["value"], c["raw"],
                             c["semantic"], c["locator"], rid) for c in doc["cells"])
         if with_checks:
@@ -270,6 +270,7 @@ def build(path: str | Path, n: int = 100_000, seed: int = 0, years: tuple[int, .
             if progress:
                 print(f"  {i + 1}/{n} reports, {time.time() - started:.0f}s", flush=True)
     counts["reports"] = rid
+    versiondoc.lend(conn)   # stored as the writer stores them: the body once
     conn.execute("COMMIT")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("ANALYZE")
@@ -302,6 +303,8 @@ _COPY_PLAN: list[tuple[str, str, dict[str, str]]] = [
     # since migration 18 `cells` is a view: its rows live in cell_values (cell_keys is shared)
     ("cell_values", "version_id", {"version_id": "x.version_id + :V", "capture_id": "x.capture_id + :C"}),
     ("checks", "id", {"id": None, "report_id": "x.report_id + :R", "version_id": "x.version_id + :V"}),
+    # since migration 19 `checks` is a view: its rows live in check_results (check_kinds is shared)
+    ("check_results", "id", {"id": None, "report_id": "x.report_id + :R", "version_id": "x.version_id + :V"}),
 ]
 
 

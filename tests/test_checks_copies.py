@@ -202,8 +202,9 @@ def test_verdicts_do_not_depend_on_the_order_of_arrival(tmp_path, farm_archive):
     """The farm reports stored again in reverse order, one drain per ten reports: same verdicts."""
     arc, _, contents = farm_archive
     conn = arc.db.conn
-    rows = conn.execute("SELECT r.id, r.source_id, r.url, v.document, c.id FROM reports r "
+    rows = conn.execute("SELECT r.id, r.source_id, r.url, d.document, c.id FROM reports r "
                         "JOIN report_versions v ON v.id = r.current_version_id JOIN captures c ON c.id = v.capture_id "
+                        "JOIN version_documents d ON d.id = v.id "   # with the body it lends to the report
                         "ORDER BY r.id DESC").fetchall()
     other = Archive(tmp_path / "b.db")
     other.sync_sources([dict(zip(("id", "name", "url", "region"), s))

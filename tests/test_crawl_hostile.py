@@ -120,7 +120,7 @@ def test_nothing_refused_is_stored(hostile_run):
     assert not refused & atts and not refused & reports
     for h in m["hostile"]:
         assert h["url"] not in reports, h["key"]
-    assert not any("SECRET" in (d or "") for (d,) in q(db, "SELECT document FROM report_versions"))
+    assert not any("SECRET" in (d or "") for (d,) in q(db, "SELECT document FROM version_documents"))
 
 
 # ---------------------------------------------------------------- a look-alike on another site

@@ -10,9 +10,20 @@ from archive import schema, search
 from archive.schema import MIGRATIONS, open_db
 
 REQUIRED_TABLES = {"sources", "crawl_runs", "captures", "reports", "report_versions", "attachments",
-                   "cell_keys", "cell_values", "checks", "agency_aliases", "report_urls", "reports_seg",
+                   "cell_keys", "cell_values", "check_kinds", "check_results", "agency_aliases", "report_urls", "reports_seg",
                    "schema_version", "derive_queue"}
-REQUIRED_VIEWS = {"cells", "t2_wide", "t3_wide", "t4_wide", "report_overview"}
+REQUIRED_VIEWS = {"cells", "checks", "t2_wide", "t3_wide", "t4_wide", "report_overview"}
+
+
+def _as_of(m, n):
+    """Run the code as it was at migration `n`: its migrations only, and before 20 every version
+    document kept its own body (no lending, documents read from report_versions)."""
+    from archive import versiondoc
+    m.setattr(schema, "MIGRATIONS", MIGRATIONS[:n])
+    if n < 20:
+        m.setattr(versiondoc, "lend", lambda conn, report_id=None: 0)
+        m.setattr(versiondoc, "fetch", lambda conn, vid: versiondoc.load(conn.execute(
+            "SELECT document FROM report_versions WHERE id = ?", [vid]).fetchone()[0]))
 
 
 def names(conn, kind):
@@ -49,7 +60,7 @@ def _insert_report(conn, rid, title, body):
 def test_upgrade_from_every_earlier_version(tmp_path, monkeypatch, start):
     path = tmp_path / f"v{start}.db"
     with monkeypatch.context() as m:
-        m.setattr(schema, "MIGRATIONS", MIGRATIONS[:start])
+        _as_of(m, start)
         old = open_db(path)
         assert schema.current_version(old.conn) == start
         _insert_report(old.conn, 1, "某市2023年度报告", "本年度收到行政复议申请2件，依法不予公开1件。")
@@ -120,7 +131,7 @@ def test_migration_15_converts_an_archive_of_the_two_indexes(tmp_path, monkeypat
     from pipelines.extract.document import extract_document
     path = tmp_path / "v14.db"
     with monkeypatch.context() as m:
-        m.setattr(schema, "MIGRATIONS", MIGRATIONS[:14])
+        _as_of(m, 14)
         m.setattr(search, "_PIECES", re.compile(r"(?=(\w\w))"))   # the pieces of that time
         arc = Archive(path)
         for i, seed in enumerate(sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))):
@@ -168,7 +179,7 @@ def test_migration_16_drops_only_operands_it_can_give_back(tmp_path, monkeypatch
     from pipelines.extract.document import extract_document
     path = tmp_path / "v15.db"
     with monkeypatch.context() as m:
-        m.setattr(schema, "MIGRATIONS", MIGRATIONS[:15])
+        _as_of(m, 15)
         m.setattr(checks, "_by_definition", lambda r, present: False)   # that code kept every JSON
         arc = Archive(path)
         for i, seed in enumerate(sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))):
@@ -215,7 +226,7 @@ def test_migration_17_stores_sections_as_offsets_and_gives_them_back(tmp_path, m
     from pipelines.extract.document import extract_document
     path = tmp_path / "v16.db"
     with monkeypatch.context() as m:
-        m.setattr(schema, "MIGRATIONS", MIGRATIONS[:16])
+        _as_of(m, 16)
         m.setattr(versiondoc, "pack", lambda doc: json.dumps(doc, ensure_ascii=False, default=str))
         arc = Archive(path)
         for i, seed in enumerate(sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))):
@@ -246,9 +257,10 @@ def test_migration_17_stores_sections_as_offsets_and_gives_them_back(tmp_path, m
     assert offsets >= 25   # the five seeds have their six sections (a few fewer at most)
 
 
-def _v17_archive(path, monkeypatch):
-    """An archive written by the code of migration 17 (cells as a plain table): the five seeds,
-    synthetic reports, one cell read by OCR and one read from another capture than its version's."""
+def _v17_archive(path, monkeypatch, upto=17):
+    """An archive written by the code of migration 17 (cells as a plain table; `upto` another
+    migration): the five seeds, synthetic reports, and at 17 one cell read by OCR and one read
+    from another capture than its version's."""
     from pathlib import Path
 
     from archive_helpers import store
@@ -257,17 +269,18 @@ def _v17_archive(path, monkeypatch):
     from bench.synthetic import make_doc
     from pipelines.extract.document import extract_document
     with monkeypatch.context() as m:
-        m.setattr(schema, "MIGRATIONS", MIGRATIONS[:17])
+        _as_of(m, upto)
         arc = Archive(path)
         for i, seed in enumerate(sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))):
             store(arc, extract_document(seed.read_bytes()), f"http://seed.test/{i}.html", body=seed.read_bytes())
         for i in range(2):
             store(arc, make_doc(f"某县第{i}局", 2022), f"http://t/{i}")
         conn = arc.db.conn
-        conn.execute("UPDATE cells SET source = 'ocr', confidence = 0.93 WHERE id = 3")
-        conn.execute("UPDATE cells SET capture_id = (SELECT MIN(id) FROM captures) WHERE id = "
-                     "(SELECT MAX(id) FROM cells)")
-        conn.commit()
+        if upto == 17:
+            conn.execute("UPDATE cells SET source = 'ocr', confidence = 0.93 WHERE id = 3")
+            conn.execute("UPDATE cells SET capture_id = (SELECT MIN(id) FROM captures) WHERE id = "
+                         "(SELECT MAX(id) FROM cells)")
+            conn.commit()
         arc.close()
 
 
@@ -355,3 +368,125 @@ def test_cells_view_takes_inserts_and_refuses_bad_ones(tmp_path):
     with pytest.raises(sqlite3.IntegrityError):   # one cell per key and version, as the extractor makes them
         conn.execute(ins, [rid, vid, "t3", "extra:其他", "total", "NUMERIC", None])
     arc.close()
+
+
+def test_migration_19_codes_checks_and_gives_every_row_back(tmp_path, monkeypatch):
+    """Checks written by the code of migration 18 move into `check_kinds` + `check_results`:
+    the `checks` view gives back every row with its id, the overview the same failing counts,
+    no other table changes, and the checks take fewer bytes."""
+    from archive_helpers import dump
+    path = tmp_path / "v18.db"
+    _v17_archive(path, monkeypatch, upto=18)
+    conn = sqlite3.connect(path)
+    # A row a user or an older checker wrote without scope, expression or version.
+    conn.execute("INSERT INTO checks (report_id, version_id, check_id, status) "
+                 "SELECT report_id, version_id, 'U-OLD', 'warn' FROM checks WHERE id = 1")
+    conn.commit()
+    q = "SELECT * FROM checks ORDER BY id"
+    checks_before = conn.execute(q).fetchall()
+    overview_before = conn.execute("SELECT * FROM report_overview ORDER BY id").fetchall()
+    bytes_before = conn.execute("SELECT SUM(payload) FROM dbstat WHERE name LIKE '%checks%'").fetchone()[0]
+    before = dump(conn)
+    conn.close()
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:19])   # this migration alone
+    conn = open_db(path).conn
+    assert schema.current_version(conn) == 19
+    assert "checks" in names(conn, "view") and "checks" not in names(conn, "table")
+    after = dump(conn)
+    assert after.pop("schema_version")[:-1] == before.pop("schema_version")
+    before.pop("checks"), after.pop("check_kinds"), after.pop("check_results")
+    assert after == before   # no other table touched
+    got = conn.execute(q).fetchall()
+    assert got == checks_before and len(got) > 300
+    assert {r[6] for r in got} >= {"pass", "fail", "not_assessable"}
+    assert [r[3:8] for r in got if r[3] == 'U-OLD'] == [('U-OLD', None, None, 'warn', None)]   # NULLs stay NULL
+    assert conn.execute("SELECT * FROM report_overview ORDER BY id").fetchall() == overview_before
+    kinds = conn.execute("SELECT COUNT(*) FROM check_kinds").fetchone()[0]
+    assert kinds < len(got) / 3
+    bytes_after = conn.execute("SELECT SUM(payload) FROM dbstat WHERE name LIKE 'check_%' "
+                               "OR name LIKE 'idx_check_results%' OR name LIKE '%check_kinds%'").fetchone()[0]
+    assert bytes_after < bytes_before * 0.8   # seven reports; ~0.5 on the demo's 345
+
+
+def test_checks_view_takes_inserts_updates_and_deletes(tmp_path):
+    """Writing through the `checks` view: a new kind is named once (NULL scope and expression
+    included), is_current defaults to 1, an update changes one row, a bad status is refused as
+    the old table's CHECK refused it."""
+    from archive_helpers import store
+
+    from archive.writer import Archive
+    from bench.synthetic import make_doc
+    arc = Archive(tmp_path / "a.db")
+    store(arc, make_doc("某县第1局", 2022), "http://t/1")
+    conn = arc.db.conn
+    rid, vid = conn.execute("SELECT report_id, id FROM report_versions").fetchone()
+    kinds = conn.execute("SELECT COUNT(*) FROM check_kinds").fetchone()[0]
+    ins = "INSERT INTO checks (report_id, version_id, check_id, scope, status, detail) VALUES (?, ?, ?, ?, ?, ?)"
+    for detail in ("一", "二"):
+        conn.execute(ins, [rid, vid, "U-TEST", None, "warn", detail])
+    assert conn.execute("SELECT COUNT(*) FROM check_kinds").fetchone()[0] == kinds + 1
+    rows = conn.execute("SELECT id, scope, expression, is_current, detail FROM checks WHERE check_id = 'U-TEST' "
+                        "ORDER BY id").fetchall()
+    assert [r[1:] for r in rows] == [(None, None, 1, "一"), (None, None, 1, "二")]
+    conn.execute("UPDATE checks SET is_current = 0 WHERE id = ?", [rows[0][0]])
+    assert conn.execute("SELECT is_current FROM checks WHERE check_id = 'U-TEST' ORDER BY id").fetchall() == [(0,), (1,)]
+    conn.execute("UPDATE checks SET scope = 't3/total' WHERE id = ?", [rows[1][0]])
+    assert conn.execute("SELECT COUNT(*) FROM check_kinds").fetchone()[0] == kinds + 2
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute(ins, [rid, vid, "U-TEST", None, "passed", ""])
+    conn.execute("DELETE FROM checks WHERE check_id = 'U-TEST'")
+    assert conn.execute("SELECT COUNT(*) FROM check_results r JOIN check_kinds k ON k.id = r.kind_id "
+                        "WHERE k.check_id = 'U-TEST'").fetchone()[0] == 0
+    arc.close()
+
+
+def test_migration_20_stores_each_body_once_and_gives_every_document_back(tmp_path, monkeypatch):
+    """Documents written by the code of migration 19 keep their body; after migration 20 the
+    versions whose body is their report's lend it: `version_documents` gives back every document
+    as it was, no other table changes, and report_versions takes fewer bytes."""
+    from archive_helpers import dump
+
+    from archive import versiondoc
+    path = tmp_path / "v19.db"
+    _v17_archive(path, monkeypatch, upto=19)
+    conn = sqlite3.connect(path)
+    docs_before = {i: versiondoc.load(d) for i, d in conn.execute("SELECT id, document FROM report_versions")}
+    bytes_before = conn.execute("SELECT SUM(payload) FROM dbstat WHERE name = 'report_versions'").fetchone()[0]
+    before = dump(conn)
+    conn.close()
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:20])
+    conn = open_db(path).conn
+    assert schema.current_version(conn) == 20
+    lent = conn.execute(f"SELECT COUNT(*) FROM report_versions WHERE document LIKE '%\"{versiondoc.LENT}\"%'"
+                        ).fetchone()[0]
+    assert lent == len(docs_before) > 5
+    after = dump(conn)
+    assert after.pop("schema_version")[:-1] == before.pop("schema_version")
+    before.pop("report_versions"), after.pop("report_versions")
+    assert after == before
+    assert {i: versiondoc.load(d) for i, d in conn.execute("SELECT id, document FROM version_documents")} \
+        == docs_before
+    bytes_after = conn.execute("SELECT SUM(payload) FROM dbstat WHERE name = 'report_versions'").fetchone()[0]
+    assert bytes_after < bytes_before * 0.6
+
+
+def test_migration_21_keeps_every_paragraph_band_and_the_copy_lookup(tmp_path, monkeypatch):
+    """The LSH rows move into a WITHOUT ROWID table keyed by (report, paragraph, band): the same
+    rows, the bucket lookup of X-COPY-OTHER by index, deleting a report's rows by key."""
+    path = tmp_path / "v20.db"
+    _v17_archive(path, monkeypatch, upto=20)
+    conn = sqlite3.connect(path)
+    q = "SELECT band, bucket, report_id, para_no FROM paragraph_bands ORDER BY 3, 4, 1"
+    rows = conn.execute(q).fetchall()
+    assert len(rows) > 50
+    conn.close()
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:21])
+    conn = open_db(path).conn
+    assert conn.execute(q).fetchall() == rows
+    band, bucket, rid, _ = rows[0]
+    plan = " ".join(r[3] for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT report_id, para_no FROM paragraph_bands WHERE band = ? AND bucket = ?",
+        [band, bucket]))
+    assert "idx_paragraph_bands_bucket" in plan
+    plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN DELETE FROM paragraph_bands WHERE report_id = ?", [rid]))
+    assert "PRIMARY KEY" in plan

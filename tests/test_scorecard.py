@@ -304,7 +304,7 @@ def test_scorecard_page_and_csv_in_chromium(site, tmp_path):
         # an indicator's evidence opens the check result it rests on
         evidence = pg.locator("td[data-col=on_time_declared] a.badge").first
         href = evidence.get_attribute("href")
-        assert "/checks/" in href
+        assert "/checks?id=" in href
         # the CSV download: UTF-8 with a BOM, one line per agency
         with pg.expect_download() as dl:
             pg.click("a.download")

@@ -217,3 +217,35 @@ def test_changed_compares_one_url_with_itself(tmp_path):
     rows = {r["scope"]: r for r in current_checks(arc, rid, "P-CHANGED")}
     assert rows["page http://real.test/nb/a.html"]["status"] == "pass"
     assert rows["page http://real.test/nb/b.html"]["status"] == "warn"
+
+
+def test_the_body_is_stored_once_and_every_version_keeps_its_own(tmp_path):
+    """The current page version lends its body to reports.body_text; when an edit changes the
+    body, the earlier version gets its own body back before the report's changes, so every
+    version still reads as extracted (docs/archive.md#version-documents)."""
+    from pathlib import Path
+
+    from archive import versiondoc
+    from pipelines.extract.document import extract_document
+    arc = Archive(tmp_path / "a.db")
+    conn = arc.db.conn
+    seed = sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))[0].read_bytes()
+    first = extract_document(seed)
+    assert sum(1 for s in first["sections"] if s.get("text")) >= 3
+    rid, v1, _, _ = store(arc, first, "http://t/a", seen_at="2024-01-10T00:00:00Z", body=seed)
+    raw = conn.execute("SELECT document FROM report_versions WHERE id = ?", [v1]).fetchone()[0]
+    assert first["body_text"][:40] not in raw and f'"{versiondoc.LENT}"' in raw
+    assert versiondoc.fetch(conn, v1)["body_text"] == first["body_text"]
+    edited = {**first, "body_text": first["body_text"] + "\n补充说明：更正一处数字。"}
+    _, v2, new, _ = store(arc, edited, "http://t/a", seen_at="2024-02-10T00:00:00Z", body=seed + b"!")
+    assert new and v2 != v1
+    raws = dict(conn.execute("SELECT id, document FROM report_versions"))
+    assert versiondoc.LENT not in raws[v1] and versiondoc.LENT in raws[v2]   # only the current lends
+    assert versiondoc.load(raws[v1])["body_text"] == first["body_text"]
+    assert versiondoc.fetch(conn, v2)["body_text"] == edited["body_text"]
+    assert [s.get("text") for s in versiondoc.fetch(conn, v1)["sections"]] == \
+        [s.get("text") for s in first["sections"]]
+    # A body changed by hand in SQL is given back to the version that lent it, too.
+    conn.execute("UPDATE reports SET body_text = 'x' WHERE id = ?", [rid])
+    assert versiondoc.fetch(conn, v2)["body_text"] == edited["body_text"]
+    arc.close()

@@ -104,8 +104,7 @@ _WS = re.compile(r"\s+")
 
 def _content(conn, version_id: int) -> tuple[str, str | None, str | None]:
     """What a reader sees of a version besides its cells: normalised text, title, date."""
-    doc = versiondoc.load(conn.execute("SELECT document FROM report_versions WHERE id = ?",
-                                       [version_id]).fetchone()[0])
+    doc = versiondoc.fetch(conn, version_id)
     return _WS.sub("", doc.get("body_text") or ""), doc.get("title"), doc.get("published")
 
 

@@ -265,9 +265,12 @@ async def report_page(datasette, request):
     report = found[0]
     versions = await rows(db, "SELECT v.*, c.url AS capture_url, c.final_url, c.fetched_at, "
                               "c.status AS http_status, c.content_type, c.size, c.warc_file, "
-                              "c.warc_offset, c.run_id FROM report_versions v "
-                              "JOIN captures c ON c.id = v.capture_id WHERE v.report_id = ? "
+                              "c.warc_offset, c.run_id, d.document AS full_document "
+                              "FROM report_versions v JOIN captures c ON c.id = v.capture_id "
+                              "JOIN version_documents d ON d.id = v.id WHERE v.report_id = ? "
                               "ORDER BY v.seen_at, v.id", [report_id])
+    for v in versions:   # a version that lends its body to the report gets it back (docs/archive.md)
+        v["document"] = v.pop("full_document")
     current = next((v for v in versions if v["id"] == report["current_version_id"]),
                    versions[-1] if versions else None)
     vid = current["id"] if current else -1
