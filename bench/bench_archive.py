@@ -31,9 +31,12 @@ import os
 import random
 import shutil
 import sqlite3
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # `python bench/…py` as `make bench` runs it
 
 VIEWS = ("t2_wide", "t3_wide", "t4_wide", "report_overview")
 LAYOUTS = ("word", "editor")

@@ -16,8 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # `python bench/…py` as `make bench` runs it
 
 from archive.checks import copies
 from archive.writer import Archive
