@@ -517,26 +517,32 @@ def _m_sections_as_offsets(conn: sqlite3.Connection) -> None:
         conn.executemany("UPDATE report_versions SET document = ? WHERE id = ?", new)
 
 
-# Cells in a compact table (issue 16, docs/archive.md#cells): each (tbl, row_key, col_key) is
-# named once in `cell_keys`; `cell_values` is keyed by (version, key) WITHOUT ROWID, the
-# report comes from the version, the capture only where it is not the version's, the semantic
-# as a small code. `cells` stays, as a view with the columns it always had (`key_id`, numbered
-# in the order keys first appear, in place of `id`: ORDER BY it for document order), and
+# Cells in a compact table (issue 16, docs/archive.md#cells): each (tbl, row_key) is named once
+# in `cell_rows`, each col_key once in `cell_cols`; `cell_values` is keyed by (version, row, col)
+# WITHOUT ROWID, so a version's cells are stored row by row: the wide views group them in key
+# order and stream (a first page reads ~100 rows, not the whole archive). The report comes from
+# the version, the capture only where it is not the version's, the semantic as a small code.
+# `cells` stays, as a view with the columns it always had (`row_id`, `col_id` in place of `id`,
+# numbered in the order rows and columns first appear: ORDER BY them for the printed order), and
 # inserting into it goes through a trigger, so readers and the writer see one door.
 _SEMANTIC_CODES = {"ZERO": 0, "NUMERIC": 1, "EMPTY": 2, "NA": 3, "TEXT": 4}   # 0 and 1 cost no bytes
 _SEMANTIC_NAME = "CASE {x} " + " ".join(f"WHEN {n} THEN '{k}'" for k, n in _SEMANTIC_CODES.items()) + " END"
 _SEMANTIC_CODE = "CASE {x} " + " ".join(f"WHEN '{k}' THEN {n}" for k, n in _SEMANTIC_CODES.items()) + " END"
 M_CODED_CELLS_TABLES = """
-CREATE TABLE cell_keys (
+CREATE TABLE cell_rows (
     id INTEGER PRIMARY KEY,
     tbl TEXT NOT NULL CHECK (tbl IN ('t2', 't3', 't4')),
     row_key TEXT NOT NULL,
-    col_key TEXT NOT NULL,
-    UNIQUE (tbl, row_key, col_key)
+    UNIQUE (tbl, row_key)
+);
+CREATE TABLE cell_cols (
+    id INTEGER PRIMARY KEY,
+    col_key TEXT NOT NULL UNIQUE
 );
 CREATE TABLE cell_values (
     version_id INTEGER NOT NULL REFERENCES report_versions(id),
-    key_id INTEGER NOT NULL REFERENCES cell_keys(id),
+    row_id INTEGER NOT NULL REFERENCES cell_rows(id),
+    col_id INTEGER NOT NULL REFERENCES cell_cols(id),
     value REAL,
     raw TEXT,
     semantic INTEGER NOT NULL CHECK (semantic BETWEEN 0 AND 4),
@@ -544,17 +550,18 @@ CREATE TABLE cell_values (
     capture_id INTEGER REFERENCES captures(id),   -- NULL: the version's own capture
     source TEXT,
     confidence REAL,
-    PRIMARY KEY (version_id, key_id)
+    PRIMARY KEY (version_id, row_id, col_id)
 ) WITHOUT ROWID;
-CREATE INDEX idx_cell_values_key ON cell_values(key_id);
+CREATE INDEX idx_cell_values_key ON cell_values(row_id, col_id);
 """
 M_CODED_CELLS_VIEW = f"""
 CREATE VIEW cells AS
-SELECT v.report_id, cv.version_id, cv.key_id, k.tbl, k.row_key, k.col_key, cv.value, cv.raw,
-    {_SEMANTIC_NAME.format(x="cv.semantic")} AS semantic, cv.locator,
+SELECT v.report_id, cv.version_id, cv.row_id, cv.col_id, k.tbl, k.row_key, cc.col_key, cv.value,
+    cv.raw, {_SEMANTIC_NAME.format(x="cv.semantic")} AS semantic, cv.locator,
     COALESCE(cv.capture_id, v.capture_id) AS capture_id, cv.source, cv.confidence
 FROM cell_values cv
-JOIN cell_keys k ON k.id = cv.key_id
+JOIN cell_rows k ON k.id = cv.row_id
+JOIN cell_cols cc ON cc.id = cv.col_id
 JOIN report_versions v ON v.id = cv.version_id;
 CREATE TRIGGER cells_insert INSTEAD OF INSERT ON cells BEGIN
     SELECT RAISE(ABORT, 'cells: tbl must be t2, t3 or t4') WHERE new.tbl NOT IN ('t2', 't3', 't4');
@@ -563,10 +570,13 @@ CREATE TRIGGER cells_insert INSTEAD OF INSERT ON cells BEGIN
     SELECT RAISE(ABORT, 'cells: report_id is not the version''s report')
         WHERE new.report_id IS NOT NULL
         AND new.report_id IS NOT (SELECT report_id FROM report_versions WHERE id = new.version_id);
-    INSERT OR IGNORE INTO cell_keys (tbl, row_key, col_key) VALUES (new.tbl, new.row_key, new.col_key);
-    INSERT INTO cell_values (version_id, key_id, value, raw, semantic, locator, capture_id, source, confidence)
+    INSERT OR IGNORE INTO cell_rows (tbl, row_key) VALUES (new.tbl, new.row_key);
+    INSERT OR IGNORE INTO cell_cols (col_key) VALUES (new.col_key);
+    INSERT INTO cell_values (version_id, row_id, col_id, value, raw, semantic, locator, capture_id,
+        source, confidence)
     VALUES (new.version_id,
-        (SELECT id FROM cell_keys WHERE tbl = new.tbl AND row_key = new.row_key AND col_key = new.col_key),
+        (SELECT id FROM cell_rows WHERE tbl = new.tbl AND row_key = new.row_key),
+        (SELECT id FROM cell_cols WHERE col_key = new.col_key),
         new.value, new.raw, {_SEMANTIC_CODE.format(x="new.semantic")}, new.locator,
         NULLIF(new.capture_id, (SELECT capture_id FROM report_versions WHERE id = new.version_id)),
         new.source, new.confidence);
@@ -574,11 +584,33 @@ END;
 """
 
 
+def _coded_wide_view(name: str, table: str, cols: list[str]) -> str:
+    """A wide view over `cell_values` grouped in its key order (report, its current version, row):
+    rows come out as they are read, so LIMIT stops early, and `WHERE report_id/report_year/agency
+    = …` is pushed into the view (they are grouped on too; they depend on the report). CROSS JOIN
+    keeps that loop order: SQLite's planner could otherwise start from the row keys and sort."""
+    value = _AS_NUMBER.replace("c.value", "cv.value")
+    pivots = ",\n    ".join(
+        f"MAX(CASE WHEN cc.col_key = '{k}' THEN {value} END) AS {k.replace('.', '_')}" for k in cols)
+    return f"""
+CREATE VIEW {name} AS
+SELECT r.id AS report_id, cv.version_id, r.agency, r.report_year, r.format, k.row_key,
+    {pivots},
+    r.url AS report_url
+FROM reports r
+CROSS JOIN cell_values cv ON cv.version_id = r.current_version_id
+CROSS JOIN cell_rows k ON k.id = cv.row_id
+CROSS JOIN cell_cols cc ON cc.id = cv.col_id
+WHERE k.tbl = '{table}'
+GROUP BY r.id, cv.version_id, cv.row_id, r.agency, r.report_year, r.format, r.url;
+"""
+
+
 def _m_coded_cells(conn: sqlite3.Connection) -> None:
-    """Migration 18: `cells` becomes the view over `cell_keys` and `cell_values`. Every row is
-    carried over; an archive whose cells the new keys could not hold as they are (two cells of
-    one version under one key, a cell whose report is not its version's) stops the migration
-    with that reason rather than losing a row."""
+    """Migration 18: `cells` becomes the view over `cell_rows`, `cell_cols` and `cell_values`, and
+    the wide views read those. Every row is carried over; an archive whose cells the new keys
+    could not hold as they are (two cells of one version under one key, a cell whose report is
+    not its version's) stops the migration with that reason rather than losing a row."""
     dup = conn.execute("SELECT version_id, tbl, row_key, col_key FROM cells GROUP BY 1, 2, 3, 4 "
                        "HAVING COUNT(*) > 1 LIMIT 1").fetchone()
     if dup:
@@ -589,20 +621,26 @@ def _m_coded_cells(conn: sqlite3.Connection) -> None:
         raise sqlite3.IntegrityError(f"migration 18: cell {odd[0]} is not of its version's report")
     for stmt in _statements(M_CODED_CELLS_TABLES):
         conn.execute(stmt)
-    # Keys numbered in the order they first appear: cell_values then reads in document order.
-    conn.execute("INSERT INTO cell_keys (tbl, row_key, col_key) SELECT tbl, row_key, col_key FROM cells "
-                 "GROUP BY 1, 2, 3 ORDER BY MIN(id)")
-    conn.execute(f"""INSERT INTO cell_values (version_id, key_id, value, raw, semantic, locator,
+    # Rows and columns numbered in the order they first appear: the printed order.
+    conn.execute("INSERT INTO cell_rows (tbl, row_key) SELECT tbl, row_key FROM cells "
+                 "GROUP BY 1, 2 ORDER BY MIN(id)")
+    conn.execute("INSERT INTO cell_cols (col_key) SELECT col_key FROM cells GROUP BY 1 ORDER BY MIN(id)")
+    conn.execute(f"""INSERT INTO cell_values (version_id, row_id, col_id, value, raw, semantic, locator,
                          capture_id, source, confidence)
-        SELECT c.version_id, k.id, c.value, c.raw, {_SEMANTIC_CODE.format(x="c.semantic")}, c.locator,
-            NULLIF(c.capture_id, v.capture_id), c.source, c.confidence
-        FROM cells c JOIN cell_keys k ON k.tbl = c.tbl AND k.row_key = c.row_key AND k.col_key = c.col_key
+        SELECT c.version_id, k.id, cc.id, c.value, c.raw, {_SEMANTIC_CODE.format(x="c.semantic")},
+            c.locator, NULLIF(c.capture_id, v.capture_id), c.source, c.confidence
+        FROM cells c JOIN cell_rows k ON k.tbl = c.tbl AND k.row_key = c.row_key
+        JOIN cell_cols cc ON cc.col_key = c.col_key
         JOIN report_versions v ON v.id = c.version_id
-        ORDER BY c.version_id, k.id""")
+        ORDER BY c.version_id, k.id, cc.id""")
+    for view in ("t2_wide", "t3_wide", "t4_wide"):
+        conn.execute(f"DROP VIEW IF EXISTS {view}")
     conn.execute("DROP TABLE cells")
     for stmt in _statements(M_CODED_CELLS_VIEW):
         conn.execute(stmt)
-
+    for name, table, keys in (("t2_wide", "t2", canon.T2_COLS), ("t3_wide", "t3", canon.T3_COLS),
+                              ("t4_wide", "t4", canon.T4_COLS)):
+        conn.execute(_coded_wide_view(name, table, [k.key for k in keys]))
 
 
 # Checks in a compact table (issue 16, docs/archive.md#checks): what a check is (its id, version,
@@ -761,7 +799,7 @@ MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existi
                     _m_operands_by_definition,
                     # 17: version documents hold the body text once, sections as offsets (issue 16)
                     _m_sections_as_offsets,
-                    # 18: cells as coded keys in a WITHOUT ROWID table behind the `cells` view (issue 16)
+                    # 18: cells keyed by (version, row, col) WITHOUT ROWID behind the `cells` view (issue 16)
                     _m_coded_cells,
                     # 19: checks as coded kinds behind the `checks` view (issue 16)
                     _m_coded_checks,

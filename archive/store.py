@@ -312,7 +312,7 @@ def _with_sibling_pictures(conn, report_id: int, att_id: int, doc: dict) -> dict
         "SELECT c.tbl, c.row_key, c.col_key, c.value, c.raw, c.semantic, c.locator, c.capture_id, c.source, "
         "c.confidence FROM report_versions v JOIN attachments a ON a.id = v.attachment_id "
         "JOIN cells c ON c.version_id = v.id WHERE v.report_id = ? AND v.part = 'attachment' "
-        "AND v.is_current = 1 AND a.id != ? AND a.doc_type = 'image' ORDER BY v.id DESC, c.key_id",
+        "AND v.is_current = 1 AND a.id != ? AND a.doc_type = 'image' ORDER BY v.id DESC, c.row_id, c.col_id",
         [report_id, att_id]).fetchall()
     seen, extra = set(), []
     for t, r, c, value, raw, sem, loc, cap, src, conf in rows:

@@ -75,7 +75,7 @@ def _rows(conn, table: str, where: str = "") -> list[tuple]:
     for row in cur:
         rec = []
         for c, v in zip(cols, row):
-            if c in ("id", "key_id") or c in TIMESTAMPS:   # numbered in each file's own order
+            if c in ("id", "row_id", "col_id") or c in TIMESTAMPS:   # numbered in each file's own order
                 continue
             if table == "report_versions" and c == "sha256":
                 continue   # the capture's bytes: the farm's pages carry its random port

@@ -300,7 +300,7 @@ _COPY_PLAN: list[tuple[str, str, dict[str, str]]] = [
                                "attachment_id": "x.attachment_id + :A"}),
     ("cells", "id", {"id": None, "report_id": "x.report_id + :R", "version_id": "x.version_id + :V",
                      "capture_id": "x.capture_id + :C"}),
-    # since migration 18 `cells` is a view: its rows live in cell_values (cell_keys is shared)
+    # since migration 18 `cells` is a view: its rows live in cell_values (cell_rows and cell_cols are shared)
     ("cell_values", "version_id", {"version_id": "x.version_id + :V", "capture_id": "x.capture_id + :C"}),
     ("checks", "id", {"id": None, "report_id": "x.report_id + :R", "version_id": "x.version_id + :V"}),
     # since migration 19 `checks` is a view: its rows live in check_results (check_kinds is shared)

@@ -10,7 +10,7 @@ from archive import schema, search
 from archive.schema import MIGRATIONS, open_db
 
 REQUIRED_TABLES = {"sources", "crawl_runs", "captures", "reports", "report_versions", "attachments",
-                   "cell_keys", "cell_values", "check_kinds", "check_results", "agency_aliases", "report_urls", "reports_seg",
+                   "cell_rows", "cell_cols", "cell_values", "check_kinds", "check_results", "agency_aliases", "report_urls", "reports_seg",
                    "schema_version", "derive_queue"}
 REQUIRED_VIEWS = {"cells", "checks", "t2_wide", "t3_wide", "t4_wide", "report_overview"}
 
@@ -289,7 +289,7 @@ _CELL_COLS = ("report_id, version_id, tbl, row_key, col_key, value, raw, semanti
 
 
 def test_migration_18_codes_cells_and_gives_every_row_back(tmp_path, monkeypatch):
-    """Cells written by the code of migration 17 move into `cell_keys` + `cell_values`: the
+    """Cells written by the code of migration 17 move into `cell_rows`, `cell_cols` and `cell_values`: the
     `cells` view gives back every row as it was (ids aside), the wide views the same tables,
     and no other table changes; the compact table is smaller than the one it replaces."""
     from archive_helpers import dump
@@ -309,13 +309,18 @@ def test_migration_18_codes_cells_and_gives_every_row_back(tmp_path, monkeypatch
     assert "cells" in names(conn, "view") and "cells" not in names(conn, "table")
     after = dump(conn)
     assert after.pop("schema_version")[:-1] == before.pop("schema_version")
-    before.pop("cells"), after.pop("cell_keys"), after.pop("cell_values")
+    before.pop("cells"), after.pop("cell_rows"), after.pop("cell_cols"), after.pop("cell_values")
     assert after == before   # no other table touched
     got = conn.execute(q).fetchall()
     assert got == cells_before and len(got) > 500
     assert any(r[10] == "ocr" and r[11] == 0.93 for r in got)
     for v, rows in wide_before.items():
         assert conn.execute(f"SELECT * FROM {v} ORDER BY 1, 2, row_key").fetchall() == rows
+        # Grouped in key order: a first page streams, one report is looked up by its key.
+        plan = " | ".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {v} LIMIT 101"))
+        assert "TEMP B-TREE" not in plan, plan
+        plan = " | ".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {v} WHERE report_id = 3"))
+        assert "SEARCH r USING INTEGER PRIMARY KEY" in plan and "SCAN r" not in plan, plan
     # Only a cell read from another capture than its version's keeps its capture id.
     assert conn.execute("SELECT COUNT(capture_id) FROM cell_values").fetchone()[0] == 1
     bytes_after = conn.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'cell%' "
@@ -354,11 +359,11 @@ def test_cells_view_takes_inserts_and_refuses_bad_ones(tmp_path):
     store(arc, make_doc("某县第1局", 2022), "http://t/1")
     conn = arc.db.conn
     rid, vid, cap = conn.execute("SELECT report_id, id, capture_id FROM report_versions").fetchone()
-    keys = conn.execute("SELECT COUNT(*) FROM cell_keys").fetchone()[0]
+    keys = conn.execute("SELECT COUNT(*) FROM cell_rows").fetchone()[0]
     ins = ("INSERT INTO cells (report_id, version_id, tbl, row_key, col_key, value, raw, semantic, capture_id) "
            "VALUES (?, ?, ?, ?, ?, 3, '3', ?, ?)")
     conn.execute(ins, [rid, vid, "t3", "extra:其他", "total", "NUMERIC", None])
-    assert conn.execute("SELECT COUNT(*) FROM cell_keys").fetchone()[0] == keys + 1
+    assert conn.execute("SELECT COUNT(*) FROM cell_rows").fetchone()[0] == keys + 1   # a new row, an old column
     assert conn.execute("SELECT report_id, capture_id, semantic, value FROM cells WHERE row_key = 'extra:其他'"
                         ).fetchone() == (rid, cap, "NUMERIC", 3.0)
     for tbl, sem, report, why in (("t9", "NUMERIC", rid, "tbl must be"), ("t3", "NUMBER", rid, "semantic must be"),
