@@ -47,6 +47,10 @@ PARAMS = {
     "agency_t3_across_years": {"agency": "海宁市教育局"},
     "agency_tables_across_years": {"agency": "海宁市教育局", "tbl": ""},
     "search_reports": {"q": "复议"},
+    "reports_without_tables": {"year": "2022"},
+    "late_by_observation": {"year": "2022"},
+    "agencies": {"q": "海宁"},
+    "source_health": {"status": ""},
 }
 # The same queries with every filter left blank (the form as first opened).
 BLANK = {name: {k: ("复议" if k == "q" else "") for k in p} for name, p in PARAMS.items()}
@@ -126,7 +130,7 @@ def main() -> None:
     assert not missing, f"add parameters for {missing}"
     conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
     n = conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
-    cells = conn.execute("SELECT MAX(id) FROM cells").fetchone()[0]
+    cells = conn.execute("SELECT COUNT(*) FROM cell_values").fetchone()[0]
     conn.close()
     print(f"\narchive: {n:,} reports, ~{cells:,} cells, {path.stat().st_size / 2**20:,.0f} MiB")
     db_name = path.stem
