@@ -284,6 +284,26 @@ def _v17_archive(path, monkeypatch, upto=17):
         arc.close()
 
 
+def _migrate_alone(path, monkeypatch, n, gone=(), added=()):
+    """Apply migration `n` alone to the archive at `path` and return its connection; every
+    table but `gone` (before) and `added` (after) is left exactly as it was."""
+    from archive_helpers import dump
+    conn = sqlite3.connect(path)
+    before = dump(conn)
+    conn.close()
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:n])
+    conn = open_db(path).conn
+    assert schema.current_version(conn) == n
+    after = dump(conn)
+    assert after.pop("schema_version")[:-1] == before.pop("schema_version")
+    for t in gone:
+        before.pop(t)
+    for t in added:
+        after.pop(t)
+    assert after == before   # no other table touched
+    return conn
+
+
 _CELL_COLS = ("report_id, version_id, tbl, row_key, col_key, value, raw, semantic, locator, capture_id, "
               "source, confidence")
 
@@ -292,7 +312,6 @@ def test_migration_18_codes_cells_and_gives_every_row_back(tmp_path, monkeypatch
     """Cells written by the code of migration 17 move into `cell_rows`, `cell_cols` and `cell_values`: the
     `cells` view gives back every row as it was (ids aside), the wide views the same tables,
     and no other table changes; the compact table is smaller than the one it replaces."""
-    from archive_helpers import dump
     path = tmp_path / "v17.db"
     _v17_archive(path, monkeypatch)
     conn = sqlite3.connect(path)
@@ -301,16 +320,9 @@ def test_migration_18_codes_cells_and_gives_every_row_back(tmp_path, monkeypatch
     wide_before = {v: conn.execute(f"SELECT * FROM {v} ORDER BY 1, 2, row_key").fetchall()
                    for v in ("t2_wide", "t3_wide", "t4_wide")}
     bytes_before = conn.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE '%cells%'").fetchone()[0]
-    before = dump(conn)
     conn.close()
-    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:18])   # this migration alone
-    conn = open_db(path).conn
-    assert schema.current_version(conn) == 18
+    conn = _migrate_alone(path, monkeypatch, 18, gone=["cells"], added=["cell_rows", "cell_cols", "cell_values"])
     assert "cells" in names(conn, "view") and "cells" not in names(conn, "table")
-    after = dump(conn)
-    assert after.pop("schema_version")[:-1] == before.pop("schema_version")
-    before.pop("cells"), after.pop("cell_rows"), after.pop("cell_cols"), after.pop("cell_values")
-    assert after == before   # no other table touched
     got = conn.execute(q).fetchall()
     assert got == cells_before and len(got) > 500
     assert any(r[10] == "ocr" and r[11] == 0.93 for r in got)
@@ -379,7 +391,6 @@ def test_migration_19_codes_checks_and_gives_every_row_back(tmp_path, monkeypatc
     """Checks written by the code of migration 18 move into `check_kinds` + `check_results`:
     the `checks` view gives back every row with its id, the overview the same failing counts,
     no other table changes, and the checks take fewer bytes."""
-    from archive_helpers import dump
     path = tmp_path / "v18.db"
     _v17_archive(path, monkeypatch, upto=18)
     conn = sqlite3.connect(path)
@@ -391,16 +402,9 @@ def test_migration_19_codes_checks_and_gives_every_row_back(tmp_path, monkeypatc
     checks_before = conn.execute(q).fetchall()
     overview_before = conn.execute("SELECT * FROM report_overview ORDER BY id").fetchall()
     bytes_before = conn.execute("SELECT SUM(payload) FROM dbstat WHERE name LIKE '%checks%'").fetchone()[0]
-    before = dump(conn)
     conn.close()
-    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:19])   # this migration alone
-    conn = open_db(path).conn
-    assert schema.current_version(conn) == 19
+    conn = _migrate_alone(path, monkeypatch, 19, gone=["checks"], added=["check_kinds", "check_results"])
     assert "checks" in names(conn, "view") and "checks" not in names(conn, "table")
-    after = dump(conn)
-    assert after.pop("schema_version")[:-1] == before.pop("schema_version")
-    before.pop("checks"), after.pop("check_kinds"), after.pop("check_results")
-    assert after == before   # no other table touched
     got = conn.execute(q).fetchall()
     assert got == checks_before and len(got) > 300
     assert {r[6] for r in got} >= {"pass", "fail", "not_assessable"}
@@ -449,26 +453,17 @@ def test_migration_20_stores_each_body_once_and_gives_every_document_back(tmp_pa
     """Documents written by the code of migration 19 keep their body; after migration 20 the
     versions whose body is their report's lend it: `version_documents` gives back every document
     as it was, no other table changes, and report_versions takes fewer bytes."""
-    from archive_helpers import dump
-
     from archive import versiondoc
     path = tmp_path / "v19.db"
     _v17_archive(path, monkeypatch, upto=19)
     conn = sqlite3.connect(path)
     docs_before = {i: versiondoc.load(d) for i, d in conn.execute("SELECT id, document FROM report_versions")}
     bytes_before = conn.execute("SELECT SUM(payload) FROM dbstat WHERE name = 'report_versions'").fetchone()[0]
-    before = dump(conn)
     conn.close()
-    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:20])
-    conn = open_db(path).conn
-    assert schema.current_version(conn) == 20
+    conn = _migrate_alone(path, monkeypatch, 20, gone=["report_versions"], added=["report_versions"])
     lent = conn.execute(f"SELECT COUNT(*) FROM report_versions WHERE document LIKE '%\"{versiondoc.LENT}\"%'"
                         ).fetchone()[0]
     assert lent == len(docs_before) > 5
-    after = dump(conn)
-    assert after.pop("schema_version")[:-1] == before.pop("schema_version")
-    before.pop("report_versions"), after.pop("report_versions")
-    assert after == before
     assert {i: versiondoc.load(d) for i, d in conn.execute("SELECT id, document FROM version_documents")} \
         == docs_before
     bytes_after = conn.execute("SELECT SUM(payload) FROM dbstat WHERE name = 'report_versions'").fetchone()[0]

@@ -50,15 +50,15 @@ def _conn(db):
 def version_doc(db, version_id: int) -> dict:
     """The extract JSON of a stored version, rebuilt from its row and its cells."""
     conn = _conn(db)
-    row = conn.execute("SELECT NULL, v.format, r.body_text, r.report_year, r.agency, r.kind "
-                       "FROM report_versions v JOIN reports r ON r.id = v.report_id "
-                       "WHERE v.id = ?", [version_id]).fetchone()
+    fmt, body, year, agency, kind = conn.execute(
+        "SELECT v.format, r.body_text, r.report_year, r.agency, r.kind "
+        "FROM report_versions v JOIN reports r ON r.id = v.report_id WHERE v.id = ?", [version_id]).fetchone()
     doc = versiondoc.fetch(conn, version_id)   # with its body, also when it lends it
-    doc["kind"] = row[5]   # the settled kind (correction, graphic…), not the extractor's guess
-    doc.setdefault("format", row[1])
-    doc.setdefault("body_text", row[2])
-    doc.setdefault("report_year", row[3])
-    doc.setdefault("agency", row[4])
+    doc["kind"] = kind   # the settled kind (correction, graphic…), not the extractor's guess
+    doc.setdefault("format", fmt)
+    doc.setdefault("body_text", body)
+    doc.setdefault("report_year", year)
+    doc.setdefault("agency", agency)
     doc["cells"] = [
         {"table": t, "row": r, "col": c, "value": v, "raw": raw, "semantic": s, "locator": loc,
          "capture_id": cap}

@@ -527,10 +527,9 @@ def _table_texts(table, rows: _CharRows, chars_text) -> list[list[str | None]]:
             if cell is None:
                 arr.append(None)
                 continue
-            cx0, _, cx1, _ = cell
-            # the row's characters are inside the cell's top and bottom already (same row bbox)
+            cx0, ctop, cx1, cbottom = cell   # a cell may be shorter than its row: both tests
             mine = [c for c in row_chars if cx0 <= (c["x0"] + c["x1"]) / 2 < cx1
-                    and cell[1] <= (c["top"] + c["bottom"]) / 2 < cell[3]]
+                    and ctop <= (c["top"] + c["bottom"]) / 2 < cbottom]
             arr.append(chars_text(mine) if mine else "")
         out.append(arr)
     return out
