@@ -119,6 +119,7 @@ def main(argv=None):
     ap.add_argument("--pages", type=int, default=0,
                     help="amplify the farm to about this many pages: N/390 farms, each on its own port, their "
                          "sources under distinct ids (e.g. 10000: the memory goal's 10k-page crawl)")
+    ap.add_argument("--keep", type=Path, help="copy this code's archive here (to look at its tables afterwards)")
     a = ap.parse_args(argv)
     from contextlib import ExitStack
 
@@ -139,6 +140,9 @@ def main(argv=None):
             sources = [s for s in sources if s["id"] in ("farm-trs", "farm-yl")]
         reg.dump(sources, tmp / "farm.yml")
         ours = crawl_once(ROOT, tmp, "a")
+        if a.keep:
+            import shutil
+            shutil.copyfile(tmp / "a.db", a.keep)
         older = crawl_once(a.code.resolve(), tmp, "b") if a.code else None
         # POST bodies are not archived: replay POSTs as GET (the farm's proxies accept both).
         urls = [(u, "GET", None, ref) for u, m, ref in ours["rows"]]

@@ -39,6 +39,7 @@ REFERER_ENABLED = True
 # Incremental state lives in the archive; Scrapy's cache would mix rendered and raw bodies.
 HTTPCACHE_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
 
 TWISTED_DNS_RESOLVER = "crawler.resolver.FarmAwareResolver"
@@ -80,6 +81,9 @@ ITEM_PIPELINES = {
 }
 # Scrapy's own AutoThrottle stays on; CrawlDelayMiddleware keeps each slot's Crawl-delay as a floor.
 EXTENSIONS = {
+    # Scrapy 2.19 turns on a local HTTP endpoint that runs Python inside the crawl (for its MCP
+    # server): an unattended crawler must not listen for code, and it costs aiohttp (~15 MB).
+    "scrapy.extensions.remote_control.RemoteControl": None,
     "crawler.extensions.CrawlRunExtension": 100,
     "crawler.progress.ProgressExtension": 200,   # only with NIANBAO_PROGRESS (`crawl --progress`)
 }

@@ -21,7 +21,8 @@ def _crawl(tmp_path, ids, *args):
 
 
 def test_no_browser_for_static_portals(tmp_path):
-    """No Playwright node driver and no Chromium in the crawl's process tree, sampled while it runs."""
+    """No Playwright node driver and no Chromium in the crawl's process tree, sampled while it runs;
+    and no process of the tree listens on a port (Scrapy's remote control runs Python sent to it)."""
     import subprocess
     import time
 
@@ -34,9 +35,12 @@ def test_no_browser_for_static_portals(tmp_path):
                                            "--log-level", "WARNING", *FAST], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seen: set[str] = set()
+        listening: set = set()
         tree = psutil.Process(proc.pid)
         while proc.poll() is None:
             try:
+                for p in [tree, *tree.children(recursive=True)]:
+                    listening |= {c.laddr for c in p.net_connections("inet") if c.status == psutil.CONN_LISTEN}
                 for ch in tree.children(recursive=True):
                     seen.add(" ".join(ch.cmdline()[:2]))
             except psutil.Error:
@@ -45,6 +49,7 @@ def test_no_browser_for_static_portals(tmp_path):
         assert proc.returncode == 0
     assert seen, "no extraction worker was ever seen: the sampling did not work"
     assert not [c for c in seen if "node" in c or "playwright" in c or "chrom" in c], seen
+    assert not listening, listening
     stats = last_run_stats(db)
     assert q(db, "SELECT COUNT(*) FROM reports")[0][0] > 0
     assert q(db, "SELECT COUNT(*) FROM captures WHERE rendered = 1") == [(0,)]
