@@ -147,7 +147,10 @@ def test_stored_report_carries_the_result(tmp_path):
     fails = [r for r in rows if r["status"] == "fail"]
     assert {r["scope"].split("#")[0] for r in fails} == {"text/t3.received", "text/t4.review"}
     assert {r["check_id"] for r in current_checks(arc, rid) if r["status"] == "fail"} == set(g.expected_failures)
-    assert all("原句" in r["detail"] for r in rows if r["scope"] != "text")
+    # What a reader must look up quotes its sentence; a pass quotes its phrase only.
+    assert all("原句" in r["detail"] for r in rows if r["scope"] != "text" and r["status"] != "pass")
+    passed = [r for r in rows if r["status"] == "pass"]
+    assert passed and all("原句" not in r["detail"] and "“" in r["detail"] for r in passed)
 
 
 def fetch(farm, url: str) -> bytes:
