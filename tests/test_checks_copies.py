@@ -187,6 +187,12 @@ def test_a_copy_removed_by_a_new_version_clears_its_pair(tmp_path):
     store(arc, doc, "http://s1.test/2023.html", body=data, content_type="text/html; charset=utf-8", source_id="s1")
     assert [r["status"] for r in copy_results(arc, b)] == ["pass"]
     assert [r["status"] for r in copy_results(arc, a)] == ["pass"]
+    # b's index rows are those of its new version only (the old ones deleted by their keys)
+    conn = arc.db.conn
+    paras = conn.execute("SELECT COUNT(*) FROM paragraph_sigs WHERE report_id = ?", [b]).fetchone()[0]
+    assert 0 < paras < 4
+    assert conn.execute("SELECT COUNT(*) FROM paragraph_bands WHERE report_id = ?", [b]).fetchone()[0] \
+        == paras * copies._bands()[0]
 
 
 def test_repetition_rate_when_the_earlier_year_arrives_later(tmp_path):

@@ -470,6 +470,36 @@ def test_migration_20_stores_each_body_once_and_gives_every_document_back(tmp_pa
     assert bytes_after < bytes_before * 0.6
 
 
+def test_migration_22_keys_paragraph_bands_by_bucket_without_an_index(tmp_path, monkeypatch):
+    """The LSH rows keyed by (band, bucket, report, paragraph): the same rows, the bucket lookup
+    of X-COPY-OTHER by the table's own key, no index left, fewer bytes; and re-indexing a report
+    after the migration replaces its rows (found by their keys) and nothing else."""
+    from archive.checks import copies
+    path = tmp_path / "v21.db"
+    _v17_archive(path, monkeypatch, upto=21)
+    conn = sqlite3.connect(path)
+    q = "SELECT band, bucket, report_id, para_no FROM paragraph_bands ORDER BY 3, 4, 1"
+    rows = conn.execute(q).fetchall()
+    assert len(rows) > 50
+    size = "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE '%paragraph_bands%'"
+    bytes_before = conn.execute(size).fetchone()[0]
+    conn.close()
+    conn = _migrate_alone(path, monkeypatch, 22, gone=["paragraph_bands"], added=["paragraph_bands"])
+    assert conn.execute(q).fetchall() == rows
+    assert conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'paragraph_bands' "
+                        "AND sql IS NOT NULL").fetchall() == []
+    assert conn.execute(size).fetchone()[0] < bytes_before * 0.65
+    band, bucket, rid, _ = rows[0]
+    plan = " ".join(r[3] for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT report_id, para_no FROM paragraph_bands WHERE band = ? AND bucket = ?",
+        [band, bucket]))
+    assert "PRIMARY KEY" in plan and "SCAN" not in plan
+    conn.execute("BEGIN")
+    copies._drop_rows(conn, rid)
+    conn.execute("COMMIT")
+    assert conn.execute(q).fetchall() == [r for r in rows if r[2] != rid]
+
+
 def test_migration_21_keeps_every_paragraph_band_and_the_copy_lookup(tmp_path, monkeypatch):
     """The LSH rows move into a WITHOUT ROWID table keyed by (report, paragraph, band): the same
     rows, the bucket lookup of X-COPY-OTHER by index, deleting a report's rows by key."""

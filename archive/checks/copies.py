@@ -159,8 +159,7 @@ def index_report(conn, report_id: int) -> bool:
         return False
     conn.execute("INSERT INTO copy_index_state (report_id, version_id) VALUES (?, 1) ON CONFLICT(report_id) "
                  "DO UPDATE SET version_id = version_id + 1", [GENERATION_ROW])
-    conn.execute("DELETE FROM paragraph_bands WHERE report_id = ?", [report_id])
-    conn.execute("DELETE FROM paragraph_sigs WHERE report_id = ?", [report_id])
+    _drop_rows(conn, report_id)
     conn.execute("INSERT INTO copy_index_state (report_id, version_id) VALUES (?, ?) "
                  "ON CONFLICT(report_id) DO UPDATE SET version_id = excluded.version_id", [report_id, want])
     if want is None:
@@ -174,6 +173,19 @@ def index_report(conn, report_id: int) -> bool:
                      "VALUES (?, ?, ?, ?, ?)", sigs)
     conn.executemany("INSERT INTO paragraph_bands (band, bucket, report_id, para_no) VALUES (?, ?, ?, ?)", bands)
     return True
+
+
+def _drop_rows(conn, report_id: int) -> None:
+    """Delete the report's signatures and LSH rows. paragraph_bands is keyed by (band, bucket,
+    report, paragraph) with no index by report (schema migration 22): its rows are found by the
+    keys their signatures give, the way they were written."""
+    keys = [(band, key, report_id, no)
+            for no, blob in conn.execute("SELECT para_no, minhash FROM paragraph_sigs WHERE report_id = ?",
+                                         [report_id])
+            for band, key in enumerate(_band_keys(_sig(blob)))]
+    conn.executemany("DELETE FROM paragraph_bands WHERE band = ? AND bucket = ? AND report_id = ? "
+                     "AND para_no = ?", keys)
+    conn.execute("DELETE FROM paragraph_sigs WHERE report_id = ?", [report_id])
 
 
 _MEMO: dict = {}   # (archive file, index generation, report, paragraph) → matches
