@@ -525,9 +525,9 @@ def _m_sections_as_offsets(conn: sqlite3.Connection) -> None:
 # `cells` stays, as a view with the columns it always had (`row_id`, `col_id` in place of `id`,
 # numbered in the order rows and columns first appear: ORDER BY them for the printed order), and
 # inserting into it goes through a trigger, so readers and the writer see one door.
-_SEMANTIC_CODES = {"ZERO": 0, "NUMERIC": 1, "EMPTY": 2, "NA": 3, "TEXT": 4}   # 0 and 1 cost no bytes
-_SEMANTIC_NAME = "CASE {x} " + " ".join(f"WHEN {n} THEN '{k}'" for k, n in _SEMANTIC_CODES.items()) + " END"
-_SEMANTIC_CODE = "CASE {x} " + " ".join(f"WHEN '{k}' THEN {n}" for k, n in _SEMANTIC_CODES.items()) + " END"
+SEMANTIC_CODES = {"ZERO": 0, "NUMERIC": 1, "EMPTY": 2, "NA": 3, "TEXT": 4}   # 0 and 1 cost no bytes
+_SEMANTIC_NAME = "CASE {x} " + " ".join(f"WHEN {n} THEN '{k}'" for k, n in SEMANTIC_CODES.items()) + " END"
+_SEMANTIC_CODE = "CASE {x} " + " ".join(f"WHEN '{k}' THEN {n}" for k, n in SEMANTIC_CODES.items()) + " END"
 M_CODED_CELLS_TABLES = """
 CREATE TABLE cell_rows (
     id INTEGER PRIMARY KEY,
@@ -792,6 +792,93 @@ DROP TABLE paragraph_bands;
 ALTER TABLE paragraph_bands_by_bucket RENAME TO paragraph_bands;
 """
 
+# 23: a cell's locator as a printf form named once (`cell_locators`) and up to four numbers
+# (archive/locators.py). The `cells` view prints it back with printf; archive/store.py writes the
+# parts itself, and an INSERT into the view stores the whole locator as a literal form.
+M_LOCATOR_TABLES = """
+CREATE TABLE cell_locators (
+    id INTEGER PRIMARY KEY,
+    form TEXT NOT NULL UNIQUE
+);
+CREATE TABLE cell_values_located (
+    version_id INTEGER NOT NULL REFERENCES report_versions(id),
+    row_id INTEGER NOT NULL REFERENCES cell_rows(id),
+    col_id INTEGER NOT NULL REFERENCES cell_cols(id),
+    value REAL,
+    raw TEXT,
+    semantic INTEGER NOT NULL CHECK (semantic BETWEEN 0 AND 4),
+    locator_id INTEGER REFERENCES cell_locators(id),
+    loc1 INTEGER, loc2 INTEGER, loc3 INTEGER, loc4 INTEGER,
+    capture_id INTEGER REFERENCES captures(id),   -- NULL: the version's own capture
+    source TEXT,
+    confidence REAL,
+    PRIMARY KEY (version_id, row_id, col_id)
+) WITHOUT ROWID;
+"""
+M_LOCATOR_VIEW = f"""
+CREATE VIEW cells AS
+SELECT v.report_id, cv.version_id, cv.row_id, cv.col_id, k.tbl, k.row_key, cc.col_key, cv.value,
+    cv.raw, {_SEMANTIC_NAME.format(x="cv.semantic")} AS semantic,
+    COALESCE(printf(lf.form, cv.loc1, cv.loc2, cv.loc3, cv.loc4), lf.form) AS locator,   -- printf('') is NULL
+    COALESCE(cv.capture_id, v.capture_id) AS capture_id, cv.source, cv.confidence
+FROM cell_values cv
+JOIN cell_rows k ON k.id = cv.row_id
+JOIN cell_cols cc ON cc.id = cv.col_id
+JOIN report_versions v ON v.id = cv.version_id
+LEFT JOIN cell_locators lf ON lf.id = cv.locator_id;
+CREATE TRIGGER cells_insert INSTEAD OF INSERT ON cells BEGIN
+    SELECT RAISE(ABORT, 'cells: tbl must be t2, t3 or t4') WHERE new.tbl NOT IN ('t2', 't3', 't4');
+    SELECT RAISE(ABORT, 'cells: semantic must be NUMERIC, ZERO, EMPTY, NA or TEXT')
+        WHERE {_SEMANTIC_CODE.format(x="new.semantic")} IS NULL;
+    SELECT RAISE(ABORT, 'cells: report_id is not the version''s report')
+        WHERE new.report_id IS NOT NULL
+        AND new.report_id IS NOT (SELECT report_id FROM report_versions WHERE id = new.version_id);
+    INSERT OR IGNORE INTO cell_rows (tbl, row_key) VALUES (new.tbl, new.row_key);
+    INSERT OR IGNORE INTO cell_cols (col_key) VALUES (new.col_key);
+    INSERT OR IGNORE INTO cell_locators (form)
+        SELECT replace(new.locator, '%', '%%') WHERE new.locator IS NOT NULL;
+    INSERT INTO cell_values (version_id, row_id, col_id, value, raw, semantic, locator_id, capture_id,
+        source, confidence)
+    VALUES (new.version_id,
+        (SELECT id FROM cell_rows WHERE tbl = new.tbl AND row_key = new.row_key),
+        (SELECT id FROM cell_cols WHERE col_key = new.col_key),
+        new.value, new.raw, {_SEMANTIC_CODE.format(x="new.semantic")},
+        (SELECT id FROM cell_locators WHERE form = replace(new.locator, '%', '%%')),
+        NULLIF(new.capture_id, (SELECT capture_id FROM report_versions WHERE id = new.version_id)),
+        new.source, new.confidence);
+END;
+"""
+
+
+def _m_locator_forms(conn: sqlite3.Connection) -> None:
+    """Migration 23: `cell_values` keeps each locator as a form id and its numbers; every row
+    and every locator comes back through the `cells` view as it was."""
+    from archive import locators
+    conn.create_function("nianbao_locator_part", 2, lambda loc, k: locators.split(loc)[k], deterministic=True)
+    for view in ("t2_wide", "t3_wide", "t4_wide", "cells"):
+        conn.execute(f"DROP VIEW IF EXISTS {view}")
+    for stmt in _statements(M_LOCATOR_TABLES):
+        conn.execute(stmt)
+    conn.execute("INSERT INTO cell_locators (form) SELECT nianbao_locator_part(locator, 0) FROM cell_values "
+                 "WHERE locator IS NOT NULL GROUP BY 1 ORDER BY MIN(version_id)")
+    conn.execute("""INSERT INTO cell_values_located (version_id, row_id, col_id, value, raw, semantic,
+            locator_id, loc1, loc2, loc3, loc4, capture_id, source, confidence)
+        SELECT cv.version_id, cv.row_id, cv.col_id, cv.value, cv.raw, cv.semantic, lf.id,
+            nianbao_locator_part(cv.locator, 1), nianbao_locator_part(cv.locator, 2),
+            nianbao_locator_part(cv.locator, 3), nianbao_locator_part(cv.locator, 4),
+            cv.capture_id, cv.source, cv.confidence
+        FROM cell_values cv LEFT JOIN cell_locators lf ON lf.form = nianbao_locator_part(cv.locator, 0)
+        ORDER BY cv.version_id, cv.row_id, cv.col_id""")
+    conn.execute("DROP TABLE cell_values")
+    conn.execute("ALTER TABLE cell_values_located RENAME TO cell_values")
+    conn.execute("CREATE INDEX idx_cell_values_key ON cell_values(row_id, col_id)")
+    for stmt in _statements(M_LOCATOR_VIEW):
+        conn.execute(stmt)
+    for name, table, keys in (("t2_wide", "t2", canon.T2_COLS), ("t3_wide", "t3", canon.T3_COLS),
+                              ("t4_wide", "t4", canon.T4_COLS)):
+        conn.execute(_coded_wide_view(name, table, [k.key for k in keys]))
+
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
                     M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE,
@@ -820,7 +907,9 @@ MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existi
                     # 21: the X-COPY-OTHER LSH rows WITHOUT ROWID, one index fewer (issue 16)
                     M_BANDS_WITHOUT_ROWID,
                     # 22: the LSH rows keyed by bucket, no index at all (issue 16)
-                    M_BANDS_BY_BUCKET]
+                    M_BANDS_BY_BUCKET,
+                    # 23: cell locators as a printf form and numbers (issue 16)
+                    _m_locator_forms]
 
 
 def current_version(conn: sqlite3.Connection) -> int:

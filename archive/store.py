@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 
 import sqlite_utils
 
-from archive import derive, versiondoc
+from archive import derive, locators, versiondoc
 from archive.agency import source_region
 from archive.checks.cross_year import agency_group
+from archive.schema import SEMANTIC_CODES
 from nianbao.identity import Identity, Seen
 
 # Which edition stands for the report when several kinds exist for one agency-year.
@@ -210,14 +212,42 @@ def write_version(db, *, report_id: int, capture_id: int, doc: dict, seen_at: st
     return version_id
 
 
+def _ids(conn, table: str, key: str, wanted: dict) -> dict:
+    """{key: id} of `wanted` (keys in first-seen order) in a name table, adding the new ones in
+    that order (rows, columns and locator forms are numbered as they first appear)."""
+    conn.executemany(f"INSERT OR IGNORE INTO {table} ({key}) VALUES (?)", [(k,) for k in wanted])
+    found = {}
+    for k in wanted:
+        found[k] = conn.execute(f"SELECT id FROM {table} WHERE {key} = ?", [k]).fetchone()[0]
+    return found
+
+
 def write_cells(conn, report_id: int, version_id: int, capture_id: int, cells: list[dict]) -> None:
+    """Insert the version's cells into `cell_values`, keyed and coded as the `cells` view's
+    trigger would, with each locator split into its form and numbers (archive/locators.py)."""
+    if not cells:
+        return
+    rows = dict.fromkeys((c["table"], c["row"]) for c in cells)
+    bad = {t for t, _ in rows if t not in ("t2", "t3", "t4")}
+    if bad:
+        raise sqlite3.IntegrityError(f"cells: tbl must be t2, t3 or t4 (not {sorted(bad)})")
+    codes = [SEMANTIC_CODES.get(c.get("semantic") or "TEXT") for c in cells]
+    if None in codes:
+        raise sqlite3.IntegrityError("cells: semantic must be NUMERIC, ZERO, EMPTY, NA or TEXT")
+    for (t, r) in rows:
+        conn.execute("INSERT OR IGNORE INTO cell_rows (tbl, row_key) VALUES (?, ?)", [t, r])
+        rows[(t, r)] = conn.execute("SELECT id FROM cell_rows WHERE tbl = ? AND row_key = ?", [t, r]).fetchone()[0]
+    cols = _ids(conn, "cell_cols", "col_key", dict.fromkeys(c["col"] for c in cells))
+    parts = [locators.split(c.get("locator")) for c in cells]
+    forms = _ids(conn, "cell_locators", "form", dict.fromkeys(p[0] for p in parts if p[0] is not None))
     conn.executemany(
-        "INSERT INTO cells (report_id, version_id, tbl, row_key, col_key, value, raw, semantic, "
-        "locator, capture_id, source, confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        [(report_id, version_id, c["table"], c["row"], c["col"], c.get("value"), c.get("raw"),
-          c.get("semantic") or "TEXT", c.get("locator"), c.get("capture_id") or capture_id,
+        "INSERT INTO cell_values (version_id, row_id, col_id, value, raw, semantic, locator_id, loc1, loc2, "
+        "loc3, loc4, capture_id, source, confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(version_id, rows[(c["table"], c["row"])], cols[c["col"]], c.get("value"), c.get("raw"), code,
+          forms.get(part[0]), *part[1:],
+          None if (c.get("capture_id") or capture_id) == capture_id else c["capture_id"],
           c.get("source"), c.get("confidence"))
-         for c in cells])
+         for c, code, part in zip(cells, codes, parts)])
 
 
 def _has_cells(conn, version_id: int) -> bool:

@@ -16,14 +16,27 @@ REQUIRED_VIEWS = {"cells", "checks", "t2_wide", "t3_wide", "t4_wide", "report_ov
 
 
 def _as_of(m, n):
-    """Run the code as it was at migration `n`: its migrations only, and before 20 every version
-    document kept its own body (no lending, documents read from report_versions)."""
-    from archive import versiondoc
+    """Run the code as it was at migration `n`: its migrations only; before 23 cells were written
+    through the `cells` view; before 20 every version document kept its own body (no lending,
+    documents read from report_versions)."""
+    from archive import store, versiondoc
     m.setattr(schema, "MIGRATIONS", MIGRATIONS[:n])
+    if n < 23:
+        m.setattr(store, "write_cells", _write_cells_through_view)
     if n < 20:
         m.setattr(versiondoc, "lend", lambda conn, report_id=None: 0)
         m.setattr(versiondoc, "fetch", lambda conn, vid: versiondoc.load(conn.execute(
             "SELECT document FROM report_versions WHERE id = ?", [vid]).fetchone()[0]))
+
+
+def _write_cells_through_view(conn, report_id, version_id, capture_id, cells):
+    """How the code before migration 23 stored cells: through the `cells` view."""
+    conn.executemany(
+        "INSERT INTO cells (report_id, version_id, tbl, row_key, col_key, value, raw, semantic, "
+        "locator, capture_id, source, confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(report_id, version_id, c["table"], c["row"], c["col"], c.get("value"), c.get("raw"),
+          c.get("semantic") or "TEXT", c.get("locator"), c.get("capture_id") or capture_id,
+          c.get("source"), c.get("confidence")) for c in cells])
 
 
 def names(conn, kind):
@@ -468,6 +481,56 @@ def test_migration_20_stores_each_body_once_and_gives_every_document_back(tmp_pa
         == docs_before
     bytes_after = conn.execute("SELECT SUM(payload) FROM dbstat WHERE name = 'report_versions'").fetchone()[0]
     assert bytes_after < bytes_before * 0.6
+
+
+def test_migration_23_stores_locators_as_forms_and_gives_every_cell_back(tmp_path, monkeypatch):
+    """Locators written by the code of migration 22 become a form id and numbers: the `cells`
+    view gives back every row as it was (odd locators too), the wide views the same tables, no
+    other table changes, cell_values takes fewer bytes; after it, the writer's cells and a cell
+    inserted into the view read back as they were given."""
+    path = tmp_path / "v22.db"
+    _v17_archive(path, monkeypatch, upto=22)
+    conn = sqlite3.connect(path)
+    odd = ["ocr:p2/table[1]/r03/c4", "x%d/1/2/3/4/5/6", "html:line 12345678901234567890", None, "100%", ""]
+    vid = conn.execute("SELECT MAX(version_id) FROM cell_values").fetchone()[0]
+    for k, loc in enumerate(odd):
+        conn.execute("INSERT INTO cells (version_id, tbl, row_key, col_key, value, raw, semantic, locator) "
+                     "VALUES (?, 't4', ?, 'total', 1, '1', 'NUMERIC', ?)", [vid, f"odd{k}", loc])
+    conn.commit()
+    q = f"SELECT {_CELL_COLS} FROM cells ORDER BY version_id, row_id, col_id"
+    cells_before = conn.execute(q).fetchall()
+    wide_before = {v: conn.execute(f"SELECT * FROM {v} ORDER BY 1, 2, row_key").fetchall()
+                   for v in ("t2_wide", "t3_wide", "t4_wide")}
+    size = "SELECT SUM(pgsize) FROM dbstat WHERE name = 'cell_values'"
+    bytes_before = conn.execute(size).fetchone()[0]
+    conn.close()
+    conn = _migrate_alone(path, monkeypatch, 23, gone=["cell_values"], added=["cell_values", "cell_locators"])
+    got = conn.execute(q).fetchall()
+    assert got == cells_before and len(got) > 500
+    assert {r[8] for r in got} >= set(odd)
+    for v, rows in wide_before.items():
+        assert conn.execute(f"SELECT * FROM {v} ORDER BY 1, 2, row_key").fetchall() == rows
+    forms = conn.execute("SELECT COUNT(*) FROM cell_locators").fetchone()[0]
+    assert forms < 20 < len({r[8] for r in got})
+    assert conn.execute(size).fetchone()[0] < bytes_before * 0.8
+    conn.close()
+    # Today's writer and an INSERT into the view store the same locators.
+    from archive_helpers import store
+
+    from archive.writer import Archive
+    from bench.synthetic import make_doc
+    arc = Archive(path)
+    doc = make_doc("某县第9局", 2023)
+    doc["cells"][0]["locator"], doc["cells"][1]["locator"] = "pdf:p3/table[2]/r07/c1%", None
+    rid = store(arc, doc, "http://t/9")[0]
+    conn = arc.db.conn
+    vid = conn.execute("SELECT current_version_id FROM reports WHERE id = ?", [rid]).fetchone()[0]
+    got = conn.execute("SELECT tbl, row_key, col_key, value, raw, semantic, locator FROM cells "
+                       "WHERE version_id = ? ORDER BY row_id, col_id", [vid]).fetchall()
+    given = sorted(((c["table"], c["row"], c["col"], c.get("value"), c.get("raw"), c["semantic"],
+                     c.get("locator")) for c in doc["cells"]), key=lambda r: (r[0], r[1], r[2]))
+    assert sorted(got, key=lambda r: (r[0], r[1], r[2])) == given
+    arc.close()
 
 
 def test_migration_22_keys_paragraph_bands_by_bucket_without_an_index(tmp_path, monkeypatch):
