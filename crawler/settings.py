@@ -17,6 +17,11 @@ USER_AGENT = ("Mozilla/5.0 (compatible; nianbao/0.1; +https://github.com/nianbao
               "archive of government information disclosure annual reports)")
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
+# Scrapy asks for `Accept-Language: en`; a portal that negotiates would answer in English.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9",
+}
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # Responses held while their items wait for the extraction worker (the crawl's bottleneck): each
 # holds its body, its text and parsed trees. Scrapy's 5 MB let ~70 pile up; at 1 MB downloads

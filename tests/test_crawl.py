@@ -124,6 +124,8 @@ def test_lists_complete_and_polite(farm_run):
     # and that file downloads carried the detail page as Referer.
     log = farm_run["log"]
     assert all("nianbao" in r["headers"].get("user-agent", "") for r in log if r["path"] != "/robots.txt")
+    assert all(r["headers"].get("accept-language", "").startswith("zh-CN") for r in log
+               if r["path"] != "/robots.txt" and "user-agent" in r["headers"])
     refs = [r for r in log if "/P0" in r["path"] or "downfile.jsp" in r["path"]]
     assert refs and all(r["headers"].get("referer") for r in refs)
 
