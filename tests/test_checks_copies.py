@@ -265,3 +265,18 @@ def test_match_memo_keeps_only_the_current_index_generation(tmp_path):
         generations |= {k[:2] for k in copies._MEMO}
         assert {k[:2] for k in copies._MEMO} == {copies._MEMO_INDEX}
     assert len(generations) > 1   # the index changed between the stores; older entries were dropped
+
+
+def test_similarities_in_one_comparison_equal_one_by_one():
+    import numpy as np
+    rng = np.random.default_rng(5)
+    sig = rng.integers(0, 50, copies.NUM_PERM, dtype=np.uint32)
+    blobs = [rng.integers(0, 50, copies.NUM_PERM, dtype=np.uint32).tobytes() for _ in range(30)] + [sig.tobytes()]
+    one_by_one = [copies.similarity(sig, copies._sig(b)) for b in blobs]
+    assert copies._similarities(sig, blobs) == one_by_one and one_by_one[-1] == 1.0
+    assert len(set(one_by_one)) > 3
+    odd = blobs[:3] + [sig.tobytes()[:-4]]   # a signature of another length: compared one by one
+    assert copies._similarities(sig, odd[:3]) == one_by_one[:3]
+    with pytest.raises(ValueError):
+        copies._similarities(sig, odd)
+    assert copies._similarities(sig, []) == []
