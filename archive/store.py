@@ -36,6 +36,7 @@ from archive import derive, locators, versiondoc
 from archive.agency import source_region
 from archive.checks.cross_year import agency_group
 from archive.schema import SEMANTIC_CODES
+from nianbao import canon
 from nianbao.identity import Identity, Seen
 
 # Which edition stands for the report when several kinds exist for one agency-year.
@@ -228,7 +229,7 @@ def write_cells(conn, report_id: int, version_id: int, capture_id: int, cells: l
     if not cells:
         return
     rows = dict.fromkeys((c["table"], c["row"]) for c in cells)
-    bad = {t for t, _ in rows if t not in ("t2", "t3", "t4")}
+    bad = {t for t, _ in rows if t not in canon.TABLES}
     if bad:
         raise sqlite3.IntegrityError(f"cells: tbl must be t2, t3 or t4 (not {sorted(bad)})")
     codes = [SEMANTIC_CODES.get(c.get("semantic") or "TEXT") for c in cells]

@@ -249,3 +249,18 @@ def test_the_body_is_stored_once_and_every_version_keeps_its_own(tmp_path):
     conn.execute("UPDATE reports SET body_text = 'x' WHERE id = ?", [rid])
     assert versiondoc.fetch(conn, v2)["body_text"] == edited["body_text"]
     arc.close()
+
+
+def test_cells_the_writer_refuses_as_the_view_did(tmp_path):
+    """write_cells inserts into cell_values itself: another table than t2/t3/t4 or an unknown
+    semantic is refused, and nothing of that item is stored."""
+    import sqlite3
+
+    import pytest
+    arc = Archive(tmp_path / "a.db")
+    for k, bad in enumerate(({"table": "t9"}, {"semantic": "MAYBE"})):
+        doc = make_doc(f"某市第{k}局", 2023)
+        doc["cells"][0].update(bad)
+        with pytest.raises(sqlite3.IntegrityError):
+            store(arc, doc, f"http://t/{k}")
+    assert arc.db.conn.execute("SELECT COUNT(*) FROM cell_values").fetchone()[0] == 0
