@@ -177,6 +177,46 @@ def test_pages_are_bounded(monkeypatch):
     assert any(w.code == "ocr_capped" for w in doc.warnings)
 
 
+@pytest.mark.parametrize("h", [ocr.DET_STRIP + ocr.DET_OVERLAP + 1, 1754, 1755, 2339, 4000, 9999])
+def test_detector_strips_cover_the_page_with_room_for_a_line(h):
+    strips = ocr._strips(h)
+    assert strips[0][0] == 0 and strips[-1][0] + ocr.DET_STRIP == h
+    assert strips[0][1] == 0 and strips[-1][2] > h
+    for (top, lo, hi), (top2, lo2, _) in zip(strips, strips[1:]):
+        assert hi == lo2 and top2 + ocr.DET_OVERLAP <= top + ocr.DET_STRIP   # shares meet; strips overlap
+    for top, lo, hi in strips:
+        # a line up to DET_OVERLAP tall whose centre is in the share lies wholly inside the strip
+        assert top == 0 or lo - ocr.DET_OVERLAP / 2 >= top
+        assert top + ocr.DET_STRIP == h or hi + ocr.DET_OVERLAP / 2 <= top + ocr.DET_STRIP
+
+
+def test_detector_sees_a_tall_page_in_strips_at_its_own_scale(monkeypatch):
+    """An A4 page is detected strip by strip (never more than DET_STRIP rows at once, never
+    scaled) and read as well as whole: the cells of the table picture as drawn. A short
+    picture is detected whole."""
+    eng = ocr._engine()
+    seen = []
+    real = type(eng.text_det).__call__
+
+    def spy(det, img):
+        seen.append((img.shape[:2], det.get_preprocess(max(img.shape[:2])).resize(img).shape[:2]))
+        return real(det, img)
+    monkeypatch.setattr(type(eng.text_det), "__call__", spy)
+    data, truth = make.table_png()
+    doc = extract(data)
+    assert len(seen) >= 4 and all(shape[0] <= ocr.DET_STRIP for shape, _ in seen)
+    assert all(resized[0] == shape[0] for shape, resized in seen)
+    assert eng.text_det.limit_side_len == 736          # the detector's own limit is back
+    _check_reading(doc, truth)
+    seen.clear()
+    from PIL import Image
+    small = Image.new("L", (800, 300), 255)
+    buf = io.BytesIO()
+    small.save(buf, "PNG")
+    extract(buf.getvalue())
+    assert [shape for shape, _ in seen] == [(300, 800)]
+
+
 def test_image_types_sniffed():
     from PIL import Image
     for fmt in ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP"):

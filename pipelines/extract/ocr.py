@@ -13,6 +13,7 @@ from it can be marked `source: "ocr"` and flagged below OCR_MIN_CONFIDENCE.
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import time
@@ -141,12 +142,64 @@ _GARBLED = re.compile(r"^[（(]\s*[^一二三四五六七八九十\d\s）)]{1,2}
 _UNCLOSED = re.compile(r"^[（(]([一二三四五六七八九十]{1,2})(?=[^一二三四五六七八九十）)\s])")
 
 
+# The detector runs on horizontal strips of a tall page, not on all of it: its tensors grow
+# with the area, and a whole A4 page at 150 dpi took the worker from ~170 MB to 330-530 MB
+# (docs/report-format.md#ocr). Strips overlap by more than a text line is tall, and a box
+# belongs to the strip whose share of the page (cut in the middle of each overlap) holds its
+# centre, so every line is seen whole once and a line cut by a strip's edge is dropped there.
+# The scale stays that of the whole page: strips are used only where the detector would not
+# scale the page up (its smaller side is at least its `limit_side_len`), and the limit is set
+# to the strip's height while a strip is read.
+DET_STRIP = 512            # pixels of page height a strip covers, overlap included
+DET_OVERLAP = 128          # > the tallest text line of a page at 150 dpi (~60 pt)
+
+
+def _strips(h: int) -> list[tuple[int, float, float]]:
+    """(top, share from, share to) of each strip of a page `h` pixels tall: consecutive strips
+    overlap by ≥ DET_OVERLAP and the shares, cut in the middle of the overlaps, cover the page."""
+    n = max(2, math.ceil((h - DET_OVERLAP) / (DET_STRIP - DET_OVERLAP)))
+    tops = [round(i * (h - DET_STRIP) / (n - 1)) for i in range(n)]
+    cuts = [0.0] + [(tops[i + 1] + tops[i] + DET_STRIP) / 2 for i in range(n - 1)] + [float(h + 1)]
+    return [(top, cuts[i], cuts[i + 1]) for i, top in enumerate(tops)]
+
+
+def _read_in_strips(eng, bgr) -> list | None:
+    """[(points, text, score)] of a page picture read with the detector on strips, or None when
+    the page is not tall enough for strips (or the detector would scale it up): read it whole."""
+    import numpy as np
+
+    det = eng.text_det
+    h, w = bgr.shape[:2]
+    if h <= DET_STRIP + DET_OVERLAP or min(h, w) < det.limit_side_len:
+        return None
+    found, limit = [], det.limit_side_len
+    det.limit_side_len = DET_STRIP
+    try:
+        for top, lo, hi in _strips(h):
+            boxes, _ = det(np.ascontiguousarray(bgr[top:top + DET_STRIP]))
+            for b in (boxes if boxes is not None else ()):
+                b = b + np.array([0, top], dtype=b.dtype)
+                if lo <= (b[:, 1].min() + b[:, 1].max()) / 2 < hi:
+                    found.append(b)
+    finally:
+        det.limit_side_len = limit
+    if not found:
+        return []
+    found = eng.sorted_boxes(np.array(found))
+    read, _ = eng.text_rec(eng.get_crop_img_list(bgr, found))
+    return [(pts, r[0], r[1]) for pts, r in zip(found, read)]
+
+
 def read_boxes(img) -> list[Box]:
     """OCR one page picture (a grayscale numpy array) → text boxes in pixel coordinates."""
     import cv2
     import numpy as np
 
-    res, _ = _engine()(cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
+    eng = _engine()
+    bgr = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    res = _read_in_strips(eng, bgr)
+    if res is None:
+        res, _ = eng(bgr)
     out = []
     for pts, text, score in res or ():
         p = np.asarray(pts, dtype=float)
