@@ -93,11 +93,16 @@ def _in_zone(a, pattern_attr, pattern_text=None) -> bool:
     return False
 
 
-def shape(html: str | bytes, url: str) -> PageShape:
-    """The structure of a page: detail, list, or unknown (no report-like heading and no rows)."""
-    if isinstance(html, bytes):
-        html = html.decode("utf-8", "replace")
-    root = Selector(text=html or "<html></html>", type="html").root
+def shape(html, url: str) -> PageShape:
+    """The structure of a page: detail, list, or unknown (no report-like heading and no rows).
+    `html` is the page's text or bytes, or its parsed tree (a parsel Selector: the spider passes
+    the response's own, so the page is not parsed a second time)."""
+    if isinstance(html, Selector):
+        root = html.root
+    else:
+        if isinstance(html, bytes):
+            html = html.decode("utf-8", "replace")
+        root = Selector(text=html or "<html></html>", type="html").root
     host = urlparse(url).hostname
     rows, neighbours, attachments = set(), set(), set()
     for a in _X_ANCHORS(root):

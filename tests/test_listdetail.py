@@ -80,3 +80,18 @@ def test_year_subcolumn_page_is_a_list():
 def test_a_page_without_reports_is_unknown():
     html = "<html><body><h1>机构职能</h1><p>某县教育局主要职责如下。</p></body></html>"
     assert shape(html, URL).kind == "unknown"
+
+
+def test_a_parsed_page_gives_the_shape_of_its_text():
+    """The spider passes the response's parsed tree (not parsed again): same verdict, same figures."""
+    from parsel import Selector
+    from scrapy.http import HtmlResponse
+    related = ('<div class="xglj"><h3>相关链接</h3><ul>' + "".join(
+        f'<li><a href="/c{i}.shtml">某县第{i}局2023年度政府信息公开工作年度报告</a></li>' for i in range(4))
+        + "</ul></div>")
+    pages = [detail(NEIGHBOURS), detail(NEIGHBOURS + related), detail("", body="<p>附件下载：</p>"),
+             "<html><body><h1>机构职能</h1><p>某县教育局主要职责如下。</p></body></html>"]
+    for html in pages:
+        resp = HtmlResponse(URL, body=html.encode(), encoding="utf-8")
+        assert shape(resp.selector, URL) == shape(html, URL) == shape(html.encode(), URL)
+        assert isinstance(resp.selector, Selector)

@@ -384,7 +384,8 @@ class NianbaoSpider(scrapy.Spider):
             yield from self.read_list(response.replace(), source)
             return
         is_html = outcome == "ok" and isinstance(response, HtmlResponse)
-        links = self.link_counts(response) if is_html else {}
+        files = list(self.file_links(response)) if is_html else []
+        links = self.link_counts(files)
         seen = Seen(list_title=meta.get(M.LIST_TITLE), list_date=meta.get(M.LIST_DATE),
                     list_kind=meta.get(M.KIND), attachments=links.get("attachments", 0),
                     images=links.get("images", 0), region=source.region)
@@ -394,7 +395,7 @@ class NianbaoSpider(scrapy.Spider):
                          headers=_headers(response), seen=seen,
                          not_modified=outcome == "not_modified")
         if is_html:
-            yield from self.attachment_requests(response, meta, asked_url(response))
+            yield from self.attachment_requests(response, meta, asked_url(response), files)
         elif outcome == "not_modified":
             # An unchanged page still links files that may have changed: read the links from the
             # page's last capture and ask for each file conditionally.
@@ -409,7 +410,7 @@ class NianbaoSpider(scrapy.Spider):
             if verdict is not None:
                 return verdict
         # The page's structure: one article with neighbour links is a detail (crawler/listdetail.py).
-        kind = listdetail.shape(response.text, response.url).kind
+        kind = listdetail.shape(response.selector, response.url).kind
         if kind != "unknown":
             self.state.counters[f"page_shape/{kind}"] += 1
             return kind == "list"
@@ -447,13 +448,14 @@ class NianbaoSpider(scrapy.Spider):
                     and not src.startswith("data:"):
                 yield url, unquote(urlparse(url).path.rsplit("/", 1)[-1]), "image"
 
-    def link_counts(self, response) -> dict:
-        roles = [r for _, _, r in self.file_links(response)]
+    @staticmethod
+    def link_counts(files) -> dict:
+        roles = [r for _, _, r in files]
         return {"attachments": roles.count("attachment"), "images": roles.count("image")}
 
-    def attachment_requests(self, response, meta, report_url):
+    def attachment_requests(self, response, meta, report_url, files=None):
         seen = set()
-        for url, name, role in self.file_links(response):
+        for url, name, role in (self.file_links(response) if files is None else files):
             url = url.split("#")[0]
             if url in seen or url == report_url:
                 continue
