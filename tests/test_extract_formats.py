@@ -245,3 +245,29 @@ def test_text_line_layout_equals_html():
     # the blank 表二 cell vanishes in a one-value-per-line rendering; everything else is identical
     want = sorted(key(c) for c in html["cells"] if c["table"] != "t2")
     assert sorted(key(c) for c in d["cells"] if c["table"] != "t2") == want
+
+
+def test_one_character_cell_text_is_pdfplumbers():
+    """A cell of one character skips pdfplumber's word and line building (grid._pdf_cell_text): for
+    every character of the real WPS report and the Word-made PDFs, alone and in pairs, and for
+    blanks and ligatures, the text is what pdfplumber's extract_text gives."""
+    from pathlib import Path
+
+    import pdfplumber
+    from pdfplumber.utils import extract_text
+
+    from pipelines.extract.grid import _pdf_cell_text as _cell_text
+    data = Path(__file__).resolve().parents[1] / "farm" / "data"
+    chars = []
+    for path in [*sorted((data / "wordlike").glob("*.pdf")), data / "real" / "hongze-2023-wps.pdf"]:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                chars += page.chars
+    assert len(chars) > 5000 and any(c["text"].isspace() for c in chars)
+    base = dict(chars[0])
+    chars += [{**base, "text": t} for t in (" ", "\u3000", "", "\ufb01", "\ufb00", "ab")]
+    for c in chars:
+        assert _cell_text([c], extract_text) == extract_text([c]), c["text"]
+    for a, b in zip(chars[::97], chars[1::97]):
+        assert _cell_text([a, b], extract_text) == extract_text([a, b])
+    assert _cell_text([], extract_text) == ""

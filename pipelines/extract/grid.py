@@ -530,9 +530,20 @@ def _table_texts(table, rows: _CharRows, chars_text) -> list[list[str | None]]:
             cx0, ctop, cx1, cbottom = cell   # a cell may be shorter than its row: both tests
             mine = [c for c in row_chars if cx0 <= (c["x0"] + c["x1"]) / 2 < cx1
                     and ctop <= (c["top"] + c["bottom"]) / 2 < cbottom]
-            arr.append(chars_text(mine) if mine else "")
+            arr.append(_pdf_cell_text(mine, chars_text))
         out.append(arr)
     return out
+
+
+def _pdf_cell_text(chars: list[dict], chars_text) -> str:
+    """pdfplumber's text of a cell's characters. Two cells in three hold one character (a digit):
+    its text is that character's, as pdfplumber gives it (a ligature expanded, a blank dropped),
+    without building words and lines for it."""
+    if len(chars) != 1:
+        return chars_text(chars) if chars else ""
+    from pdfplumber.utils.text import LIGATURES
+    t = chars[0]["text"] or ""
+    return "" if t.isspace() else LIGATURES.get(t, t)
 
 
 def _pdf_page_items(page, pno: int, skipped: list, capped: list, chars_text) -> list[tuple]:
