@@ -24,7 +24,7 @@ def test_seed_documents_round_trip_with_sections_as_offsets():
 
 def test_stated_figures_as_columns_with_phrases_from_the_body():
     """Every seed's stated figures come back as extracted; most phrases are not stored twice."""
-    kept = stored_phrases = 0
+    kept = stored_phrases = stored_sentences = 0
     for seed in SEEDS:
         doc = {k: v for k, v in extract_document(seed.read_bytes()).items() if k != "cells"}
         doc = json.loads(json.dumps(doc, ensure_ascii=False, default=str))
@@ -34,7 +34,24 @@ def test_stated_figures_as_columns_with_phrases_from_the_body():
             kept += len(doc["stated"])
             stored_phrases += sum(r[stored["stated"]["columns"].index("phrase")] is not None
                                   for r in stored["stated"]["rows"])
+            stored_sentences += sum(isinstance(r[stored["stated"]["columns"].index("sentence")], str)
+                                    for r in stored["stated"]["rows"])
     assert kept > 10 and stored_phrases < kept / 4
+    assert stored_sentences < kept / 4
+
+
+def test_sentences_stored_as_offsets_into_the_body():
+    body = "一、总体情况\n本年共收到申请3件。未发生行政复议。"
+    doc = {"body_text": body, "stated": [
+        {"claim": "t3.received", "phrase": "申请3件", "span": [10, 14], "sentence": "本年共收到申请3件。"},
+        {"claim": "t4.review", "phrase": "行政复议", "span": [18, 22], "sentence": "未发生行政复议。"},
+        {"claim": "t4.litigation", "phrase": "x", "span": [0, 1], "sentence": "不在正文的句子。"},
+        {"claim": "t2.x", "phrase": None, "span": None, "sentence": None}]}
+    stored = json.loads(versiondoc.pack(doc))["stated"]
+    col = stored["columns"].index("sentence")
+    assert [r[col] for r in stored["rows"]] == [[7, 17], [17, 25], "不在正文的句子。", None]
+    assert stored["sentence_in_body"] == [0, 1]
+    assert versiondoc.load(versiondoc.pack(doc)) == doc
 
 
 def test_stated_left_alone_when_not_uniform_and_phrases_checked_against_the_body():
