@@ -23,6 +23,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from archive import checks as check_engine
 from archive import figures, scorecard
 from archive.warc import read_record, sha256
 from nianbao import canon
@@ -375,6 +376,8 @@ def write_bundle(db_path: str | Path, report_id: int, out_dir: str | Path,
             "SELECT id, check_id, scope, status, expression, expected, actual, delta, detail, cells, "
             "if_blanks_zero, check_version FROM checks WHERE report_id = ? AND is_current = 1 ORDER BY id",
             [report_id])]
+        if vid is not None:   # passing within-report checks store no details (docs/checks.md#storage)
+            check_engine.fill_passes(conn, vid, checks)
         # the captures of its current versions, and of every attachment (one without tables has
         # no version of its own, but its bytes are part of what the report published)
         captures = conn.execute("""

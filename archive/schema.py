@@ -879,6 +879,42 @@ def _m_locator_forms(conn: sqlite3.Connection) -> None:
         conn.execute(_coded_wide_view(name, table, [k.key for k in keys]))
 
 
+def _m_pass_details_derived(conn: sqlite3.Connection) -> None:
+    """Migration 24: a current passing within-report check keeps only its kind and status
+    (docs/checks.md#storage). Its details become NULL only where `archive.checks.fill_passes`,
+    recomputing them from the same version, gives back exactly what is stored, so every row
+    reads as before. `VACUUM` returns the freed pages."""
+    from archive import checks
+    ids = list(checks.TABLE_IDS)
+    marks = ",".join("?" * len(ids))
+    cols = ["id", "check_id", "scope", "expression", "check_version", "status", *checks.PASS_DETAILS]
+    stored = " OR ".join(f"{c} IS NOT NULL" for c in checks.PASS_DETAILS)
+    vids = [v for (v,) in conn.execute(
+        f"SELECT DISTINCT version_id FROM checks WHERE status = 'pass' AND is_current = 1 "
+        f"AND version_id IS NOT NULL AND check_version = ? AND check_id IN ({marks}) AND ({stored})",
+        [checks.CHECKS_VERSION, *ids])]
+    strip: list[tuple[int]] = []
+    for vid in vids:
+        rows = [dict(zip(cols, r)) for r in conn.execute(
+            f"SELECT {', '.join(cols)} FROM checks WHERE version_id = ? AND status = 'pass' "
+            f"AND is_current = 1 AND check_id IN ({marks}) ORDER BY id", [vid, *ids])]
+        bare = [{**r, **dict.fromkeys(checks.PASS_DETAILS)} for r in rows]
+        checks.fill_passes(conn, vid, bare)
+        strip += [(r["id"],) for r, b in zip(rows, bare)
+                  if r["check_version"] == checks.CHECKS_VERSION
+                  and all(r[c] == b[c] for c in checks.PASS_DETAILS)]
+        if len(strip) >= 10_000:
+            _strip_passes(conn, strip)
+            strip = []
+    _strip_passes(conn, strip)
+
+
+def _strip_passes(conn: sqlite3.Connection, ids: list[tuple[int]]) -> None:
+    from archive import checks
+    conn.executemany(f"UPDATE check_results SET {', '.join(f'{c} = NULL' for c in checks.PASS_DETAILS)} "
+                     "WHERE id = ?", ids)
+
+
 # Entries are SQL scripts or callables(conn) run inside the migration's transaction.
 MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existing, _m4_views(),
                     M5_CRAWL_TABLES, M6_FTS_TRIGGER, M7_DERIVE_QUEUE, _m8_off_scope, M9_MISSING_SINCE,
@@ -909,7 +945,9 @@ MIGRATIONS: list = [M1_TABLES + _views(), M2_IDENTITY_SEARCH, _m2_segment_existi
                     # 22: the LSH rows keyed by bucket, no index at all (issue 16)
                     M_BANDS_BY_BUCKET,
                     # 23: cell locators as a printf form and numbers (issue 16)
-                    _m_locator_forms]
+                    _m_locator_forms,
+                    # 24: passing within-report checks keep no details, recomputed when shown (issue 16)
+                    _m_pass_details_derived]
 
 
 def current_version(conn: sqlite3.Connection) -> int:

@@ -83,3 +83,43 @@ def test_passing_sums_store_no_operands_and_give_them_back(tmp_path):
     for r in sums:
         filled = json.loads(checks.fill_operands(dict(r), present)["cells"])
         assert filled == fresh[(r["check_id"], r["scope"])]["cells"]
+
+
+def test_passing_table_checks_store_no_details_and_give_them_back(tmp_path):
+    """A passing within-report check keeps only its kind and status (docs/checks.md#storage);
+    `fill_passes` recomputes from the stored version exactly the rows the checks gave, in
+    order, several passes of one kind included; failing rows keep their details."""
+    from archive import checks
+    from archive.datasette.explain import explain
+    arc = Archive(tmp_path / "a.db")
+    brk = next(b for b in tablegen.BREAKABLE if "T3-BAL" in reports.generate(reports.ReportSpec(
+        agency="清河县人民政府", year=2023, fmt="2021", layout="word", breaks=(b,))).expected_failures)
+    g = reports.generate(reports.ReportSpec(agency="清河县人民政府", year=2023, fmt="2021", layout="word",
+                                            breaks=(brk,)))
+    rid = archive_report(arc, g, "http://farm.test/r.html")
+    rows = current_checks(arc, rid)
+    vid = rows[0]["version_id"]
+    mine = [r for r in rows if r["check_id"] in checks.TABLE_IDS]
+    passes = [r for r in mine if r["status"] == "pass"]
+    assert len(passes) > 20 and all(r[c] is None for r in passes for c in checks.PASS_DETAILS)
+    assert any(r["detail"] or r["expected"] is not None for r in mine if r["status"] == "fail")
+    conn = arc.db.conn
+    doc = checks.version_doc(conn, vid)
+    present = checks.present_cells(doc["cells"])
+    want = [checks._row(rid, vid, r, present) for r in checks.report_checks(doc)]
+    filled = checks.fill_passes(conn, vid, [dict(r) for r in mine])
+    assert len(filled) == len(want)
+    for got, w in zip(sorted(filled, key=lambda r: r["id"]), want):
+        assert {k: got[k] for k in w if k not in ("report_id", "version_id", "is_current")} == \
+            {k: w[k] for k in w if k not in ("report_id", "version_id", "is_current")}
+        assert explain(got)
+
+    # Two passes of one kind are told apart by their order; an unmatched row stays as stored.
+    twice = [{**checks.tables._result("S-TEXT-TABLE", "pass", "t3.received", detail=d)} for d in ("a", "b")]
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(checks, "report_checks", lambda doc: twice)
+        bare = [{"id": i, "check_id": "S-TEXT-TABLE", "scope": "t3.received", "expression": "",
+                 "check_version": checks.CHECKS_VERSION, "status": "pass", **dict.fromkeys(checks.PASS_DETAILS)}
+                for i in (9, 5, 7)]
+        checks.fill_passes(conn, vid, bare)
+    assert [(r["id"], r["detail"]) for r in bare] == [(9, None), (5, "a"), (7, "b")]

@@ -301,6 +301,26 @@ def test_check_explanations_are_plain_chinese_with_the_numbers(site):
     assert "new_received + carried_over" in fail[0].cssselect("td.secondary")[0].text_content()
 
 
+def test_passing_checks_are_explained_with_their_recomputed_numbers(site):
+    """Passing within-report checks store no details (docs/checks.md#storage): the page
+    recomputes them, so a passing check still says what it compared."""
+    base, ids, db = site
+    import sqlite3
+    conn = sqlite3.connect(db)
+    stored = dict(conn.execute(
+        "SELECT k.check_id, COUNT(k.expected) FROM checks k JOIN reports r ON r.id = k.report_id "
+        "AND k.version_id = r.current_version_id WHERE r.id = ? AND k.status = 'pass' "
+        "AND k.check_id IN ('S-TABLES', 'S-SECTIONS', 'T2-DOMAIN') GROUP BY k.check_id",
+        [ids["city2021"]]).fetchall())
+    conn.close()
+    assert stored == {"S-TABLES": 0, "S-SECTIONS": 0, "T2-DOMAIN": 0}
+    doc = page(f"{base}/-/report/{ids['city2021']}")
+    said = {cid: tr.cssselect("td.explain")[0].text_content() for tr in doc.cssselect("table.checks tr.status-pass")
+            for cid in stored if cid in tr.text_content()}
+    assert said == {"S-TABLES": "统计表齐全通过：应为 3，实际 3", "S-SECTIONS": "六部分齐全通过：应为 6，实际 6",
+                    "T2-DOMAIN": "表二数值通过：应为 0，实际 0"}
+
+
 def test_deadline_explanation_and_the_original_link_under_the_counting_line(site):
     base, ids, _ = site
     status, _, body = get(f"{base}/-/report/{ids['edu2022']}")

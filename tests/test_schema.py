@@ -16,11 +16,14 @@ REQUIRED_VIEWS = {"cells", "checks", "t2_wide", "t3_wide", "t4_wide", "report_ov
 
 
 def _as_of(m, n):
-    """Run the code as it was at migration `n`: its migrations only; before 23 cells were written
+    """Run the code as it was at migration `n`: its migrations only; before 24 passing checks kept
+    their details; before 23 cells were written
     through the `cells` view; before 20 every version document kept its own body (no lending,
     documents read from report_versions)."""
-    from archive import store, versiondoc
+    from archive import checks, store, versiondoc
     m.setattr(schema, "MIGRATIONS", MIGRATIONS[:n])
+    if n < 24:   # every passing check kept its details
+        m.setattr(checks, "_strip_pass", lambda row: row)
     if n < 23:
         m.setattr(store, "write_cells", _write_cells_through_view)
     if n < 20:
@@ -583,3 +586,39 @@ def test_migration_21_keeps_every_paragraph_band_and_the_copy_lookup(tmp_path, m
     assert "idx_paragraph_bands_bucket" in plan
     plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN DELETE FROM paragraph_bands WHERE report_id = ?", [rid]))
     assert "PRIMARY KEY" in plan
+
+
+def test_migration_24_drops_only_pass_details_it_can_give_back(tmp_path, monkeypatch):
+    """An archive written by the code of migration 23 (every passing check with its details)
+    converts: the current passes of the within-report checks keep only kind and status where
+    `fill_passes` recomputes exactly what was stored, every row reads back as it was, the
+    report page explains each check as before, and no other table changes."""
+    from archive import checks
+    from archive.datasette.explain import explain
+    path = tmp_path / "v23.db"
+    _v17_archive(path, monkeypatch, upto=23)
+    conn = sqlite3.connect(path)
+    cols = [d[1] for d in conn.execute("PRAGMA table_info(checks)")]
+    before = [dict(zip(cols, r)) for r in conn.execute("SELECT * FROM checks ORDER BY id")]
+    conn.close()
+    assert not any(r["status"] == "pass" and r["expected"] is None and r["detail"] is None
+                   and r["check_id"] in checks.TABLE_IDS for r in before)
+    conn = _migrate_alone(path, monkeypatch, 24, gone=("check_results",), added=("check_results",))
+    after = [dict(zip(cols, r)) for r in conn.execute("SELECT * FROM checks ORDER BY id")]
+    assert [r["id"] for r in after] == [r["id"] for r in before]
+    stripped = 0
+    for vid in sorted({r["version_id"] for r in after}):
+        rows = [r for r in after if r["version_id"] == vid and r["is_current"] == 1]
+        stripped += sum(all(r[c] is None for c in checks.PASS_DETAILS) and r["status"] == "pass"
+                        for r in rows)
+        checks.fill_passes(conn, vid, rows)
+    old = {r["id"]: r for r in before}
+    for r in after:
+        assert r == old[r["id"]], r
+        assert explain(r) == explain(old[r["id"]])
+    assert stripped > 100 and stripped == sum(r["status"] == "pass" and r["check_id"] in checks.TABLE_IDS
+                                              for r in before)
+    assert conn.execute("SELECT COUNT(*) FROM checks WHERE status != 'pass' AND detail IS NULL "
+                        "AND expected IS NULL AND actual IS NULL").fetchone()[0] == \
+        sum(r["status"] != "pass" and r["detail"] is None and r["expected"] is None and r["actual"] is None
+            for r in before)

@@ -117,6 +117,56 @@ def _by_definition(r: dict, present: dict | None) -> bool:
     return bool(mine) and operands(r["id"], r.get("scope"), present) == mine
 
 
+# A passing within-report check keeps only its kind and status: what it compared (expected,
+# actual, delta, detail, cells) is recomputed from the stored version when shown (`fill_passes`),
+# because these checks are pure functions of the version's document and cells, the very input
+# they ran on. Two rows in three are such passes; their details were ~1.5 KB of every report
+# (docs/checks.md#storage). Results that fail, warn or cannot be assessed keep everything.
+PASS_DETAILS = ("expected", "actual", "delta", "detail", "cells")
+
+
+def _strip_pass(row: dict) -> dict:
+    if (row["status"] == "pass" and row["check_id"] in TABLE_IDS
+            and row["check_version"] == tables.CHECKS_VERSION):
+        row.update(dict.fromkeys(PASS_DETAILS))
+    return row
+
+
+def fill_passes(db, version_id: int, rows: list[dict]) -> list[dict]:
+    """Put back the details of the stored within-report passes among `rows` (dicts of `checks`
+    rows of one version), recomputed from the version (`version_doc` → `report_checks`). A row
+    is matched by its kind (check, scope, expression, version) and its place among the passes
+    of that kind, as `write_results` stored them; one that finds no identical recomputed pass
+    (an older CHECKS_VERSION) is left as stored."""
+    bare = [r for r in rows if r.get("status") == "pass" and r.get("check_id") in TABLE_IDS
+            and all(r.get(k) is None for k in PASS_DETAILS)]
+    if not bare:
+        return rows
+    conn = _conn(db)
+    report_id = conn.execute("SELECT report_id FROM report_versions WHERE id = ?", [version_id]).fetchone()
+    if report_id is None:
+        return rows
+    doc = version_doc(conn, version_id)
+    present = present_cells(doc["cells"])
+    again: dict[tuple, list[dict]] = {}
+    for r in report_checks(doc):
+        row = _row(report_id[0], version_id, r, present)
+        if row["status"] == "pass":
+            again.setdefault(_kind(row), []).append(row)
+    seen: dict[tuple, int] = {}
+    for r in sorted(bare, key=lambda x: (x.get("id") is None, x.get("id") or 0)):
+        k = _kind(r)
+        n = seen[k] = seen.get(k, -1) + 1
+        found = again.get(k, [])
+        if n < len(found):
+            r.update({c: found[n][c] for c in PASS_DETAILS})
+    return rows
+
+
+def _kind(row: dict) -> tuple:
+    return tuple(row.get(c) for c in ("check_id", "scope", "expression", "check_version"))
+
+
 _COMPARE = ("check_id", "check_version", "scope", "status", "expression", "expected", "actual",
             "delta", "detail", "cells", "if_blanks_zero")
 
@@ -131,7 +181,7 @@ def write_results(db, report_id: int, version_id: int, check_ids, results: list[
         f"SELECT id, {', '.join(_COMPARE)} FROM checks WHERE version_id = ? AND is_current = 1 "
         f"AND check_id IN ({marks})", [version_id, *check_ids])
     old = cur.fetchall()
-    new_rows = [_row(report_id, version_id, r, present) for r in results]
+    new_rows = [_strip_pass(_row(report_id, version_id, r, present)) for r in results]
 
     def key(t):
         return tuple("" if x is None else str(x) for x in t)

@@ -280,6 +280,8 @@ async def report_page(datasette, request):
                             "ORDER BY CASE status WHEN 'fail' THEN 0 WHEN 'warn' THEN 1 "
                             "WHEN 'not_assessable' THEN 2 ELSE 3 END, check_id, scope",
                        [report_id, vid])
+    if current:   # a passing within-report check stores no details: recomputed (docs/checks.md#storage)
+        await db.execute_fn(lambda conn: checks_engine.fill_passes(conn, vid, checks))
     present = checks_engine.present_cells(c for c in cell_rows if c["version_id"] == vid)
     failing: dict[tuple[str, str, str], set[str]] = {}
     for ch in checks:
