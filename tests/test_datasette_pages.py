@@ -321,6 +321,41 @@ def test_passing_checks_are_explained_with_their_recomputed_numbers(site):
                     "T2-DOMAIN": "表二数值通过：应为 0，实际 0"}
 
 
+def _location(url: str) -> tuple[int, str | None]:
+    import http.client
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    conn.request("GET", u.path)
+    r = conn.getresponse()
+    r.read()
+    return r.status, r.getheader("Location")
+
+
+def test_a_check_result_opens_where_it_is_explained(site):
+    """`/-/check/<id>` (the scorecard's evidence) opens the report page at that result, the
+    passed checks unfolded, with the numbers recomputed; a result no longer current opens in
+    the `checks` view; a missing or malformed id is 404."""
+    base, ids, db = site
+    conn = sqlite3.connect(db)
+    (cid,) = conn.execute("SELECT k.id FROM checks k JOIN reports r ON r.id = k.report_id AND "
+                          "k.version_id = r.current_version_id WHERE r.id = ? AND k.check_id = 'S-TABLES' "
+                          "AND k.is_current = 1", [ids["city2021"]]).fetchone()
+    old = conn.execute("SELECT id FROM checks WHERE is_current = 0 LIMIT 1").fetchone()
+    conn.close()
+    status, where = _location(f"{base}/-/check/{cid}")
+    assert status == 302 and where == f"/-/report/{ids['city2021']}?checks=open#check-{cid}"
+    doc = page(base + where)
+    row = doc.cssselect(f"tr#check-{cid}")[0]
+    assert row.getparent().getparent().tag == "details" and row.getparent().getparent().get("open") is not None
+    assert row.cssselect("td.explain")[0].text_content() == "统计表齐全通过：应为 3，实际 3"
+    assert not page(f"{base}/-/report/{ids['city2021']}").cssselect("details.passed[open]")
+    if old:
+        status, where = _location(f"{base}/-/check/{old[0]}")
+        assert status == 302 and where.endswith(f"/checks?id={old[0]}")
+    assert get(f"{base}/-/check/999999999")[0] == 404
+    assert get(f"{base}/-/check/abc")[0] == 404
+
+
 def test_deadline_explanation_and_the_original_link_under_the_counting_line(site):
     base, ids, _ = site
     status, _, body = get(f"{base}/-/report/{ids['edu2022']}")

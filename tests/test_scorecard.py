@@ -301,10 +301,17 @@ def test_scorecard_page_and_csv_in_chromium(site, tmp_path):
         pg.click("thead a[data-col=agency_display]")
         pg.wait_for_load_state("load")
         assert pg.locator("table.scorecard tbody a.agency").all_inner_texts() == sorted(names, reverse=True)
-        # an indicator's evidence opens the check result it rests on
+        # an indicator's evidence opens the check result it rests on, where it is explained
         evidence = pg.locator("td[data-col=on_time_declared] a.badge").first
         href = evidence.get_attribute("href")
-        assert "/checks?id=" in href
+        assert "/-/check/" in href
+        check = href.rsplit("/", 1)[1]
+        evidence.click()
+        pg.wait_for_load_state("load")
+        assert "/-/report/" in pg.url and pg.url.endswith(f"#check-{check}")
+        assert pg.locator(f"tr#check-{check}").is_visible()
+        pg.go_back()
+        pg.wait_for_load_state("load")
         # the CSV download: UTF-8 with a BOM, one line per agency
         with pg.expect_download() as dl:
             pg.click("a.download")

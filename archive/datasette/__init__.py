@@ -24,7 +24,7 @@ from archive.datasette.agency import agency_page, agency_path
 from archive.datasette.capture import capture_bytes
 from archive.datasette.charts import charts_page
 from archive.datasette.common import archive_database, rows
-from archive.datasette.report_page import report_page
+from archive.datasette.report_page import check_link, report_page
 from archive.datasette.scorecard import scorecard_csv, scorecard_page
 from archive.datasette.search import search_page
 from archive.datasette.sources import source_page, watch_page
@@ -38,6 +38,7 @@ METADATA_DB = "archive"   # the database key used in metadata.yml
 def register_routes(datasette):
     return [
         (r"^/-/report/(?P<id>[^/]+)$", report_page),
+        (r"^/-/check/(?P<id>[^/]+)$", check_link),
         (r"^/-/capture/(?P<id>[^/]+)$", capture_bytes),
         (r"^/-/agency/(?P<key>.+)$", agency_page),
         (r"^/-/search$", search_page),

@@ -320,6 +320,7 @@ async def report_page(datasette, request):
         "tables_have_ocr": any(c.get("source") == "ocr" for c in current_cells),
         "checks": checks,
         "check_counts": counts,
+        "open_passed": request.args.get("checks") == "open",
         "sections": _sections(docs.get(vid, {})),
         "attachments": attachments,
         "versions": versions,
@@ -336,3 +337,23 @@ async def report_page(datasette, request):
     # str(): Markup + str would escape the tag itself.
     html = html.replace('<p class="original">', str(line) + '<p class="original">', 1)
     return Response.html(html)
+
+
+async def check_link(datasette, request):
+    """`/-/check/<id>`: one check result where it is explained, on its report's page: the row
+    `#check-<id>`, the passed checks opened (a pass's numbers are recomputed there, not stored:
+    docs/checks.md#storage). A result that is not on that page (not current, or of another
+    version) opens in the `checks` view."""
+    check_id = parse_id(request.url_vars["id"])
+    if check_id is None:
+        raise NotFound("校验编号无效")
+    db = await archive_database(datasette, request)
+    found = await rows(db, "SELECT k.report_id, k.is_current = 1 AND (k.version_id IS NULL OR "
+                           "k.version_id = r.current_version_id) AS shown FROM checks k "
+                           "JOIN reports r ON r.id = k.report_id WHERE k.id = ?", [check_id])
+    if not found:
+        raise NotFound(f"没有编号为 {check_id} 的校验结果")
+    if found[0]["shown"]:
+        return Response.redirect(datasette.urls.path(f"/-/report/{found[0]['report_id']}")
+                                 + f"?checks=open#check-{check_id}")
+    return Response.redirect(datasette.urls.table(db.name, "checks") + f"?id={check_id}")

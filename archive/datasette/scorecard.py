@@ -39,8 +39,8 @@ SHOWN = [
 
 def _prefixes(datasette, db_name: str) -> dict[str, str]:
     """Evidence URL prefixes, built once per page (thousands of cells link to them)."""
-    # `checks` is a view (no row pages): the evidence is the view filtered to that one result
-    return {"check": datasette.urls.table(db_name, "checks") + "?id=",
+    # a check result opens where it is explained, on its report's page (report_page.check_link)
+    return {"check": datasette.urls.path("/-/check/"),
             "capture": datasette.urls.path("/-/capture/"), "report": datasette.urls.path("/-/report/"),
             "agency": datasette.urls.path("/-/agency/")}
 
