@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import random
 import sqlite3
 import time
@@ -188,8 +187,8 @@ def build(path: str | Path, n: int = 100_000, seed: int = 0, years: tuple[int, .
     executemany, not through the per-item writer, so large archives build in minutes; checks are
     computed with the real within-report engine (archive.checks.tables).
     """
+    from archive import checks as engine
     from archive.agency import agency_key
-    from archive.checks import CHECKS_VERSION
     from archive.checks import tables as table_checks
     from archive.schema import open_db
 
@@ -249,14 +248,13 @@ def build(path: str | Path, n: int = 100_000, seed: int = 0, years: tuple[int, .
              versiondoc.pack(document), sha])
         batch_cells.extend((rid, rid, c["table"], c["row"], c["col"], c["value"], c["raw"],
                             c["semantic"], c["locator"], rid) for c in doc["cells"])
-        if with_checks:
+        if with_checks:   # stored as the checks engine stores them (write_results' rows)
+            present = engine.present_cells(doc["cells"])
             for r in table_checks.run(doc):
-                batch_checks.append((rid, rid, r["id"], CHECKS_VERSION, r["scope"], r["status"],
-                                     r["expression"], _s(r["expected"]), _s(r["actual"]),
-                                     r["delta"], r["detail"],
-                                     json.dumps(r["cells"], ensure_ascii=False,
-                                                separators=(",", ":")),
-                                     r.get("if_blanks_zero")))
+                row = engine._strip_pass(engine._row(rid, rid, r, present))
+                batch_checks.append((rid, rid, row["check_id"], row["check_version"], row["scope"],
+                                     row["status"], row["expression"], row["expected"], row["actual"],
+                                     row["delta"], row["detail"], row["cells"], row["if_blanks_zero"]))
         if len(batch_cells) > 50_000 or i == n - 1:
             conn.executemany("INSERT INTO cells (report_id, version_id, tbl, row_key, col_key, "
                              "value, raw, semantic, locator, capture_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -305,6 +303,12 @@ _COPY_PLAN: list[tuple[str, str, dict[str, str]]] = [
     ("checks", "id", {"id": None, "report_id": "x.report_id + :R", "version_id": "x.version_id + :V"}),
     # since migration 19 `checks` is a view: its rows live in check_results (check_kinds is shared)
     ("check_results", "id", {"id": None, "report_id": "x.report_id + :R", "version_id": "x.version_id + :V"}),
+    # X-COPY-OTHER's paragraph signatures, LSH rows and repetition rates (a copy's paragraphs are
+    # its original's: they share buckets, as boilerplate does across real reports)
+    ("paragraph_sigs", "report_id", {"report_id": "x.report_id + :R", "version_id": "x.version_id + :V"}),
+    ("paragraph_bands", "report_id", {"report_id": "x.report_id + :R"}),
+    ("copy_stats", "report_id", {"report_id": "x.report_id + :R", "version_id": "x.version_id + :V",
+                                 "prev_report_id": "x.prev_report_id + :R"}),
 ]
 
 
@@ -370,8 +374,6 @@ def amplify(path: str | Path, n: int, progress: bool = False) -> dict:
     return timings
 
 
-def _s(x):
-    return None if x is None else str(x)
 
 
 def main(argv=None) -> None:

@@ -65,3 +65,35 @@ def test_amplified_archive_is_searchable_and_opens(archive):
 def test_amplify_refuses_a_size_that_is_not_a_multiple(archive):
     with pytest.raises(ValueError):
         amplify(archive, 25)
+
+
+def test_amplify_copies_the_paragraph_index_of_derived_reports(tmp_path):
+    """An archive derived by the writer (bench_archive's base) has X-COPY-OTHER's signatures,
+    LSH rows and repetition rates: every copy gets its report's, under its own ids."""
+    from pathlib import Path
+
+    from archive_helpers import store
+
+    from archive.writer import Archive
+    from pipelines.extract.document import extract_document
+    path = tmp_path / "d.db"
+    arc = Archive(path)
+    seeds = sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))[:2]
+    for i, seed in enumerate(seeds):   # real reports: paragraphs long enough to be indexed
+        store(arc, extract_document(seed.read_bytes()), f"http://seed.test/{i}.html", body=seed.read_bytes())
+    arc.close()
+    tables = ("paragraph_sigs", "paragraph_bands", "copy_stats")
+    conn = sqlite3.connect(path)
+    before = {t: one(conn, f"SELECT COUNT(*) FROM {t}") for t in tables}
+    conn.close()
+    assert all(before.values()), before
+    amplify(path, 6)
+    conn = sqlite3.connect(path)
+    assert {t: one(conn, f"SELECT COUNT(*) FROM {t}") for t in tables} == {t: 3 * n for t, n in before.items()}
+    sigs = "SELECT para_no, minhash FROM paragraph_sigs WHERE report_id = ? ORDER BY para_no"
+    assert conn.execute(sigs, [5]).fetchall() == conn.execute(sigs, [1]).fetchall()
+    assert one(conn, "SELECT version_id FROM paragraph_sigs WHERE report_id = 5 LIMIT 1") == \
+        one(conn, "SELECT current_version_id FROM reports WHERE id = 5")
+    assert one(conn, "SELECT COUNT(*) FROM copy_stats s JOIN reports r ON r.id = s.report_id "
+                     "AND r.current_version_id = s.version_id") == 3 * before["copy_stats"]
+    conn.close()
