@@ -132,8 +132,8 @@ def shape(html, url: str) -> PageShape:
     # The largest block of prose (link text excluded): the article body.
     body = 0
     for block in _X_BLOCKS(root):
-        prose = " ".join(_X_PROSE(block))
-        body = max(body, len(re.sub(r"\s+", "", prose)))
+        # characters other than whitespace (str.split drops the whitespace \s matches)
+        body = max(body, sum(len(w) for t in _X_PROSE(block) for w in t.split()))
     plain = _text(root)
     date_line = bool(_DATE_LINE.search(plain)) or bool(_X_PUBDATE(root))
     pager = bool(_PAGER.search(plain))

@@ -95,3 +95,11 @@ def test_a_parsed_page_gives_the_shape_of_its_text():
         resp = HtmlResponse(URL, body=html.encode(), encoding="utf-8")
         assert shape(resp.selector, URL) == shape(html, URL) == shape(html.encode(), URL)
         assert isinstance(resp.selector, Selector)
+
+
+def test_prose_is_counted_without_any_whitespace():
+    """body_chars counts the characters of the prose, not its spaces: ASCII, full-width (\\u3000)
+    and non-breaking ones, between and inside text nodes."""
+    text = "一、总体情况\u3000本局\xa0主动 公开\n政府信息\t312条。"
+    s = shape(detail("", body=f"<p>{text}</p><p>{text}</p>"), URL)
+    assert s.body_chars == 2 * len("".join(text.split())) == 2 * 21
