@@ -103,3 +103,21 @@ def test_prose_is_counted_without_any_whitespace():
     text = "一、总体情况\u3000本局\xa0主动 公开\n政府信息\t312条。"
     s = shape(detail("", body=f"<p>{text}</p><p>{text}</p>"), URL)
     assert s.body_chars == 2 * len("".join(text.split())) == 2 * 21
+
+
+def test_heading_candidates_are_the_xpath_union_in_document_order():
+    from lxml import etree
+    from parsel import Selector
+
+    from crawler.listdetail import _headings
+    union = etree.XPath("//h1 | //h2 | //h3 | //*[contains(@class,'title') or contains(@class,'tt') or "
+                        "contains(@id,'title')][not(self::a)] | //meta[@name='ArticleTitle']/@content | //title",
+                        smart_strings=False)
+    pages = ["<html><head><meta name='ArticleTitle' class='title' content='x'><title>t</title></head><body>"
+             "<h1 class='title'>a</h1><a class='title'>n</a><div id='maintitle'>d<!-- c --></div>"
+             "<span class='stt'>s</span><meta name='ArticleTitle'></body></html>",
+             "<html><body><h2>b</h2><h3 class='tt'>c</h3><p class='subtitle'>p</p><a><h2>in a link</h2></a></body></html>",
+             detail(NEIGHBOURS)]
+    for html in pages:
+        root = Selector(text=html, type="html").root
+        assert list(_headings(root)) == union(root)
