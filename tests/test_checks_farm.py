@@ -123,3 +123,9 @@ def test_passing_table_checks_store_no_details_and_give_them_back(tmp_path):
                 for i in (9, 5, 7)]
         checks.fill_passes(conn, vid, bare)
     assert [(r["id"], r["detail"]) for r in bare] == [(9, None), (5, "a"), (7, "b")]
+    # A pass that kept its details still holds its place: the stripped one after it is the second.
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(checks, "report_checks", lambda doc: twice)
+        mixed = [{**bare[1], "id": 3, "detail": "kept"}, {**bare[2], "id": 4, **dict.fromkeys(checks.PASS_DETAILS)}]
+        checks.fill_passes(conn, vid, mixed)
+    assert [(r["id"], r["detail"]) for r in mixed] == [(3, "kept"), (4, "b")]

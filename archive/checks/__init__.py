@@ -138,9 +138,8 @@ def fill_passes(db, version_id: int, rows: list[dict]) -> list[dict]:
     is matched by its kind (check, scope, expression, version) and its place among the passes
     of that kind, as `write_results` stored them; one that finds no identical recomputed pass
     (an older CHECKS_VERSION) is left as stored."""
-    bare = [r for r in rows if r.get("status") == "pass" and r.get("check_id") in TABLE_IDS
-            and all(r.get(k) is None for k in PASS_DETAILS)]
-    if not bare:
+    passes = [r for r in rows if r.get("status") == "pass" and r.get("check_id") in TABLE_IDS]
+    if not any(all(r.get(k) is None for k in PASS_DETAILS) for r in passes):
         return rows
     conn = _conn(db)
     report_id = conn.execute("SELECT report_id FROM report_versions WHERE id = ?", [version_id]).fetchone()
@@ -154,11 +153,11 @@ def fill_passes(db, version_id: int, rows: list[dict]) -> list[dict]:
         if row["status"] == "pass":
             again.setdefault(_kind(row), []).append(row)
     seen: dict[tuple, int] = {}
-    for r in sorted(bare, key=lambda x: (x.get("id") is None, x.get("id") or 0)):
+    for r in sorted(passes, key=lambda x: (x.get("id") is None, x.get("id") or 0)):
         k = _kind(r)
-        n = seen[k] = seen.get(k, -1) + 1
+        n = seen[k] = seen.get(k, -1) + 1   # its place among the passes of its kind, kept ones too
         found = again.get(k, [])
-        if n < len(found):
+        if n < len(found) and all(r.get(c) is None for c in PASS_DETAILS):
             r.update({c: found[n][c] for c in PASS_DETAILS})
     return rows
 
