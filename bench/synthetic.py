@@ -251,7 +251,7 @@ def build(path: str | Path, n: int = 100_000, seed: int = 0, years: tuple[int, .
         if with_checks:   # stored as the checks engine stores them (write_results' rows)
             present = engine.present_cells(doc["cells"])
             for r in table_checks.run(doc):
-                row = engine._strip_pass(engine._row(rid, rid, r, present))
+                row = engine.stored_row(rid, rid, r, present)
                 batch_checks.append((rid, rid, row["check_id"], row["check_version"], row["scope"],
                                      row["status"], row["expression"], row["expected"], row["actual"],
                                      row["delta"], row["detail"], row["cells"], row["if_blanks_zero"]))

@@ -256,7 +256,7 @@ def test_one_character_cell_text_is_pdfplumbers():
     import pdfplumber
     from pdfplumber.utils import extract_text
 
-    from pipelines.extract.grid import _pdf_cell_text as _cell_text
+    from pipelines.extract.grid import _pdf_cell_text
     data = Path(__file__).resolve().parents[1] / "farm" / "data"
     chars = []
     for path in [*sorted((data / "wordlike").glob("*.pdf")), data / "real" / "hongze-2023-wps.pdf"]:
@@ -267,7 +267,7 @@ def test_one_character_cell_text_is_pdfplumbers():
     base = dict(chars[0])
     chars += [{**base, "text": t} for t in (" ", "\u3000", "", "\ufb01", "\ufb00", "ab")]
     for c in chars:
-        assert _cell_text([c], extract_text) == extract_text([c]), c["text"]
+        assert _pdf_cell_text([c], extract_text) == extract_text([c]), c["text"]
     for a, b in zip(chars[::97], chars[1::97]):
-        assert _cell_text([a, b], extract_text) == extract_text([a, b])
-    assert _cell_text([], extract_text) == ""
+        assert _pdf_cell_text([a, b], extract_text) == extract_text([a, b])
+    assert _pdf_cell_text([], extract_text) == ""

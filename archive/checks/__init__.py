@@ -132,6 +132,11 @@ def _strip_pass(row: dict) -> dict:
     return row
 
 
+def stored_row(report_id: int, version_id: int, r: dict, present: dict | None = None) -> dict:
+    """The `checks` row a result is stored as (`write_results`; bench/synthetic.py stores alike)."""
+    return _strip_pass(_row(report_id, version_id, r, present))
+
+
 def fill_passes(db, version_id: int, rows: list[dict]) -> list[dict]:
     """Put back the details of the stored within-report passes among `rows` (dicts of `checks`
     rows of one version), recomputed from the version (`version_doc` → `report_checks`). A row
@@ -180,7 +185,7 @@ def write_results(db, report_id: int, version_id: int, check_ids, results: list[
         f"SELECT id, {', '.join(_COMPARE)} FROM checks WHERE version_id = ? AND is_current = 1 "
         f"AND check_id IN ({marks})", [version_id, *check_ids])
     old = cur.fetchall()
-    new_rows = [_strip_pass(_row(report_id, version_id, r, present)) for r in results]
+    new_rows = [stored_row(report_id, version_id, r, present) for r in results]
 
     def key(t):
         return tuple("" if x is None else str(x) for x in t)
