@@ -39,6 +39,8 @@ SOURCES = ("farm-trs", "farm-yl", "farm-hw-county")
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 # A small stream bound, so back-pressure is exercised in the run, not only in a unit test.
 STREAM = ["-s", "NIANBAO_STREAM_MAX_MESSAGES=25"]
+# A run of these three sources takes well under a minute; a run still going after this hangs.
+RUN_TIMEOUT_S = 300
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +48,10 @@ def redis_url(tmp_path_factory):
     import redis
     tmp = tmp_path_factory.mktemp("redis")
     port = free_port()
+    # its log stays beside the data, for _diagnose when a run hangs
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp)],
+                             "--appendonly", "no", "--dir", str(tmp), "--loglevel", "verbose",
+                             "--logfile", str(tmp / "redis.log")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
@@ -128,13 +132,47 @@ def remote_run(db: Path, registry: Path, redis_url: str, tmp: Path, name: str, k
             time.sleep(0.05)
         os.kill(procs[0].pid, signal.SIGKILL)
         killed = procs[0].pid
-    outs = [p.communicate(timeout=900) for p in procs]
-    out, err = ingest.communicate(timeout=900)
+    try:
+        outs = [p.communicate(timeout=RUN_TIMEOUT_S) for p in procs]
+        out, err = ingest.communicate(timeout=RUN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        pytest.fail(_diagnose(redis_url, ingest, procs))
     watch.stop.set()
     watch.join()
     return {"code": ingest.returncode, "stdout": out, "stderr": err, "dirs": dirs, "killed": killed,
             "worker_codes": [p.returncode for p in procs], "worker_err": [e for _, e in outs],
             "peak": watch.peak, "leftover": client.keys("nianbao:*")}
+
+
+def _diagnose(redis_url: str, ingest, workers) -> str:
+    """What a hung run looks like: Redis as it answers now (or not), its log, where each process
+    stands (py-spy, when installed) and what each printed; then the processes are killed."""
+    import redis
+    lines = []
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
+    for name, call in (("ping", client.ping), ("xlen", lambda: client.xlen("nianbao:ingest")),
+                       ("xpending", lambda: client.xpending("nianbao:ingest", "writer")),
+                       ("keys", lambda: sorted(client.keys("nianbao:*"))), ("clients", client.client_list),
+                       ("slowlog", lambda: client.slowlog_get(10)), ("info", lambda: client.info("all"))):
+        try:
+            lines.append(f"redis {name}: {call()!r}"[:4000])
+        except Exception as e:  # noqa: BLE001 - a diagnosis reports what fails too
+            lines.append(f"redis {name}: {e!r}")
+    for log in glob.glob(str(Path(client.config_get("dir").get("dir", "/nonexistent")) / "redis.log")
+                         if lines[0].startswith("redis ping: True") else []):
+        lines.append("redis.log tail:\n" + "\n".join(Path(log).read_text(errors="replace").splitlines()[-60:]))
+    spy = Path(sys.executable).parent / "py-spy"
+    procs = [("ingest", ingest)] + [(f"worker{i}", p) for i, p in enumerate(workers)]
+    for name, p in procs:
+        if spy.exists() and p.poll() is None:
+            dump = subprocess.run([str(spy), "dump", "--pid", str(p.pid), "--subprocesses"],
+                                  capture_output=True, text=True, timeout=60)
+            lines.append(f"py-spy {name}:\n{dump.stdout[-6000:]}{dump.stderr[-500:]}")
+    for name, p in procs:
+        p.kill()
+        out, err = p.communicate()
+        lines.append(f"{name} exit {p.returncode}; stdout tail:\n{(out or '')[-1500:]}\nstderr tail:\n{(err or '')[-3000:]}")
+    return "\n".join(lines)
 
 
 @pytest.fixture(scope="module")
@@ -321,6 +359,45 @@ def test_back_pressure_blocks_until_the_writer_reads(redis_url):
     reader.ack(rest)
     assert client.xlen(keys.stream) == 0 and int(client.get(keys.stream_bytes)) == 0
     assert client.keys("bp-test:blob:*") == []
+    for k in keys.all(client):
+        client.delete(k)
+
+
+def test_entries_the_writer_holds_back_leave_room_for_the_rest(redis_url):
+    """Attachments parked until their page comes must not fill the bound: the page's worker would
+    wait for room forever and the writer for the page (a hang, not a slow run)."""
+    import redis
+
+    from crawler.distributed.protocol import Keys
+    from crawler.distributed.stream import Reader, Sender
+    client = redis.Redis.from_url(redis_url)
+    keys = Keys("park-test")
+    reader = Reader(client, keys)
+    waiting = Sender(client, keys, "w1", max_messages=3, max_bytes=10 ** 9)
+    for i in range(3):
+        waiting.send("attachment", {"n": i}, b"pdf")
+    parked = reader.read(count=10)
+    for m in parked:
+        reader.park(m)
+    reader.park(parked[0])                       # twice is once
+    page = Sender(client, keys, "w2", max_messages=3, max_bytes=10 ** 9)
+    t = threading.Thread(target=lambda: page.send("report", {"url": "p"}), daemon=True)
+    t.start()
+    t.join(timeout=5)
+    assert not t.is_alive() and page.waits == 0  # room, though the stream holds 3 entries
+    assert client.xlen(keys.stream) == 4
+    got = reader.read(count=10)
+    reader.ack(got + parked)                     # the page came: the held-back ones are written too
+    assert client.xlen(keys.stream) == 0 and int(client.get(keys.stream_bytes)) == 0
+    assert {k: int(v) for k, v in client.hgetall(keys.stream_parked).items()} == {b"n": 0, b"bytes": 0}
+    # a new writer reads every pending entry again and counts what it holds back afresh
+    for i in range(2):
+        waiting.send("attachment", {"n": i}, b"pdf")
+    for m in reader.read(count=10):
+        reader.park(m)
+    again = Reader(client, keys)
+    assert client.hgetall(keys.stream_parked) == {}
+    assert [m.meta["n"] for m in again.read(count=10)] == [0, 1]
     for k in keys.all(client):
         client.delete(k)
 

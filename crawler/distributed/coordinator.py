@@ -65,6 +65,7 @@ class StreamWriter:
             got = self.ingest.apply(m.kind, m.worker, m.meta, self.reader.body(m), m.redelivered, force=force)
         except NotYet as e:
             self.parked.setdefault(e.report_url, []).append(m)
+            self.reader.park(m)   # out of the senders' bound: the page it waits for must get through
             return False
         except BlobLost as e:
             self.ingest.lost(m.worker, m.kind, m.meta, str(e))

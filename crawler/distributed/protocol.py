@@ -67,6 +67,8 @@ class Keys:
         # Remote workers → the one writer (crawler/distributed/stream.py): the bounded stream, the
         # bytes it holds (bodies included), and the archive's conditional-request state for them.
         self.stream, self.stream_bytes = f"{p}:ingest", f"{p}:ingest:bytes"
+        # entries the writer holds back (an attachment waiting for its page): {n, bytes}
+        self.stream_parked = f"{p}:ingest:parked"
         self.conditional = f"{p}:conditional"
 
     def blob(self, name: str) -> str:

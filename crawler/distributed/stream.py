@@ -12,7 +12,11 @@ Bounded, never lossy: XADD's MAXLEN would drop entries nobody has read, so the s
 by back-pressure instead. Before adding, a worker waits (beating its heartbeat) while the stream
 holds `max_messages` entries or `max_bytes` bytes (bodies included, counted in `<p>:ingest:bytes`
 by the sender in the same transaction as the XADD and given back by the writer with the XDEL).
-One entry always fits an empty stream, so a body larger than the bound still goes, alone. Bodies
+One entry always fits an empty stream, so a body larger than the bound still goes, alone.
+Entries the writer holds back unacknowledged (an attachment whose report page another worker has
+not sent yet, `Reader.park`) do not count against the bound: if they did, enough of them would
+fill it, and the worker holding the pages would wait for room forever while the writer waits for
+those pages. A new writer starts the count afresh (it reads every pending entry again). Bodies
 larger than INLINE_BYTES go into their own key (`<p>:blob:<uuid>`, written in CHUNK_BYTES pieces,
 with a TTL in case its entry never lands), read back in pieces and deleted with the entry.
 Several workers adding at the same instant may overshoot the bounds by one entry each.
@@ -53,6 +57,7 @@ class Message:
     body: bytes | None = None
     blob: str | None = None
     redelivered: bool = False      # read again after a writer died before acknowledging it
+    parked: bool = False           # held back by the writer (Reader.park)
 
 
 class Sender:
@@ -69,10 +74,15 @@ class Sender:
         self.sent_bytes = 0
 
     def room(self, size: int) -> bool:
-        n = self.server.xlen(self.keys.stream)
-        if n == 0:
+        pipe = self.server.pipeline(transaction=True)
+        pipe.xlen(self.keys.stream)
+        pipe.get(self.keys.stream_bytes)
+        pipe.hmget(self.keys.stream_parked, "n", "bytes")
+        n, used, (parked_n, parked_bytes) = pipe.execute()
+        n -= int(parked_n or 0)                  # held back by the writer: not waiting to be read
+        if n <= 0:
             return True
-        used = int(self.server.get(self.keys.stream_bytes) or 0)
+        used = int(used or 0) - int(parked_bytes or 0)
         return n < self.max_messages and used + size <= self.max_bytes
 
     def wait_room(self, size: int) -> None:
@@ -121,6 +131,7 @@ class Reader:
         except redis.ResponseError as e:
             if "BUSYGROUP" not in str(e):
                 raise
+        server.delete(keys.stream_parked)   # what an earlier writer held back, it reads again
         self.backlog = True
 
     def read(self, count: int = 100, block_ms: int = 500) -> list[Message]:
@@ -156,6 +167,17 @@ class Reader:
             raise BlobLost(f"body {msg.blob} of a {msg.kind} from {msg.worker} is no longer in Redis")
         return b"".join(self.server.getrange(key, i, min(i + CHUNK_BYTES, n) - 1) for i in range(0, n, CHUNK_BYTES))
 
+    def park(self, msg: Message) -> None:
+        """Hold `msg` back unacknowledged (written later, or read again by a new writer); it no
+        longer counts against the senders' bound."""
+        if msg.parked:
+            return
+        msg.parked = True
+        pipe = self.server.pipeline(transaction=True)
+        pipe.hincrby(self.keys.stream_parked, "n", 1)
+        pipe.hincrby(self.keys.stream_parked, "bytes", msg.size)
+        pipe.execute()
+
     def ack(self, messages: list[Message]) -> None:
         if not messages:
             return
@@ -164,6 +186,10 @@ class Reader:
         pipe.xack(self.keys.stream, GROUP, *ids)
         pipe.xdel(self.keys.stream, *ids)
         pipe.decrby(self.keys.stream_bytes, sum(m.size for m in messages))
+        parked = [m for m in messages if m.parked]
+        if parked:
+            pipe.hincrby(self.keys.stream_parked, "n", -len(parked))
+            pipe.hincrby(self.keys.stream_parked, "bytes", -sum(m.size for m in parked))
         blobs = [self.keys.blob(m.blob) for m in messages if m.blob]
         if blobs:
             pipe.delete(*blobs)
