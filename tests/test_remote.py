@@ -402,6 +402,33 @@ def test_entries_the_writer_holds_back_leave_room_for_the_rest(redis_url):
         client.delete(k)
 
 
+def test_a_new_writer_reads_what_it_holds_back_once_and_then_what_is_new(redis_url):
+    """Taken over, the writer reads an attachment the dead writer held back; its page is not
+    written yet, so it holds it back again: the next read gives what is new (the page), not the
+    same entry again (that loop hung the run, with every new entry unread)."""
+    import redis
+
+    from crawler.distributed.protocol import Keys
+    from crawler.distributed.stream import Reader, Sender
+    client = redis.Redis.from_url(redis_url)
+    keys = Keys("takeover-test")
+    sender = Sender(client, keys, "w1")
+    sender.send("attachment", {"n": 0})
+    dead = Reader(client, keys)
+    dead.park(dead.read(count=10)[0])            # held back, then the writer dies
+    sender.send("report", {"n": 1})
+    new = Reader(client, keys)
+    first = new.read(count=10)
+    assert [m.meta["n"] for m in first] == [0] and first[0].redelivered
+    new.park(first[0])
+    nxt = new.read(count=10, block_ms=100)
+    assert [m.meta["n"] for m in nxt] == [1]
+    new.ack(nxt + first)
+    assert client.xlen(keys.stream) == 0 and new.read(count=10, block_ms=100) == []
+    for k in keys.all(client):
+        client.delete(k)
+
+
 def test_a_writer_that_dies_rereads_what_it_did_not_acknowledge(redis_url):
     import redis
 

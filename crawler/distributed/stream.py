@@ -132,15 +132,22 @@ class Reader:
             if "BUSYGROUP" not in str(e):
                 raise
         server.delete(keys.stream_parked)   # what an earlier writer held back, it reads again
-        self.backlog = True
+        # Where the reading of what a writer before us read and never acknowledged has got to: each
+        # such entry is read once. Read from "0" every time, an entry this writer holds back again
+        # (its page not written yet) came back on every read, forever, and nothing new was read.
+        self.backlog_from: bytes | str | None = "0"
 
     def read(self, count: int = 100, block_ms: int = 500) -> list[Message]:
-        if self.backlog:   # what a writer before us read and never acknowledged
-            got = self.server.xreadgroup(GROUP, CONSUMER, {self.keys.stream: "0"}, count=count)
+        while self.backlog_from is not None:
+            got = self.server.xreadgroup(GROUP, CONSUMER, {self.keys.stream: self.backlog_from}, count=count)
+            entries = [e for _, es in got or [] for e in es]
+            if not entries:
+                self.backlog_from = None
+                break
+            self.backlog_from = entries[-1][0]
             out = self._decode(got, redelivered=True)
             if out:
                 return out
-            self.backlog = False
         got = self.server.xreadgroup(GROUP, CONSUMER, {self.keys.stream: ">"}, count=count, block=block_ms)
         return self._decode(got, redelivered=False)
 
