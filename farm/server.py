@@ -254,6 +254,8 @@ class Farm:
             extra += [("ETag", etag), ("Last-Modified", lm)]
             if _not_modified(req, etag, resp.last_modified):
                 status, data = 304, b""
+        # logged before the body goes out: a client that has its response may look at the log at once
+        self._log(req, status, t0)
         h.send_response(status)
         if status != 304:
             h.send_header("Content-Type", resp.ctype)
@@ -266,7 +268,6 @@ class Farm:
                 h.wfile.write(data)
             except OSError:
                 pass
-        self._log(req, status, t0)
 
     def _respond(self, req: Req) -> Resp:
         if self.slow_ms:
