@@ -8,6 +8,7 @@ import json
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from farm import scans as make
@@ -190,12 +191,8 @@ def test_detector_strips_cover_the_page_with_room_for_a_line(h):
         assert top + ocr.DET_STRIP == h or hi + ocr.DET_OVERLAP / 2 <= top + ocr.DET_STRIP
 
 
-def test_detector_sees_a_tall_page_in_strips_at_its_own_scale(monkeypatch):
-    """An A4 page is detected strip by strip (never more than DET_STRIP rows at once, never
-    scaled) and read as well as whole: the cells of the table picture as drawn. A short
-    picture is detected whole."""
-    eng = ocr._engine()
-    limit = eng.text_det.limit_side_len
+def _spy_detector(monkeypatch, eng) -> list:
+    """[(shape given to the detector, shape it resized that to)] of every detector call."""
     seen = []
     real = type(eng.text_det).__call__
 
@@ -203,19 +200,56 @@ def test_detector_sees_a_tall_page_in_strips_at_its_own_scale(monkeypatch):
         seen.append((img.shape[:2], det.get_preprocess(max(img.shape[:2])).resize(img).shape[:2]))
         return real(det, img)
     monkeypatch.setattr(type(eng.text_det), "__call__", spy)
+    return seen
+
+
+def _png(img) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_detector_sees_a_tall_page_in_strips_at_its_own_scale(monkeypatch):
+    """An A4 page is detected strip by strip (never more than DET_STRIP rows at once, never
+    scaled) and read as well as whole: the cells of the table picture as drawn."""
+    eng = ocr._engine()
+    limit = eng.text_det.limit_side_len
+    seen = _spy_detector(monkeypatch, eng)
     data, truth = make.table_png()
     doc = extract(data)
     assert len(seen) >= 4 and all(shape[0] <= ocr.DET_STRIP for shape, _ in seen)
     assert all(resized[0] == shape[0] for shape, resized in seen)
     assert eng.text_det.limit_side_len == limit > ocr.DET_STRIP   # the detector's own limit is back
     _check_reading(doc, truth)
-    seen.clear()
+
+
+def test_a_small_picture_is_scaled_as_the_detector_would_and_read_in_strips(monkeypatch):
+    """A picture smaller than the detector's limit (a 图解 chart) used to be scaled up whole, its
+    tensors larger than any strip's; it is scaled up by the same factor and read in strips, with
+    the same boxes as read whole. Only a very flat picture, which RapidOCR pads first, is whole."""
     from PIL import Image
-    small = Image.new("L", (800, 300), 255)
-    buf = io.BytesIO()
-    small.save(buf, "PNG")
-    extract(buf.getvalue())
-    assert [shape for shape, _ in seen] == [(300, 800)]
+    eng = ocr._engine()
+    limit = eng.text_det.limit_side_len
+    seen = _spy_detector(monkeypatch, eng)
+    extract(_png(Image.new("L", (800, 300), 255)))
+    # never scaled again (the width only rounded to the network's multiple of 32)
+    assert len(seen) >= 2 and all(shape[0] <= ocr.DET_STRIP and resized[0] == shape[0] for shape, resized in seen)
+    assert {shape[1] for shape, _ in seen} == {round(800 * limit / 300)}
+    seen.clear()
+    extract(_png(Image.new("L", (900, 100), 255)))
+    assert len(seen) == 1 and seen[0][0][1] == 900
+    # the boxes of a small picture with text: the same read in strips as read whole
+    png, _ = make.tujie_png()
+    small = Image.open(io.BytesIO(png)).convert("L")
+    small = np.array(small.resize((small.width * 2 // 3, small.height * 2 // 3)))
+    assert min(small.shape) < limit
+    strips = ocr.read_boxes(small)
+    monkeypatch.setattr(ocr, "_read_in_strips", lambda eng, bgr: None)
+    whole = ocr.read_boxes(small)
+    # (the order of boxes on one line may differ: it is sorted by coordinates a pixel apart)
+    strips, whole = (sorted(bs, key=lambda b: (b.text, b.x0)) for bs in (strips, whole))
+    assert len(strips) >= 5 and [b.text for b in strips] == [b.text for b in whole]
+    assert all(abs(a.x0 - b.x0) <= 3 and abs(a.y1 - b.y1) <= 3 for a, b in zip(strips, whole))
 
 
 def test_image_types_sniffed():

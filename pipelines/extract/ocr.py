@@ -142,15 +142,15 @@ _GARBLED = re.compile(r"^[（(]\s*[^一二三四五六七八九十\d\s）)]{1,2}
 _UNCLOSED = re.compile(r"^[（(]([一二三四五六七八九十]{1,2})(?=[^一二三四五六七八九十）)\s])")
 
 
-# The detector runs on horizontal strips of a tall page, not on all of it: its tensors grow
-# with the area, and a whole A4 page at 150 dpi took the worker from ~170 MB to 330-530 MB
-# (docs/report-format.md#ocr). Strips overlap by more than a text line is tall, and a box
-# belongs to the strip whose share of the page (cut in the middle of each overlap) holds its
+# The detector runs on horizontal strips of a page, not on all of it: its tensors grow with the
+# area it reads (~0.3 KB a pixel), and a whole A4 page at 150 dpi took the worker from ~170 MB to
+# 330-530 MB (docs/report-format.md#ocr). Strips overlap by more than a text line is tall, and a
+# box belongs to the strip whose share of the page (cut in the middle of each overlap) holds its
 # centre, so every line is seen whole once and a line cut by a strip's edge is dropped there.
-# The scale stays that of the whole page: strips are used only where the detector would not
-# scale the page up (its smaller side is at least its `limit_side_len`), and the limit is set
-# to the strip's height while a strip is read.
-DET_STRIP = 512            # pixels of page height a strip covers, overlap included
+# The scale is the one the detector would use for the whole picture: a small picture (a 480×320
+# 图解 chart) is scaled up here as the detector would have, and read in strips too, so that no
+# picture makes the detector's tensors larger than a strip's.
+DET_STRIP = 384            # pixels of page height a strip covers, overlap included
 DET_OVERLAP = 128          # > the tallest text line of a page at 150 dpi (~60 pt)
 
 
@@ -163,29 +163,43 @@ def _strips(h: int) -> list[tuple[int, float, float]]:
     return [(top, cuts[i], cuts[i + 1]) for i, top in enumerate(tops)]
 
 
+def _det_scale(eng, h: int, w: int) -> float:
+    """The factor the detector would scale a whole h×w picture by (≥ 1: it only scales up, to make
+    the smaller side its `limit_side_len`), or 0 when RapidOCR would pad the picture first (very
+    flat or tiny ones), which only the whole read does."""
+    if h <= eng.min_height or (eng.width_height_ratio != -1 and w / h > eng.width_height_ratio):
+        return 0.0
+    return max(1.0, eng.text_det.limit_side_len / min(h, w))
+
+
 def _read_in_strips(eng, bgr) -> list | None:
     """[(points, text, score)] of a page picture read with the detector on strips, or None when
-    the page is not tall enough for strips (or the detector would scale it up): read it whole."""
+    the picture is not tall enough for strips (at the detector's scale): read it whole."""
+    import cv2
     import numpy as np
 
     det = eng.text_det
     h, w = bgr.shape[:2]
-    if h <= DET_STRIP + DET_OVERLAP or min(h, w) < det.limit_side_len:
+    scale = _det_scale(eng, h, w)
+    if not scale or h * scale <= DET_STRIP + DET_OVERLAP:
         return None
+    big = bgr if scale == 1.0 else cv2.resize(bgr, (round(w * scale), round(h * scale)))
+    sy, sx = big.shape[0] / h, big.shape[1] / w
     found, limit = [], det.limit_side_len
-    det.limit_side_len = DET_STRIP
+    det.limit_side_len = DET_STRIP   # a strip is read at the scale it has (its width is ≥ the old limit)
     try:
-        for top, lo, hi in _strips(h):
-            boxes, _ = det(np.ascontiguousarray(bgr[top:top + DET_STRIP]))
+        for top, lo, hi in _strips(big.shape[0]):
+            boxes, _ = det(np.ascontiguousarray(big[top:top + DET_STRIP]))
             for b in (boxes if boxes is not None else ()):
                 b = b + np.array([0, top], dtype=b.dtype)
                 if lo <= (b[:, 1].min() + b[:, 1].max()) / 2 < hi:
-                    found.append(b)
+                    found.append(b / np.array([sx, sy], dtype=np.float32))
     finally:
         det.limit_side_len = limit
+    del big
     if not found:
         return []
-    found = eng.sorted_boxes(np.array(found))
+    found = eng.sorted_boxes(np.array(found, dtype=np.float32))
     read, _ = eng.text_rec(eng.get_crop_img_list(bgr, found))
     return [(pts, r[0], r[1]) for pts, r in zip(found, read)]
 
