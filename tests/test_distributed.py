@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from archive.serve import free_port
 from archive.warc import read_record, sha256
 from farm import Farm
 from tests.crawl_helpers import NIANBAO, ROOT, crawl, q, write_registry
@@ -30,33 +28,6 @@ WORKERS = 2
 # Per host: 0.4 s between requests (the pacing interval); the farm allows 4 in any second.
 PACED = ["-s", "DOWNLOAD_DELAY=0.4", "-s", "AUTOTHROTTLE_START_DELAY=0.4"]
 
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    import redis
-    tmp = tmp_path_factory.mktemp("redis")
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if proc.poll() is not None:
-                pytest.fail(f"redis-server exited with {proc.returncode}")
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("redis-server did not answer within 10 s")
-    yield url
-    client.close()
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.serve import free_port
 from archive.warc import sha256
 from farm import Farm
 from tests.crawl_helpers import FAST, NIANBAO, ROOT, crawl, q, write_registry
@@ -41,35 +40,6 @@ ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 STREAM = ["-s", "NIANBAO_STREAM_MAX_MESSAGES=25"]
 # A run of these three sources takes well under a minute; a run still going after this hangs.
 RUN_TIMEOUT_S = 300
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    import redis
-    tmp = tmp_path_factory.mktemp("redis")
-    port = free_port()
-    # its log stays beside the data, for _diagnose when a run hangs
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp), "--loglevel", "verbose",
-                             "--logfile", str(tmp / "redis.log")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if proc.poll() is not None:
-                pytest.fail(f"redis-server exited with {proc.returncode}")
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("redis-server did not answer within 10 s")
-    yield url
-    client.close()
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 class StreamWatch(threading.Thread):
