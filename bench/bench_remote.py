@@ -24,7 +24,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -48,12 +47,6 @@ ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 def _children_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _documents(db: Path) -> int:
@@ -92,24 +85,14 @@ def main(argv=None) -> int:
 
     from crawler import registry as reg
     from farm import Farm
+    from farm.redis_server import redis_server
 
     speed = [] if args.polite else ["--impolite"]
     wanted = QUICK if args.quick else FULL
     with tempfile.TemporaryDirectory() as tmp, Farm(port=0) as farm:
         tmp = Path(tmp)
-        port = _free_port()
-        rproc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                  "--appendonly", "no", "--dir", str(tmp)],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"redis://127.0.0.1:{port}/0"
-        client = redis.Redis.from_url(url)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.1)
-        try:
+        with redis_server(tmp) as url:
+            client = redis.Redis.from_url(url)
             if not args.polite:
                 farm.set_politeness(False)
             farm.manifest()   # generate every body first: both runs meet a warm farm
@@ -158,10 +141,7 @@ def main(argv=None) -> int:
             docs_remote = _documents(remote)
             cmp = compare_archives.compare(str(single), str(remote))
             differ = sorted(n for n, r in cmp.items() if n != "checks_all" and (r["only_in_old"] or r["only_in_new"]))
-        finally:
             client.close()
-            rproc.terminate()
-            rproc.wait(timeout=10)
 
     busy = stats.get("nianbao/ingest_seconds") or 0
     result = {
