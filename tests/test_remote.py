@@ -24,6 +24,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import sha256
+from crawler.distributed.protocol import Keys
+from crawler.distributed.stream import GROUP
 from farm import Farm
 from tests.crawl_helpers import FAST, NIANBAO, ROOT, crawl, q, write_registry
 
@@ -40,6 +42,7 @@ ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 STREAM = ["-s", "NIANBAO_STREAM_MAX_MESSAGES=25"]
 # A run of these three sources takes well under a minute; a run still going after this hangs.
 RUN_TIMEOUT_S = 300
+KEYS = Keys()   # the runs use the default prefix
 
 
 class StreamWatch(threading.Thread):
@@ -55,8 +58,8 @@ class StreamWatch(threading.Thread):
     def run(self):
         while not self.stop.is_set():
             pipe = self.client.pipeline(transaction=True)
-            pipe.xlen("nianbao:ingest")
-            pipe.hget("nianbao:ingest:parked", "n")
+            pipe.xlen(KEYS.stream)
+            pipe.hget(KEYS.stream_parked, "n")
             n, parked = pipe.execute()
             # entries the writer holds back for their page are outside the bound (stream.py)
             self.peak = max(self.peak, n - int(parked or 0))
@@ -77,7 +80,7 @@ def remote_run(db: Path, registry: Path, redis_url: str, tmp: Path, name: str, k
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     ingest = start_ingest()
     for _ in range(300):
-        if client.exists("nianbao:run"):
+        if client.exists(KEYS.run):
             break
         assert ingest.poll() is None, ingest.communicate()
         time.sleep(0.1)
@@ -116,7 +119,7 @@ def remote_run(db: Path, registry: Path, redis_url: str, tmp: Path, name: str, k
     watch.join()
     return {"code": ingest.returncode, "stdout": out, "stderr": err, "dirs": dirs, "killed": killed,
             "worker_codes": [p.returncode for p in procs], "worker_err": [e for _, e in outs],
-            "peak": watch.peak, "leftover": client.keys("nianbao:*")}
+            "peak": watch.peak, "leftover": client.keys(f"{KEYS.prefix}:*")}
 
 
 def _diagnose(redis_url: str, ingest, workers) -> str:
@@ -125,9 +128,9 @@ def _diagnose(redis_url: str, ingest, workers) -> str:
     import redis
     lines = []
     client = redis.Redis.from_url(redis_url, socket_timeout=5)
-    for name, call in (("ping", client.ping), ("xlen", lambda: client.xlen("nianbao:ingest")),
-                       ("xpending", lambda: client.xpending("nianbao:ingest", "writer")),
-                       ("keys", lambda: sorted(client.keys("nianbao:*"))), ("clients", client.client_list),
+    for name, call in (("ping", client.ping), ("xlen", lambda: client.xlen(KEYS.stream)),
+                       ("xpending", lambda: client.xpending(KEYS.stream, GROUP)),
+                       ("keys", lambda: sorted(client.keys(f"{KEYS.prefix}:*"))), ("clients", client.client_list),
                        ("slowlog", lambda: client.slowlog_get(10)), ("info", lambda: client.info("all"))):
         try:
             lines.append(f"redis {name}: {call()!r}"[:4000])

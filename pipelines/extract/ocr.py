@@ -166,8 +166,9 @@ def _strips(h: int) -> list[tuple[int, float, float]]:
 def _det_scale(eng, h: int, w: int) -> float:
     """The factor the detector would scale a whole h×w picture by (≥ 1: it only scales up, to make
     the smaller side its `limit_side_len`), or 0 when RapidOCR would pad the picture first (very
-    flat or tiny ones), which only the whole read does."""
-    if h <= eng.min_height or (eng.width_height_ratio != -1 and w / h > eng.width_height_ratio):
+    flat or tiny ones) or when its limit is not on the smaller side: only the whole read does those."""
+    if eng.text_det.limit_type != "min" or h <= eng.min_height \
+            or (eng.width_height_ratio != -1 and w / h > eng.width_height_ratio):
         return 0.0
     return max(1.0, eng.text_det.limit_side_len / min(h, w))
 
